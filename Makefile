@@ -1,0 +1,97 @@
+# ballot — build, run and test. `make help` lists the targets.
+
+BUILD      ?= build
+CC         := mpicc
+PKG_CONFIG ?= pkg-config
+NP         ?= 3
+CONFIG     ?= configs/default.ini
+VERSION    := 0.1.0
+GIT_REV    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+
+# Parallel HDF5: Debian's hdf5-openmpi, else whatever `hdf5` pkg-config finds
+# (a cluster's module), else HDF5_CFLAGS/HDF5_LIBS from the environment.
+HDF5_PKG   := $(shell $(PKG_CONFIG) --exists hdf5-openmpi 2>/dev/null && echo hdf5-openmpi || \
+                ($(PKG_CONFIG) --exists hdf5 2>/dev/null && echo hdf5))
+HDF5_CFLAGS ?= $(if $(HDF5_PKG),$(shell $(PKG_CONFIG) --cflags $(HDF5_PKG)))
+HDF5_LIBS   ?= $(if $(HDF5_PKG),$(shell $(PKG_CONFIG) --libs $(HDF5_PKG)),-lhdf5)
+DEP_CFLAGS := $(HDF5_CFLAGS) $(shell $(PKG_CONFIG) --cflags hwloc inih 2>/dev/null)
+DEP_LIBS   := $(HDF5_LIBS) $(shell $(PKG_CONFIG) --libs hwloc inih 2>/dev/null || echo -lhwloc -linih) -lm
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null || echo -lcmocka)
+
+CFLAGS     ?= -O2 -g
+CFLAGS     += -std=gnu11 -Wall -Wextra -Wshadow -Wstrict-prototypes -Wno-unused-parameter
+CPPFLAGS   += -Isrc -I. $(DEP_CFLAGS) -MMD -MP
+
+LIB_SRCS   := $(filter-out src/main.c,$(wildcard src/*/*.c kernels/*.c kernels/*/*.c))
+LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB        := $(BUILD)/libballot.a
+BIN        := $(BUILD)/ballot
+UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
+
+.PHONY: all run test unit-test mpi-test sanitize bench deps format format-check clean help
+
+all: $(BIN)
+
+help:
+	@echo "make run        install missing packages, build, run $(CONFIG) on $(NP) ranks"
+	@echo "make test       build and run every test (unit, simulation, MPI end to end)"
+	@echo "make sanitize   the same tests under AddressSanitizer + UBSan (build-asan/)"
+	@echo "make bench      run configs/bench/*.ini into results/bench/ and report them"
+	@echo "make deps       install missing Debian packages (or print what to install)"
+	@echo "make format     apply .clang-format"
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
+
+# The version stamp is rebuilt every time so the git revision is current.
+$(BUILD)/src/common/version.o: src/common/version.c FORCE
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DBL_VERSION='"$(VERSION)"' -DBL_GIT_REV='"$(GIT_REV)"' -c $< -o $@
+FORCE:
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
+
+$(BUILD)/tests/%: tests/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS)
+
+deps:
+	@tools/install-deps.sh
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	tools/mpirun.sh $(NP) $(BIN) run $(CONFIG)
+
+unit-test: $(BIN) $(UNIT_TESTS)
+	@BUILD=$(BUILD) tools/run-tests.sh unit $(UNIT_TESTS)
+
+mpi-test: $(BIN)
+	@BUILD=$(BUILD) tools/run-tests.sh mpi $(wildcard tests/mpi/test_*.sh)
+
+test: $(BIN) $(UNIT_TESTS)
+	@BUILD=$(BUILD) tools/run-tests.sh all $(UNIT_TESTS) $(wildcard tests/mpi/test_*.sh)
+
+sanitize:
+	@$(MAKE) --no-print-directory BUILD=build-asan \
+	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" test
+
+bench: $(BIN)
+	@BUILD=$(BUILD) tools/bench.sh
+
+format:
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h)
+
+format-check:
+	clang-format --dry-run -Werror $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h)
+
+clean:
+	rm -rf build build-asan
+
+-include $(LIB_OBJS:.o=.d) $(BUILD)/src/main.d

@@ -1,0 +1,52 @@
+/* Error strings and message buffers. */
+#include "common/err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+static const char *const err_names[] = {
+#define BL_ERR_STR(code, str) str,
+        BL_ERRORS(BL_ERR_STR)
+#undef BL_ERR_STR
+};
+
+const char *bl_strerror(int code)
+{
+        int i = -code;
+
+        if (i < 0 || i >= (int)BL_ERR__COUNT)
+                return "unknown error";
+        return err_names[i];
+}
+
+int bl_errf(struct bl_errbuf *eb, int code, const char *fmt, ...)
+{
+        va_list ap;
+
+        if (eb == NULL)
+                return code;
+        va_start(ap, fmt);
+        vsnprintf(eb->msg, sizeof(eb->msg), fmt, ap);
+        va_end(ap);
+        return code;
+}
+
+int bl_errwrap(struct bl_errbuf *eb, int code, const char *fmt, ...)
+{
+        char prefix[BL_ERRMSG_SIZE];
+        char old[BL_ERRMSG_SIZE];
+        va_list ap;
+
+        if (eb == NULL)
+                return code;
+        va_start(ap, fmt);
+        vsnprintf(prefix, sizeof(prefix), fmt, ap);
+        va_end(ap);
+        memcpy(old, eb->msg, sizeof(old));
+        if (old[0] != '\0')
+                snprintf(eb->msg, sizeof(eb->msg), "%s: %s", prefix, old);
+        else
+                snprintf(eb->msg, sizeof(eb->msg), "%s", prefix);
+        return code;
+}

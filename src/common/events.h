@@ -1,0 +1,34 @@
+/* Event types recorded in a run's event log, with one name table. */
+#ifndef BL_COMMON_EVENTS_H
+#define BL_COMMON_EVENTS_H
+
+/* X-macro: code, name, meaning of the two integer arguments a and b. */
+#define BL_EVENTS(X)                                                                               \
+        X(BL_EV_PHASE, "phase", "phase number (0 warm-up, 1 measure, 2 drain), -")                 \
+        X(BL_EV_ELECTION, "election", "term, shard")                                               \
+        X(BL_EV_LEADER, "leader", "term, shard")                                                   \
+        X(BL_EV_STEP_DOWN, "step_down", "term, shard")                                             \
+        X(BL_EV_SNAPSHOT_SEND, "snapshot_send", "index, member")                                   \
+        X(BL_EV_SNAPSHOT_INSTALL, "snapshot_install", "index, shard")                              \
+        X(BL_EV_TRANSFER, "leader_transfer", "term, member")                                       \
+        X(BL_EV_CRASH, "crash", "rank, -")                                                         \
+        X(BL_EV_RECOVER, "recover", "rank, -")                                                     \
+        X(BL_EV_PARTITION, "partition", "group mask, -")                                           \
+        X(BL_EV_HEAL, "heal", "-, -")                                                              \
+        X(BL_EV_PAUSE, "pause", "rank, duration ms")                                               \
+        X(BL_EV_RESUME, "resume", "rank, -")                                                       \
+        X(BL_EV_LINK_FAULT, "link_fault", "kind, per-mille")                                       \
+        X(BL_EV_LINK_CLEAR, "link_clear", "kind, -")                                               \
+        X(BL_EV_CLIENT_TIMEOUT, "client_timeout", "client, seq")
+
+enum bl_event_type {
+#define BL_EV_ENUM(code, name, args) code,
+        BL_EVENTS(BL_EV_ENUM)
+#undef BL_EV_ENUM
+                BL_EV__COUNT
+};
+
+/* Name of an event type; "?" when out of range. */
+const char *bl_event_name(int type);
+
+#endif

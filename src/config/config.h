@@ -1,0 +1,126 @@
+/* Resolved experiment configuration: one plain struct, filled from one option table. */
+#ifndef BL_CONFIG_CONFIG_H
+#define BL_CONFIG_CONFIG_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "common/err.h"
+
+#define BL_NAME_MAX 64
+#define BL_PATH_MAX 512
+
+enum bl_idle { BL_IDLE_BUSY, BL_IDLE_YIELD, BL_IDLE_SLEEP, BL_IDLE_AUTO };
+enum bl_pinning { BL_PIN_NONE, BL_PIN_CORE, BL_PIN_NUMA_SPREAD, BL_PIN_NUMA_COMPACT };
+enum bl_placement { BL_PLACE_SPREAD, BL_PLACE_PACK };
+enum bl_dist { BL_DIST_DEFAULT, BL_DIST_UNIFORM, BL_DIST_ZIPFIAN, BL_DIST_LATEST, BL_DIST_HOTSPOT };
+enum bl_workload_type {
+        BL_WL_YCSB_A,
+        BL_WL_YCSB_B,
+        BL_WL_YCSB_C,
+        BL_WL_YCSB_D,
+        BL_WL_YCSB_F,
+        BL_WL_COUNTER,
+};
+enum bl_read_mode { BL_READ_LOG, BL_READ_INDEX };
+
+/*
+ * Every field has exactly one entry in the option table (config.c), which
+ * gives its INI section and key, type, default, range and help. Nothing else
+ * knows defaults. Kernels read their own sub-struct; they include this header
+ * only for the plain data (it has no I/O).
+ */
+struct bl_config {
+        struct {
+                char name[BL_NAME_MAX];      /* experiment name; file name prefix */
+                char kernel[BL_NAME_MAX];    /* "none", "raft", "2pc/raft", ... as given */
+                char repl[BL_NAME_MAX];      /* replication kernel, derived from kernel */
+                char commit[BL_NAME_MAX];    /* commit kernel or "none", derived */
+                uint64_t seed;
+                double duration_s;           /* measured phase length (ignored if ops > 0) */
+                double warmup_s;             /* measured, excluded from the summary */
+                uint64_t ops;                /* total operations to complete; 0 = by duration */
+                int history;                 /* record the client history */
+                char output_dir[BL_PATH_MAX];
+                double status_interval_s;    /* rank 0 status line period; 0 = off */
+        } experiment;
+        struct {
+                int shards;
+                int replicas;
+                int client_ranks;            /* 0: clients on every rank; k: last k ranks only */
+                enum bl_placement placement;
+                enum bl_pinning pinning;
+                enum bl_idle idle;
+                int tick_us;                 /* kernel tick period */
+        } cluster;
+        struct {
+                uint64_t records;            /* preloaded keys */
+                int value_size;              /* bytes per value on the wire */
+        } store;
+        struct {
+                enum bl_workload_type type;
+                enum bl_dist distribution;   /* DEFAULT: the workload's own */
+                double zipf_constant;
+                double hotspot_data_fraction;
+                double hotspot_op_fraction;
+                int counters;                /* keys used by the counter workload */
+        } workload;
+        struct {
+                int per_rank;                /* client sessions per client rank */
+                int outstanding;             /* closed loop: requests in flight per client */
+                double rate;                 /* open loop: total target ops/s; 0 = closed */
+                int timeout_ms;              /* retry after this long without a reply */
+        } clients;
+        struct {
+                int interval_ms;             /* time series bucket */
+        } metrics;
+        struct {
+                int iterations;              /* ping-pongs per rank pair */
+                int window;                  /* message-rate window */
+        } baseline;
+        struct {
+                int election_timeout_ms;     /* base; randomized in [t, 2t) */
+                int heartbeat_ms;
+                int prevote;
+                int max_batch;               /* commands per AppendEntries */
+                int batch_delay_us;          /* wait at most this long to fill a batch */
+                int pipeline;                /* AppendEntries in flight per follower */
+                enum bl_read_mode read_mode;
+                int snapshot_entries;        /* trim the log after this many applied */
+        } raft;
+};
+
+/*
+ * Load a configuration: defaults, then the INI file (path may be NULL for
+ * defaults only), then "section.key=value" overrides in order, then
+ * validation of each value and of combinations that need the rank count
+ * (nranks <= 0 skips those). On error returns BL_ECONFIG with a message that
+ * names the file, line, key, value and what is allowed; cfg is then
+ * unspecified.
+ */
+int bl_config_load(struct bl_config *cfg, const char *path, const char *const *overrides,
+                   int n_overrides, int nranks, struct bl_errbuf *eb);
+
+/* Defaults only. Cannot fail. */
+void bl_config_defaults(struct bl_config *cfg);
+
+/* Checks that need the rank count (replicas <= server ranks, ...). */
+int bl_config_validate_ranks(const struct bl_config *cfg, int nranks, struct bl_errbuf *eb);
+
+/* Visit every option with its resolved value as text, in table order. Used
+ * for the config dump in the result file and for printing. */
+typedef void (*bl_config_visit_fn)(void *arg, const char *section, const char *key,
+                                   const char *value);
+void bl_config_visit(const struct bl_config *cfg, bl_config_visit_fn fn, void *arg);
+
+/* Print every option with type, default, range and help (for `ballot info`). */
+void bl_config_print_options(FILE *out);
+
+/* Helpers for the name tables of enums, for reports. */
+const char *bl_idle_name(enum bl_idle v);
+const char *bl_pinning_name(enum bl_pinning v);
+const char *bl_placement_name(enum bl_placement v);
+const char *bl_workload_name(enum bl_workload_type v);
+const char *bl_dist_name(enum bl_dist v);
+
+#endif
