@@ -44,9 +44,12 @@ int bl_errwrap(struct bl_errbuf *eb, int code, const char *fmt, ...)
         vsnprintf(prefix, sizeof(prefix), fmt, ap);
         va_end(ap);
         memcpy(old, eb->msg, sizeof(old));
-        if (old[0] != '\0')
-                snprintf(eb->msg, sizeof(eb->msg), "%s: %s", prefix, old);
-        else
-                snprintf(eb->msg, sizeof(eb->msg), "%s", prefix);
+        /* Truncation is acceptable: the head of the message says the most. */
+        if (old[0] != '\0') {
+                if (snprintf(eb->msg, sizeof(eb->msg), "%s: %s", prefix, old) < 0)
+                        eb->msg[0] = '\0';
+        } else {
+                memcpy(eb->msg, prefix, sizeof(eb->msg));
+        }
         return code;
 }
