@@ -6,8 +6,8 @@
 extern const struct bl_kernel bl_kernel_none;
 
 const struct bl_kernel *const bl_kernels[] = {
-        &bl_kernel_none,
-        NULL,
+    &bl_kernel_none,
+    NULL,
 };
 
 const struct bl_kernel *bl_kernel_find(const char *name)

@@ -7,7 +7,7 @@
 
 static const char *const err_names[] = {
 #define BL_ERR_STR(code, str) str,
-        BL_ERRORS(BL_ERR_STR)
+    BL_ERRORS(BL_ERR_STR)
 #undef BL_ERR_STR
 };
 

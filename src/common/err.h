@@ -25,22 +25,22 @@ enum bl_err {
 #define BL_ERR_ENUM(code, str) code##_,
         BL_ERRORS(BL_ERR_ENUM)
 #undef BL_ERR_ENUM
-                BL_ERR__COUNT
+            BL_ERR__COUNT
 };
 
 /* Public codes are the negated enum positions: BL_OK == 0, BL_ENOMEM == -1 ... */
-#define BL_OK        0
-#define BL_ENOMEM    (-(int)BL_ENOMEM_)
-#define BL_EINVAL    (-(int)BL_EINVAL_)
-#define BL_ECONFIG   (-(int)BL_ECONFIG_)
-#define BL_EIO       (-(int)BL_EIO_)
-#define BL_EHDF5     (-(int)BL_EHDF5_)
-#define BL_EMPI      (-(int)BL_EMPI_)
-#define BL_EPROTO    (-(int)BL_EPROTO_)
+#define BL_OK         0
+#define BL_ENOMEM     (-(int)BL_ENOMEM_)
+#define BL_EINVAL     (-(int)BL_EINVAL_)
+#define BL_ECONFIG    (-(int)BL_ECONFIG_)
+#define BL_EIO        (-(int)BL_EIO_)
+#define BL_EHDF5      (-(int)BL_EHDF5_)
+#define BL_EMPI       (-(int)BL_EMPI_)
+#define BL_EPROTO     (-(int)BL_EPROTO_)
 #define BL_ENOTLEADER (-(int)BL_ENOTLEADER_)
-#define BL_EBUSY     (-(int)BL_EBUSY_)
-#define BL_ENOTFOUND (-(int)BL_ENOTFOUND_)
-#define BL_ECHECK    (-(int)BL_ECHECK_)
+#define BL_EBUSY      (-(int)BL_EBUSY_)
+#define BL_ENOTFOUND  (-(int)BL_ENOTFOUND_)
+#define BL_ECHECK     (-(int)BL_ECHECK_)
 
 /* Short description of a code; never NULL, "unknown error" for foreign codes. */
 const char *bl_strerror(int code);
@@ -55,10 +55,10 @@ struct bl_errbuf {
 /* Format a message into eb (printf-style). Returns code, so callers can write
  * `return bl_errf(eb, BL_ECONFIG, "...")`. eb may be NULL. */
 int bl_errf(struct bl_errbuf *eb, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 /* Prepend "prefix: " to the message already in eb. Returns code. */
 int bl_errwrap(struct bl_errbuf *eb, int code, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

@@ -3,7 +3,7 @@
 
 static const char *const names[] = {
 #define BL_EV_STR(code, name, args) name,
-        BL_EVENTS(BL_EV_STR)
+    BL_EVENTS(BL_EV_STR)
 #undef BL_EV_STR
 };
 

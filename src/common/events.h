@@ -25,7 +25,7 @@ enum bl_event_type {
 #define BL_EV_ENUM(code, name, args) code,
         BL_EVENTS(BL_EV_ENUM)
 #undef BL_EV_ENUM
-                BL_EV__COUNT
+            BL_EV__COUNT
 };
 
 /* Name of an event type; "?" when out of range. */

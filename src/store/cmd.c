@@ -4,12 +4,12 @@
 #include "common/err.h"
 #include "common/wire.h"
 
-#define CMD_HEADER 37 /* 1 + 4 + 4 + 8 + 8 + 8 + 4 */
+#define CMD_HEADER  37 /* 1 + 4 + 4 + 8 + 8 + 8 + 4 */
 #define CMD_MAX_PAD (16u << 20)
 
 static const char *const op_names[] = {
 #define BL_OP_STR(code, name) name,
-        BL_OPS(BL_OP_STR)
+    BL_OPS(BL_OP_STR)
 #undef BL_OP_STR
 };
 

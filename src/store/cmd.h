@@ -16,7 +16,7 @@ enum bl_op {
 #define BL_OP_ENUM(code, name) code,
         BL_OPS(BL_OP_ENUM)
 #undef BL_OP_ENUM
-                BL_OP__COUNT
+            BL_OP__COUNT
 };
 
 /* Name used in results and reports ("read", "update", ...); "?" if unknown. */

@@ -1,0 +1,272 @@
+/* Deterministic simulator: any protocol kernel in one process, simulated clock, seeded faults. */
+#ifndef BL_SIM_SIM_H
+#define BL_SIM_SIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+#include "config/config.h"
+#include "kernels/kernel.h"
+
+/*
+ * The simulator runs `nodes` simulated nodes in one process. Each node hosts
+ * one kernel instance per shard it holds a replica of. Nothing reads a real
+ * clock: time is a 64-bit nanosecond counter that jumps from event to event.
+ *
+ * Placement. Shard s has `replicas` members; member m of shard s lives on
+ * node (s + m) % nodes. With one shard (or for shard 0) member m is node m.
+ * bl_sim_node_of() and bl_sim_member_of() convert.
+ *
+ * Event queue. A binary heap ordered by (time, sequence number), where the
+ * sequence number is assigned when the event is inserted: events due at the
+ * same nanosecond fire in insertion order (ties go to the earlier inserted
+ * event). bl_sim_step() fires exactly one event. Event kinds:
+ *   - message delivery between two members of a group;
+ *   - node tick: every tick_ns per node, each node with a seeded phase offset
+ *     in [0, tick_ns); ticks are skipped (but keep their cadence) while the
+ *     node is crashed;
+ *   - client events: request arrival at a node, reply arrival at a client,
+ *     client send (after a backoff) and client timeout.
+ *
+ * Determinism. All randomness comes from streams seeded from opts.seed (one
+ * for the network, one for the clients, one per kernel instance for
+ * env->random) and from the seed given to bl_sim_random_schedule(). The same
+ * opts and the same sequence of calls replay exactly: same events, same
+ * history, same digests.
+ *
+ * Network. send() enqueues a delivery after a latency drawn uniformly in
+ * [lat_min_ns, lat_max_ns] (reordering comes from this), unless it is dropped
+ * (probability `drop`); with probability `dup` a second copy is enqueued with
+ * its own latency. At delivery time the message is discarded when either
+ * endpoint node is crashed or when the two nodes are on different sides of a
+ * partition. Messages to self are delivered like any other.
+ *
+ * Clients. `clients` sessions live outside the nodes (they are not subject to
+ * partitions, only to drop/dup and crashed nodes). Each has one request
+ * outstanding: GET, PUT (unique value token) or INCR (delta 1) over keys
+ * 0..keys-1, chosen uniformly among the ops in op_mask. A request goes to the
+ * client's believed leader of the key's shard (at first a random member).
+ * kernel->submit() returning BL_ENOTLEADER sends a redirect back (through the
+ * network) carrying kernel->leader() as a hint; the client retries there, or
+ * at another member when there is no hint, after a short backoff. BL_EBUSY or
+ * BL_ENOMEM: retry the same member after the backoff. No reply within
+ * client_timeout_ns: retry the SAME (client id, seq) at the next member (the
+ * store deduplicates). A reply for the current seq completes the operation
+ * and records it in the history with outcome OK; operations still outstanding
+ * when the history is read are reported with outcome UNKNOWN. Client ids are
+ * 1..clients, seqs start at 1. A request sent to a crashed node gets no
+ * answer (it times out).
+ *
+ * State machine. Each instance has its own bl_kv (created with records = 0:
+ * every key starts absent). env->apply decodes the command, applies it, and
+ * when reply != 0 sends the result to the client through the network (it can
+ * be lost). env->snapshot / env->restore map to bl_kv_snapshot /
+ * bl_kv_restore; restore(NULL) resets the kv (bl_kv_reset).
+ *
+ * Checks. After every apply or restore, the simulator compares the replica's
+ * digest after n applied mutations with the digest any replica of the shard
+ * (including itself, before a crash) had after n mutations: every pair of
+ * replicas must agree on their common prefix, and a replica that re-applies
+ * its log must reproduce the digests it had. Every BL_EV_LEADER event (a =
+ * term) is checked for election safety: at most one node per term per shard.
+ * opts.invariant, when set, runs after every event. The first violation is
+ * kept (sticky) and reported by bl_sim_check() and bl_sim_violation();
+ * bl_sim_run_for() and bl_sim_settle() stop early once there is one.
+ *
+ * The none kernel keeps no persistent state: after a crash and recovery its
+ * replica starts from an empty store and re-applies nothing, so new writes
+ * produce digests that differ from the ones recorded before the crash and
+ * lost writes break linearizability. The none kernel cannot pass the checks
+ * across crashes; run it without BL_SIM_F_CRASH in fault_mask.
+ *
+ * Not thread-safe; one simulator per thread. Nothing here performs I/O.
+ */
+
+struct bl_sim;
+struct bl_history;
+struct bl_kv;
+
+/* Fault kinds a random schedule may use (bl_sim_opts.fault_mask). */
+#define BL_SIM_F_CRASH     0x1u /* crash and recover nodes */
+#define BL_SIM_F_PARTITION 0x2u /* split nodes into two sides, heal */
+#define BL_SIM_F_LINK      0x4u /* drop / duplicate phases */
+#define BL_SIM_F_ALL       0x7u
+
+struct bl_sim_opts {
+        const struct bl_kernel *kernel; /* required */
+        const struct bl_config *cfg;    /* handed to kernel->create; NULL: defaults
+                                         * (bl_config_defaults); copied */
+        int nodes;                      /* >= 1 */
+        int shards;                     /* >= 1 (groups) */
+        int replicas;                   /* members per shard, 1..nodes; 0: nodes */
+        uint64_t seed;
+        uint64_t lat_min_ns, lat_max_ns; /* per message, uniform; 1 <= min <= max */
+        double drop, dup;                /* link fault probabilities in [0, 1) */
+        int clients;                     /* client sessions, >= 0 */
+        uint64_t keys;                   /* keys the clients use (small: contention), >= 1 */
+        uint32_t op_mask;                /* (1u << BL_OP_GET) | (1u << BL_OP_PUT) |
+                                          * (1u << BL_OP_INCR), any non-empty subset */
+        uint64_t client_timeout_ns;      /* retry after this long without a reply */
+        uint64_t client_backoff_ns;      /* wait before retrying after a redirect */
+        uint64_t tick_ns;                /* node tick period; 0: cfg cluster.tick_us */
+        int record_history;              /* keep the client history (for linearizability) */
+        unsigned fault_mask;             /* BL_SIM_F_*: what random schedules may inject */
+        /* Kernel-specific invariant, called after every event when set (e.g.
+         * Raft log matching, leader completeness). Return 0, or non-zero with
+         * a message in eb: the violation becomes sticky (see Checks). */
+        int (*invariant)(void *arg, struct bl_sim *s, struct bl_errbuf *eb);
+        void *invariant_arg;
+};
+
+/* Counters about a run; all start at 0. */
+struct bl_sim_stats {
+        uint64_t events;         /* events fired */
+        uint64_t msgs_sent;      /* kernel send() calls */
+        uint64_t msgs_delivered; /* kernel recv() calls */
+        uint64_t msgs_dropped;   /* lost: drop, partition, crashed endpoint */
+        uint64_t msgs_duplicated;
+        uint64_t msgs_malformed; /* recv() returned BL_EPROTO */
+        uint64_t ticks;          /* node ticks delivered */
+        uint64_t applies;        /* env->apply calls */
+        uint64_t client_sends;   /* requests sent by clients (first tries and retries) */
+        uint64_t client_retries; /* re-sends of an outstanding (client, seq) */
+        uint64_t client_timeouts;
+        uint64_t client_redirects;
+        uint64_t replies_lost; /* replies to clients lost in the network */
+        uint64_t completed;    /* client operations completed */
+        uint64_t crashes, recoveries, partitions;
+        uint64_t kernel_events[BL_EV__COUNT]; /* env->event calls by type (common/events.h) */
+};
+
+/* Defaults: 3 nodes, 1 shard, replicas = nodes, seed 1, latency 50..500 us, no
+ * link faults, 3 clients, 5 keys, all three ops, timeout 50 ms, backoff 2 ms,
+ * tick from cfg, history on, fault_mask BL_SIM_F_ALL. kernel and cfg NULL.
+ * Cannot fail. */
+void bl_sim_opts_default(struct bl_sim_opts *o);
+
+/* Create a simulator and every kernel instance; nothing runs yet (clients are
+ * off until bl_sim_clients(s, 1)). Returns NULL with a message in eb on bad
+ * options (BL_EINVAL-worthy) or when memory or a kernel instance could not
+ * be allocated. */
+struct bl_sim *bl_sim_create(const struct bl_sim_opts *o, struct bl_errbuf *eb);
+
+/* Free everything, including instances and pending events. NULL is a no-op. */
+void bl_sim_destroy(struct bl_sim *s);
+
+/* Fire exactly one event (the earliest; ties by insertion order). Returns 1,
+ * or 0 when nothing is pending. */
+int bl_sim_step(struct bl_sim *s);
+
+/* Fire every event due at or before now + ns, then set the clock to now + ns.
+ * Stops early (clock at the last event) when a violation is recorded. */
+void bl_sim_run_for(struct bl_sim *s, uint64_t ns);
+
+/* Simulated time, ns since creation. */
+uint64_t bl_sim_now(const struct bl_sim *s);
+/* Events fired so far. */
+uint64_t bl_sim_events(const struct bl_sim *s);
+void bl_sim_get_stats(const struct bl_sim *s, struct bl_sim_stats *out);
+
+/* kernel->crash on every instance of that node; its messages are dropped and
+ * its ticks skipped until bl_sim_recover(). No-op if already crashed or out
+ * of range. */
+void bl_sim_crash(struct bl_sim *s, int node);
+/* kernel->recover on every instance of that node. No-op if not crashed. */
+void bl_sim_recover(struct bl_sim *s, int node);
+/* 1 if the node is crashed. */
+int bl_sim_crashed(const struct bl_sim *s, int node);
+/* side[node] = group id for every node; only links between nodes of the same
+ * group deliver. Replaces any previous partition. */
+void bl_sim_partition(struct bl_sim *s, const int *side);
+/* Remove the partition: every link delivers again. */
+void bl_sim_heal(struct bl_sim *s);
+/* Change the link fault probabilities (clamped to [0, 0.99]). */
+void bl_sim_set_link_faults(struct bl_sim *s, double drop, double dup);
+/* Clients submit new operations while on. Turning them off lets outstanding
+ * operations finish (they keep retrying) but starts no new ones. */
+void bl_sim_clients(struct bl_sim *s, int on);
+
+/* Placement: node hosting member `member` of `shard`, or -1 if out of range. */
+int bl_sim_node_of(const struct bl_sim *s, int shard, int member);
+/* Member index of `node` in `shard`'s group, or -1 if it holds no replica. */
+int bl_sim_member_of(const struct bl_sim *s, int node, int shard);
+/* Members per shard. */
+int bl_sim_replicas(const struct bl_sim *s);
+
+/* The kernel instance of node for shard, for white-box checks; NULL when the
+ * node holds no replica of that shard. Valid until bl_sim_destroy(). */
+void *bl_sim_instance(struct bl_sim *s, int node, int shard);
+/* The store of that replica; NULL as above. */
+struct bl_kv *bl_sim_kv(struct bl_sim *s, int node, int shard);
+
+/* Node whose instance of `shard` says it leads (kernel->leader(k) == its own
+ * member index), among nodes that are not crashed. If several do (an old
+ * leader not yet deposed), the one with the highest kernel stats term; ties
+ * (or no stats) go to the lowest node. -1 when none. */
+int bl_sim_leader(const struct bl_sim *s, int shard);
+
+/* Client operations completed / still outstanding. */
+uint64_t bl_sim_completed(const struct bl_sim *s);
+uint64_t bl_sim_pending(const struct bl_sim *s);
+/* Number of events of `type` (common/events.h) emitted by kernels so far. */
+uint64_t bl_sim_event_count(const struct bl_sim *s, int type);
+
+/* The first recorded violation (digest divergence, two leaders in a term, the
+ * invariant hook): 0 if none, else BL_ECHECK with its message in eb. */
+int bl_sim_violation(const struct bl_sim *s, struct bl_errbuf *eb);
+
+/* Safety checks: any recorded violation, then the digest prefixes of every
+ * pair of replicas of each shard, then (when record_history) linearizability
+ * of the history (completed ops plus outstanding ones as UNKNOWN) with
+ * bl_lin_check, records = 0. Returns 0, BL_ECHECK with a message naming the
+ * shard / nodes / key, or BL_ENOMEM. */
+int bl_sim_check(struct bl_sim *s, struct bl_errbuf *eb);
+
+/* Apply a random fault schedule drawn from `seed` over fault_ns of simulated
+ * time (running the simulator meanwhile): crashes and recoveries, partitions
+ * and heals, drop/duplicate phases, as allowed by opts.fault_mask. Then heal,
+ * recover every node and restore the link faults of opts. desc (may be NULL)
+ * receives a human-readable description ("t=12.500ms crash 2; ..."), cut
+ * with "..." when desc_len is too small; the schedule is replayed by the same
+ * seed. Returns 0, or BL_ECHECK when a violation was recorded meanwhile (the
+ * schedule then stops early). */
+int bl_sim_random_schedule(struct bl_sim *s, uint64_t seed, uint64_t fault_ns, char *desc,
+                           size_t desc_len);
+
+/* Liveness: turn clients off and run until every outstanding client op has
+ * completed or max_ns passed. Returns 0, or BL_ECHECK with a message naming
+ * how many ops (and the first few: client, seq, key, op) are still pending,
+ * or the violation recorded meanwhile. */
+int bl_sim_settle(struct bl_sim *s, uint64_t max_ns, struct bl_errbuf *eb);
+
+/* The client history: completed operations (outcome OK) followed by the
+ * operations still outstanding (outcome UNKNOWN, return_ns UINT64_MAX). NULL
+ * when record_history is off or memory ran out. Valid until the next call
+ * that runs the simulator or bl_sim_destroy(). */
+const struct bl_history *bl_sim_history(const struct bl_sim *s);
+
+/*
+ * One seed of a random-schedule test, as tests and `ballot sim` run it:
+ * create with base (seed replaced), clients on, bl_sim_random_schedule(seed,
+ * fault_ns), bl_sim_check (safety under faults, outstanding ops UNKNOWN),
+ * bl_sim_settle(settle_ns) (liveness), bl_sim_check again, destroy. Returns
+ * 0, or the failing code with the message in eb prefixed "faults (t=N ns): "
+ * or "settle (t=N ns): " (BL_EINVAL when the simulator could not be created:
+ * bad options or out of memory, eb says which). desc (may be NULL) receives
+ * the schedule; st (may be NULL) the run's counters.
+ */
+int bl_sim_run_seed(const struct bl_sim_opts *base, uint64_t seed, uint64_t fault_ns,
+                    uint64_t settle_ns, char *desc, size_t desc_len, struct bl_sim_stats *st,
+                    struct bl_errbuf *eb);
+
+/*
+ * `ballot sim CONFIG.ini [options]`: random-schedule simulation of the
+ * config's replication kernel, no MPI. argv[0] is the command name ("sim").
+ * Prints a replay line for every failing seed and a summary. Returns the
+ * process exit status: 0 every seed passed, 1 run-time error, 2 usage or
+ * configuration error, 3 a check failed. `ballot sim --help` lists options.
+ */
+int bl_sim_main(int argc, char **argv);
+
+#endif

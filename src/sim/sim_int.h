@@ -1,0 +1,129 @@
+/* Simulator internals shared by the files of src/sim; not a public interface. */
+#ifndef BL_SIM_SIM_INT_H
+#define BL_SIM_SIM_INT_H
+
+#include <stdint.h>
+
+#include "check/history.h"
+#include "common/rng.h"
+#include "sim/sim.h"
+#include "store/cmd.h"
+
+/*
+ * Files: sim.c (creation, event queue, stepping, nodes, network, checks on
+ * digests and elections), sim_client.c (client sessions and the history),
+ * sim_sched.c (random fault schedules, settle, bl_sim_check).
+ */
+
+enum sim_ev_kind {
+        SIM_EV_MSG,    /* a = shard, b = from member, c = to member, d = type */
+        SIM_EV_TICK,   /* a = node */
+        SIM_EV_CREQ,   /* a = client index, b = node, c = shard, x = token; buf = cmd */
+        SIM_EV_CREPLY, /* a = client index, b = replier member, c = hint member,
+                        * d = status, x = seq, y = value, z = token (redirects) */
+        SIM_EV_CTIMER, /* a = client index, b = 1 for timeout / 0 for send, x = token */
+};
+
+struct sim_ev {
+        uint64_t t;
+        uint64_t seq;
+        int32_t kind;
+        int32_t a, b, c, d;
+        uint64_t x, y, z;
+        void *buf;
+        size_t len;
+};
+
+struct sim_inst {
+        struct bl_sim *s;
+        int node, shard, member;
+        void *k;
+        struct bl_kv *kv;
+        struct bl_rng rng; /* env->random */
+};
+
+/* Canonical digest vector of a shard: dig[n - 1] is the digest after n
+ * mutations, as first recorded by node who[n - 1]; 0 = not seen yet. */
+struct sim_digests {
+        uint64_t *dig;
+        int *who;
+        size_t len, cap;
+};
+
+struct sim_client {
+        uint32_t id;       /* 1-based client id */
+        uint64_t seq;      /* current (or last) request */
+        struct bl_cmd cmd; /* current request */
+        int outstanding;
+        int idle;           /* no timer pending: needs a kick when clients turn on */
+        uint64_t invoke_ns; /* first send of the current request */
+        uint64_t token;     /* bumped on every state change: stale timers ignore */
+        int *guess;         /* believed leader member, per shard */
+};
+
+struct sim_term {     /* election safety map entry: (shard, term) -> node */
+        uint64_t key; /* 0 = empty; else (term << 16 | shard) + 1 */
+        int node;
+};
+
+struct bl_sim {
+        struct bl_sim_opts o;
+        struct bl_config cfg;
+        uint64_t tick_ns;
+
+        uint64_t now;
+        uint64_t next_seq;
+        struct sim_ev *heap;
+        size_t heap_n, heap_cap;
+
+        struct bl_rng net_rng;
+        struct bl_rng client_rng;
+        double drop, dup;
+
+        int *crashed; /* per node */
+        int *side;    /* per node; valid when partitioned */
+        int partitioned;
+
+        struct sim_inst *inst;       /* shards * replicas, index shard * replicas + member */
+        struct sim_digests *digests; /* per shard */
+
+        struct sim_term *terms;
+        size_t terms_n, terms_cap;
+        uint64_t ev_counts[BL_EV__COUNT];
+
+        struct sim_client *clients;
+        int clients_on;
+        uint64_t pending;
+        int ops[BL_OP__COUNT]; /* ops the clients pick from */
+        int n_ops;
+
+        struct bl_history hist;  /* completed operations */
+        struct bl_history *view; /* hist + outstanding ops as UNKNOWN (bl_sim_history) */
+
+        int violated;
+        struct bl_errbuf violation;
+        struct bl_sim_stats st;
+};
+
+/* Record the first violation (later ones are ignored). Returns BL_ECHECK. */
+int sim_violate(struct bl_sim *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Insert an event; its seq is assigned here. Records an OOM violation on failure. */
+void sim_push(struct bl_sim *s, struct sim_ev *ev);
+/* Latency draw in [lat_min, lat_max]. */
+uint64_t sim_latency(struct bl_sim *s);
+/* Link loss / duplication draws. */
+int sim_lost(struct bl_sim *s);
+int sim_duped(struct bl_sim *s);
+
+struct sim_inst *sim_inst(const struct bl_sim *s, int node, int shard);
+
+/* sim_client.c */
+int sim_clients_init(struct bl_sim *s);
+void sim_clients_free(struct bl_sim *s);
+void sim_client_event(struct bl_sim *s, const struct sim_ev *ev);
+void sim_client_request(struct bl_sim *s, struct sim_ev *ev);
+/* Send a client reply (from apply) for cmd with result res through the network. */
+void sim_client_reply(struct bl_sim *s, struct sim_inst *in, const struct bl_cmd *c,
+                      const struct bl_result *res);
+
+#endif
