@@ -26,6 +26,7 @@ LIB_SRCS   := $(filter-out src/main.c,$(wildcard src/*/*.c kernels/*.c kernels/*
 LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libballot.a
 BIN        := $(BUILD)/ballot
+EXTRA_OBJS ?=
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
 .PHONY: all run test unit-test mpi-test sanitize bench deps format format-check clean help
@@ -54,12 +55,12 @@ $(LIB): $(LIB_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BIN): $(BUILD)/src/main.o $(LIB)
+$(BIN): $(BUILD)/src/main.o $(LIB) $(EXTRA_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DEP_LIBS)
 
-$(BUILD)/tests/%: tests/%.c $(LIB)
+$(BUILD)/tests/%: tests/%.c $(LIB) $(EXTRA_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -Itests -o $@ $< $(LIB) $(EXTRA_OBJS) $(DEP_LIBS) $(CMOCKA_LIBS)
 
 deps:
 	@tools/install-deps.sh
@@ -80,7 +81,7 @@ test: $(BIN) $(UNIT_TESTS)
 sanitize:
 	@$(MAKE) --no-print-directory BUILD=build-asan \
 	  CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" test
+	  LDFLAGS="-fsanitize=address,undefined -rdynamic" EXTRA_OBJS=build-asan/tests/nodlclose.o test
 
 bench: $(BIN)
 	@BUILD=$(BUILD) tools/bench.sh

@@ -11,7 +11,7 @@ export BALLOT="$here/$BUILD/ballot"
 # Sanitizer settings (harmless without sanitizers): fail on the first error,
 # and ignore leaks inside the MPI/hwloc/HDF5 libraries, which are not ours.
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:halt_on_error=1}
-export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/lsan.supp:print_suppressions=0}
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$here/tests/lsan.supp:print_suppressions=0:fast_unwind_on_malloc=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}
 pass=0
 fail=0

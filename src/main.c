@@ -1,0 +1,195 @@
+/*
+ * ballot: the command line. A thin layer over the library:
+ *   ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]
+ *   ballot report [--csv] [--sort KEY] FILE_OR_DIR ...
+ *   ballot info [FILE.h5]
+ *   ballot --help | --version
+ * Exit status: 0 success, 1 run-time error, 2 usage or configuration error,
+ * 3 the run completed but a correctness verdict failed.
+ * Only this file exits or aborts MPI.
+ */
+#include <mpi.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/version.h"
+#include "config/config.h"
+#include "kernels/kernel.h"
+#include "results/report.h"
+#include "run/run.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE   2
+#define EXIT_VERDICT 3
+
+static void usage(FILE *out)
+{
+        fprintf(out,
+                "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]\n"
+                "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
+                "       ballot info [FILE.h5]\n"
+                "       ballot --help | --version\n"
+                "\n"
+                "run     run an experiment on the ranks of this MPI job (mpirun or srun)\n"
+                "report  one row per result file: throughput, latency, round trips, verdict\n"
+                "info    list kernels, workloads and every option; or a result file's provenance\n"
+                "\n"
+                "Exit status: 0 ok, 1 run-time error, 2 usage/configuration error, 3 a\n"
+                "correctness verdict failed.\n");
+}
+
+static char *join_args(int argc, char **argv)
+{
+        size_t n = 1;
+        char *s;
+
+        for (int i = 0; i < argc; i++)
+                n += strlen(argv[i]) + 1;
+        s = bl_malloc(n);
+        if (s == NULL)
+                return NULL;
+        s[0] = '\0';
+        for (int i = 0; i < argc; i++) {
+                strcat(s, argv[i]);
+                if (i + 1 < argc)
+                        strcat(s, " ");
+        }
+        return s;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+        const char *config = NULL;
+        const char **ov = bl_calloc((size_t)argc + 1, sizeof(char *));
+        struct bl_run_opts opts = {0};
+        struct bl_config cfg;
+        struct bl_errbuf eb = {{0}};
+        int nov = 0, rank, size, rc, collective = 1, status = 0;
+        char *cmdline;
+
+        MPI_Init(&argc, &argv);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &size);
+        cmdline = join_args(argc, argv);
+        if (ov == NULL || cmdline == NULL) {
+                fprintf(stderr, "ballot: out of memory\n");
+                MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
+        }
+        for (int i = 2; i < argc; i++) {
+                if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
+                        ov[nov++] = argv[++i];
+                } else if (strncmp(argv[i], "-o", 2) == 0 && argv[i][2] != '\0') {
+                        ov[nov++] = argv[i] + 2;
+                } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
+                        opts.out_path = argv[++i];
+                } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+                        opts.quiet = 1;
+                } else if (argv[i][0] == '-' || config != NULL) {
+                        if (rank == 0) {
+                                fprintf(stderr, "ballot run: unexpected argument '%s'\n", argv[i]);
+                                usage(stderr);
+                        }
+                        status = EXIT_USAGE;
+                        goto out_finalize;
+                } else {
+                        config = argv[i];
+                }
+        }
+        if (config == NULL) {
+                if (rank == 0) {
+                        fprintf(stderr, "ballot run: missing CONFIG.ini\n");
+                        usage(stderr);
+                }
+                status = EXIT_USAGE;
+                goto out_finalize;
+        }
+        /* Every rank parses the same file and gets the same answer, so an
+         * error needs no communication: each rank exits with status 2. */
+        rc = bl_config_load(&cfg, config, ov, nov, size, &eb);
+        if (rc != 0) {
+                if (rank == 0)
+                        fprintf(stderr, "ballot: %s\n", eb.msg);
+                status = EXIT_USAGE;
+                goto out_finalize;
+        }
+        opts.command_line = cmdline;
+        rc = bl_run(MPI_COMM_WORLD, &cfg, &opts, &collective, &eb);
+        if (rc != 0 && !collective) {
+                fprintf(stderr, "ballot: %s; aborting the job\n", eb.msg);
+                fflush(stderr);
+                MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
+        }
+        if (rc == BL_ECHECK) {
+                status = EXIT_VERDICT;
+        } else if (rc != 0) {
+                if (rank == 0)
+                        fprintf(stderr, "ballot: %s\n", eb.msg);
+                status = rc == BL_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
+        }
+out_finalize:
+        bl_free(ov);
+        bl_free(cmdline);
+        MPI_Finalize();
+        return status;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+        struct bl_errbuf eb = {{0}};
+
+        if (argc > 3) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (argc == 3) {
+                if (bl_info_file(argv[2], stdout, &eb) != 0) {
+                        fprintf(stderr, "ballot info: %s\n", eb.msg);
+                        return EXIT_RUNTIME;
+                }
+                return 0;
+        }
+        printf("ballot %s (git %s)\n\n# kernels\n", bl_version(), bl_git_revision());
+        for (int i = 0; bl_kernels[i] != NULL; i++) {
+                const struct bl_kernel *k = bl_kernels[i];
+                printf("  %-8s %-5s %-11s %s\n", k->name, k->version,
+                       k->kind == BL_KERNEL_REPLICATION ? "replication" : "commit", k->summary);
+        }
+        printf("\n# workloads ([workload] type)\n"
+               "  ycsb-a   50%% read, 50%% update, zipfian\n"
+               "  ycsb-b   95%% read, 5%% update, zipfian\n"
+               "  ycsb-c   100%% read, zipfian\n"
+               "  ycsb-d   95%% read, 5%% insert, latest\n"
+               "  ycsb-f   50%% read, 50%% read-modify-write, zipfian\n"
+               "  counter  increments of a few shared counters, checked at the end\n"
+               "\n# options (INI section.key; override with -o section.key=value)\n");
+        bl_config_print_options(stdout);
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        if (argc < 2) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+            strcmp(argv[1], "help") == 0) {
+                usage(stdout);
+                return 0;
+        }
+        if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+                printf("ballot %s (git %s)\n", bl_version(), bl_git_revision());
+                return 0;
+        }
+        if (strcmp(argv[1], "run") == 0)
+                return cmd_run(argc, argv);
+        if (strcmp(argv[1], "report") == 0)
+                return bl_report_main(argc - 1, argv + 1, stdout, stderr);
+        if (strcmp(argv[1], "info") == 0)
+                return cmd_info(argc, argv);
+        fprintf(stderr, "ballot: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return EXIT_USAGE;
+}

@@ -1,0 +1,304 @@
+/*
+ * MPI transport. One tag, one duplicated communicator; messages from one
+ * sender to one receiver arrive in order (MPI's non-overtaking rule), which
+ * the kernels do not rely on but the final drain does (counts per peer).
+ *
+ * Pending sends live in a growable array of requests and buffers; every
+ * poll tests them with MPI_Testsome and frees what completed, so the array
+ * stays as small as the number of messages in flight.
+ */
+#include "net/net.h"
+
+#include <string.h>
+
+#include "common/alloc.h"
+#include "common/wire.h"
+
+#define NET_TAG   7
+#define NET_MAGIC 0xB1
+
+/* Classes: the fixed ones, then the kernel's message types. */
+enum {
+        CLS_REQUEST,
+        CLS_REPLY,
+        CLS_PING,
+        CLS_PONG,
+        CLS_STATUS,
+        CLS_MALFORMED,
+};
+
+static const char *const fixed_names[BL_NET_FIXED_CLASSES] = {
+    "client_request", "client_reply", "ping", "pong", "status", "malformed",
+};
+
+struct bl_net {
+        MPI_Comm comm;
+        int rank;
+        int size;
+        int n_kernel_types;
+        MPI_Request *reqs;
+        void **bufs;
+        int npending;
+        int cap;
+        int *done_idx; /* scratch for MPI_Testsome */
+        uint8_t *rbuf;
+        size_t rcap;
+        uint64_t *sent_to;
+        uint64_t *recv_from;
+        struct bl_net_counters ctr;
+};
+
+struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf *eb)
+{
+        struct bl_net *n;
+
+        if (n_kernel_types < 0 || n_kernel_types > BL_NET_MAX_CLASSES - BL_NET_FIXED_CLASSES) {
+                bl_errf(eb, BL_EINVAL, "transport: kernel declares %d message types, at most %d",
+                        n_kernel_types, BL_NET_MAX_CLASSES - BL_NET_FIXED_CLASSES);
+                return NULL;
+        }
+        n = bl_calloc(1, sizeof(*n));
+        if (n == NULL)
+                goto out_nomem;
+        if (MPI_Comm_dup(comm, &n->comm) != MPI_SUCCESS) {
+                bl_free(n);
+                bl_errf(eb, BL_EMPI, "transport: MPI_Comm_dup failed");
+                return NULL;
+        }
+        MPI_Comm_rank(n->comm, &n->rank);
+        MPI_Comm_size(n->comm, &n->size);
+        n->n_kernel_types = n_kernel_types;
+        n->cap = 64;
+        n->reqs = bl_malloc(sizeof(*n->reqs) * (size_t)n->cap);
+        n->bufs = bl_malloc(sizeof(*n->bufs) * (size_t)n->cap);
+        n->done_idx = bl_malloc(sizeof(*n->done_idx) * (size_t)n->cap);
+        n->rcap = 4096;
+        n->rbuf = bl_malloc(n->rcap);
+        n->sent_to = bl_calloc((size_t)n->size, sizeof(uint64_t));
+        n->recv_from = bl_calloc((size_t)n->size, sizeof(uint64_t));
+        if (!n->reqs || !n->bufs || !n->done_idx || !n->rbuf || !n->sent_to || !n->recv_from) {
+                bl_net_destroy(n);
+                goto out_nomem;
+        }
+        return n;
+out_nomem:
+        bl_errf(eb, BL_ENOMEM, "transport: out of memory");
+        return NULL;
+}
+
+void bl_net_destroy(struct bl_net *n)
+{
+        if (n == NULL)
+                return;
+        if (n->npending > 0) {
+                MPI_Waitall(n->npending, n->reqs, MPI_STATUSES_IGNORE);
+                for (int i = 0; i < n->npending; i++)
+                        bl_free(n->bufs[i]);
+        }
+        if (n->comm != MPI_COMM_NULL && n->comm != 0)
+                MPI_Comm_free(&n->comm);
+        bl_free(n->reqs);
+        bl_free(n->bufs);
+        bl_free(n->done_idx);
+        bl_free(n->rbuf);
+        bl_free(n->sent_to);
+        bl_free(n->recv_from);
+        bl_free(n);
+}
+
+int bl_net_class(const struct bl_net *n, int kind, int type)
+{
+        switch (kind) {
+        case BL_MSG_KERNEL:
+                if (type < 0 || type >= n->n_kernel_types)
+                        return -1;
+                return BL_NET_FIXED_CLASSES + type;
+        case BL_MSG_REQUEST:
+                return CLS_REQUEST;
+        case BL_MSG_REPLY:
+                return CLS_REPLY;
+        case BL_MSG_PING:
+                return CLS_PING;
+        case BL_MSG_PONG:
+                return CLS_PONG;
+        case BL_MSG_STATUS:
+                return CLS_STATUS;
+        default:
+                return -1;
+        }
+}
+
+int bl_net_nclasses(const struct bl_net *n)
+{
+        return BL_NET_FIXED_CLASSES + n->n_kernel_types;
+}
+
+const char *bl_net_fixed_class_name(int cls)
+{
+        return cls >= 0 && cls < BL_NET_FIXED_CLASSES ? fixed_names[cls] : NULL;
+}
+
+const struct bl_net_counters *bl_net_counters(const struct bl_net *n)
+{
+        return &n->ctr;
+}
+
+static int grow_pending(struct bl_net *n)
+{
+        int cap = n->cap * 2;
+        MPI_Request *r = bl_realloc(n->reqs, sizeof(*r) * (size_t)cap);
+
+        if (r == NULL)
+                return BL_ENOMEM;
+        n->reqs = r;
+        void **b = bl_realloc(n->bufs, sizeof(*b) * (size_t)cap);
+        if (b == NULL)
+                return BL_ENOMEM;
+        n->bufs = b;
+        int *d = bl_realloc(n->done_idx, sizeof(*d) * (size_t)cap);
+        if (d == NULL)
+                return BL_ENOMEM;
+        n->done_idx = d;
+        n->cap = cap;
+        return 0;
+}
+
+int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, const void *buf,
+                size_t len)
+{
+        struct bl_wbuf w;
+        uint8_t *msg;
+        int cls = bl_net_class(n, kind, type);
+
+        if (cls < 0 || dest < 0 || dest >= n->size || len > (size_t)INT32_MAX - BL_NET_HEADER)
+                return BL_EINVAL;
+        if (n->npending == n->cap && grow_pending(n) != 0)
+                return BL_ENOMEM;
+        msg = bl_malloc(BL_NET_HEADER + len);
+        if (msg == NULL)
+                return BL_ENOMEM;
+        bl_wbuf_init(&w, msg, BL_NET_HEADER + len);
+        bl_put_u8(&w, NET_MAGIC);
+        bl_put_u8(&w, (uint8_t)kind);
+        bl_put_u8(&w, (uint8_t)type);
+        bl_put_u8(&w, 0);
+        bl_put_u32(&w, group);
+        bl_put_bytes(&w, buf, len);
+        if (MPI_Isend(msg, (int)w.len, MPI_BYTE, dest, NET_TAG, n->comm, &n->reqs[n->npending]) !=
+            MPI_SUCCESS) {
+                bl_free(msg);
+                return BL_EMPI;
+        }
+        n->bufs[n->npending++] = msg;
+        n->sent_to[dest]++;
+        n->ctr.sent[cls]++;
+        n->ctr.sent_bytes[cls] += w.len;
+        return 0;
+}
+
+void bl_net_progress(struct bl_net *n)
+{
+        int outcount = 0;
+
+        if (n->npending == 0)
+                return;
+        MPI_Testsome(n->npending, n->reqs, &outcount, n->done_idx, MPI_STATUSES_IGNORE);
+        if (outcount <= 0 || outcount == MPI_UNDEFINED)
+                return;
+        for (int i = 0; i < outcount; i++) {
+                bl_free(n->bufs[n->done_idx[i]]);
+                n->bufs[n->done_idx[i]] = NULL;
+        }
+        /* Compact: completed requests are MPI_REQUEST_NULL now. */
+        int j = 0;
+        for (int i = 0; i < n->npending; i++) {
+                if (n->bufs[i] == NULL)
+                        continue;
+                n->reqs[j] = n->reqs[i];
+                n->bufs[j] = n->bufs[i];
+                j++;
+        }
+        n->npending = j;
+}
+
+int bl_net_poll(struct bl_net *n, struct bl_frame *f)
+{
+        MPI_Message msg;
+        MPI_Status st;
+        int flag = 0;
+        int count = 0;
+        struct bl_rbuf r;
+
+        bl_net_progress(n);
+        if (MPI_Improbe(MPI_ANY_SOURCE, NET_TAG, n->comm, &flag, &msg, &st) != MPI_SUCCESS)
+                return BL_EMPI;
+        if (!flag)
+                return 0;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        if ((size_t)count > n->rcap) {
+                size_t cap = n->rcap;
+                while (cap < (size_t)count)
+                        cap *= 2;
+                uint8_t *b = bl_realloc(n->rbuf, cap);
+                if (b == NULL)
+                        return BL_ENOMEM;
+                n->rbuf = b;
+                n->rcap = cap;
+        }
+        if (MPI_Mrecv(n->rbuf, count, MPI_BYTE, &msg, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                return BL_EMPI;
+        n->recv_from[st.MPI_SOURCE]++;
+        bl_rbuf_init(&r, n->rbuf, (size_t)count);
+        uint8_t magic = bl_get_u8(&r);
+        f->kind = bl_get_u8(&r);
+        f->type = bl_get_u8(&r);
+        (void)bl_get_u8(&r);
+        f->group = bl_get_u32(&r);
+        int cls = r.ok && magic == NET_MAGIC ? bl_net_class(n, f->kind, f->type) : -1;
+        if (cls < 0) {
+                n->ctr.recv[CLS_MALFORMED]++;
+                n->ctr.recv_bytes[CLS_MALFORMED] += (uint64_t)count;
+                return 0;
+        }
+        n->ctr.recv[cls]++;
+        n->ctr.recv_bytes[cls] += (uint64_t)count;
+        f->src = st.MPI_SOURCE;
+        f->data = n->rbuf + BL_NET_HEADER;
+        f->len = (size_t)count - BL_NET_HEADER;
+        return 1;
+}
+
+int bl_net_flush(struct bl_net *n, void (*idle)(void *), void *arg)
+{
+        while (n->npending > 0) {
+                bl_net_progress(n);
+                if (n->npending > 0 && idle != NULL)
+                        idle(arg);
+        }
+        return 0;
+}
+
+const uint64_t *bl_net_sent_to(const struct bl_net *n)
+{
+        return n->sent_to;
+}
+
+const uint64_t *bl_net_recv_from(const struct bl_net *n)
+{
+        return n->recv_from;
+}
+
+MPI_Comm bl_net_comm(const struct bl_net *n)
+{
+        return n->comm;
+}
+
+int bl_net_rank(const struct bl_net *n)
+{
+        return n->rank;
+}
+
+int bl_net_size(const struct bl_net *n)
+{
+        return n->size;
+}

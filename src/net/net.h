@@ -1,0 +1,89 @@
+/* Transport: framed, non-blocking MPI point-to-point messages between ranks. */
+#ifndef BL_NET_NET_H
+#define BL_NET_NET_H
+
+#include <mpi.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/err.h"
+
+/*
+ * Every message is one MPI message on a private duplicate of the run's
+ * communicator: an 8-byte frame header (magic, kind, type, group) followed by
+ * the payload. Sends are non-blocking and copy the payload, so callers never
+ * wait; receives use matched probes (MPI_Improbe + MPI_Mrecv) so any size
+ * fits. A frame with a bad magic, unknown kind or short header is counted
+ * as malformed and dropped, never handed up.
+ *
+ * Counters: messages and bytes sent and received per message class. A class
+ * is a (kind, type) pair flattened by the caller into an index below
+ * BL_NET_MAX_CLASSES (see bl_net_class).
+ */
+
+enum bl_msg_kind {
+        BL_MSG_KERNEL = 1,  /* protocol message; type = kernel message type */
+        BL_MSG_REQUEST = 2, /* client command to a replica; group = shard */
+        BL_MSG_REPLY = 3,   /* replica answer to a client */
+        BL_MSG_PING = 4,    /* baseline round trip */
+        BL_MSG_PONG = 5,
+        BL_MSG_STATUS = 6, /* per-interval progress to rank 0 */
+};
+
+#define BL_NET_FIXED_CLASSES 6 /* request, reply, ping, pong, status, malformed */
+#define BL_NET_MAX_CLASSES   64
+#define BL_NET_HEADER        8
+
+struct bl_frame {
+        int src;
+        uint8_t kind;
+        uint8_t type;
+        uint32_t group;
+        const void *data; /* valid until the next bl_net_poll */
+        size_t len;
+};
+
+struct bl_net_counters {
+        uint64_t sent[BL_NET_MAX_CLASSES];
+        uint64_t sent_bytes[BL_NET_MAX_CLASSES];
+        uint64_t recv[BL_NET_MAX_CLASSES];
+        uint64_t recv_bytes[BL_NET_MAX_CLASSES];
+};
+
+struct bl_net;
+
+/* Create on a communicator (duplicated inside). NULL + message on failure. */
+struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf *eb);
+/* Waits for outstanding sends, then frees. NULL is a no-op. */
+void bl_net_destroy(struct bl_net *n);
+
+/* Queue a message (payload copied). Returns 0, BL_ENOMEM or BL_EMPI. */
+int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, const void *buf,
+                size_t len);
+/* Receive one frame if one is waiting: 1 with *f filled, 0 if none, or a
+ * negative error. Also advances pending sends. */
+int bl_net_poll(struct bl_net *n, struct bl_frame *f);
+/* Free the buffers of completed sends. */
+void bl_net_progress(struct bl_net *n);
+/* Block (with the given idle function between tests) until every send
+ * queued so far has completed. */
+int bl_net_flush(struct bl_net *n, void (*idle)(void *), void *arg);
+
+/* Messages sent to each rank so far (array of nranks), for the final drain. */
+const uint64_t *bl_net_sent_to(const struct bl_net *n);
+/* Messages received from each rank so far. */
+const uint64_t *bl_net_recv_from(const struct bl_net *n);
+
+/* Counter class of a (kind, type) pair; kernel types follow the fixed
+ * classes. Returns -1 for an invalid pair. */
+int bl_net_class(const struct bl_net *n, int kind, int type);
+int bl_net_nclasses(const struct bl_net *n);
+const struct bl_net_counters *bl_net_counters(const struct bl_net *n);
+/* Name of a fixed class ("client_request", ...) or NULL for kernel classes. */
+const char *bl_net_fixed_class_name(int cls);
+
+MPI_Comm bl_net_comm(const struct bl_net *n);
+int bl_net_rank(const struct bl_net *n);
+int bl_net_size(const struct bl_net *n);
+
+#endif

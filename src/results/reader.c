@@ -1,0 +1,776 @@
+/* Serial reader of result files: the report row and `ballot info FILE`. */
+#include "results/results.h"
+#include "results/report.h"
+#include "results/schema.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <hdf5.h>
+
+#include "common/alloc.h"
+
+/*
+ * Everything here uses the default (POSIX) file driver, so `ballot report`
+ * and `ballot info` work without MPI_Init. The file is opened with the
+ * strong close degree, so closing it releases every object left open on an
+ * error path. Compound datasets are read through memory types that name the
+ * columns we want: HDF5 matches members by name and converts (strings of
+ * another length, enums to integers), so a newer file with more columns
+ * still reads.
+ */
+
+struct rctx {
+        const char *path;
+        hid_t file;
+        struct bl_errbuf *eb;
+};
+
+static herr_t walk_cb(unsigned n, const H5E_error2_t *e, void *arg)
+{
+        char *cause = arg;
+
+        if (n == 0 && e->desc != NULL)
+                snprintf(cause, 256, "%s", e->desc);
+        return 0;
+}
+
+/* "path: what" (plus the innermost HDF5 message for BL_EHDF5). */
+static int fail(struct rctx *rx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int fail(struct rctx *rx, int code, const char *fmt, ...)
+{
+        char what[384];
+        char cause[256] = "";
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof(what), fmt, ap);
+        va_end(ap);
+        if (code == BL_EHDF5)
+                H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, walk_cb, cause);
+        H5Eclear2(H5E_DEFAULT);
+        if (cause[0] != '\0')
+                return bl_errf(rx->eb, code, "%s: %s: %s", rx->path, what, cause);
+        return bl_errf(rx->eb, code, "%s: %s", rx->path, what);
+}
+
+/* 1 if every component of an absolute path exists as a link. */
+static int obj_exists(hid_t file, const char *path)
+{
+        char buf[512];
+        size_t len = strlen(path);
+
+        if (len >= sizeof(buf))
+                return 0;
+        memcpy(buf, path, len + 1);
+        for (size_t i = 1; i <= len; i++) {
+                if (buf[i] == '/' || buf[i] == '\0') {
+                        char c = buf[i];
+
+                        buf[i] = '\0';
+                        if (H5Lexists(file, buf, H5P_DEFAULT) <= 0)
+                                return 0;
+                        buf[i] = c;
+                }
+        }
+        return 1;
+}
+
+/* Open a group or dataset that the schema requires. */
+static hid_t open_required(struct rctx *rx, const char *path, int *rc)
+{
+        hid_t o;
+
+        if (!obj_exists(rx->file, path)) {
+                *rc = fail(rx, BL_ENOTFOUND, "%s is missing", path);
+                return -1;
+        }
+        o = H5Oopen(rx->file, path, H5P_DEFAULT);
+        if (o < 0)
+                *rc = fail(rx, BL_EHDF5, "cannot open %s", path);
+        return o;
+}
+
+/*
+ * Read a string attribute (fixed or variable length) into buf. Returns 0,
+ * 1 when it is absent and not required (buf = ""), or a negative code.
+ */
+static int attr_str(struct rctx *rx, hid_t obj, const char *where, const char *name, char *buf,
+                    size_t size, int required)
+{
+        hid_t a = -1, t = -1, m = -1;
+        int rc = 0;
+
+        buf[0] = '\0';
+        if (H5Aexists(obj, name) <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return required
+                           ? fail(rx, BL_ENOTFOUND, "attribute %s of %s is missing", name, where)
+                           : 1;
+        }
+        if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0 || (t = H5Aget_type(a)) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot open attribute %s of %s", name, where);
+        else if (H5Tget_class(t) != H5T_STRING)
+                rc = fail(rx, BL_EINVAL, "attribute %s of %s is not a string", name, where);
+        else if (H5Tis_variable_str(t) > 0) {
+                char *v = NULL;
+
+                m = H5Tcopy(H5T_C_S1);
+                if (m < 0 || H5Tset_size(m, H5T_VARIABLE) < 0 ||
+                    H5Tset_cset(m, H5Tget_cset(t)) < 0 || H5Aread(a, m, &v) < 0)
+                        rc = fail(rx, BL_EHDF5, "cannot read attribute %s of %s", name, where);
+                else
+                        snprintf(buf, size, "%s", v != NULL ? v : "");
+                if (v != NULL)
+                        H5free_memory(v);
+        } else {
+                size_t fsize = H5Tget_size(t);
+                char *v = bl_calloc(1, fsize + 1);
+
+                if (v == NULL)
+                        rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory", rx->path);
+                else if (H5Aread(a, t, v) < 0)
+                        rc = fail(rx, BL_EHDF5, "cannot read attribute %s of %s", name, where);
+                else
+                        snprintf(buf, size, "%s", v);
+                bl_free(v);
+        }
+        if (m >= 0)
+                H5Tclose(m);
+        if (t >= 0)
+                H5Tclose(t);
+        if (a >= 0)
+                H5Aclose(a);
+        return rc;
+}
+
+/* Read a numeric scalar attribute converted to `type` (native double or
+ * int64). Returns 0, 1 when absent and not required, or a negative code. */
+static int attr_num(struct rctx *rx, hid_t obj, const char *where, const char *name, hid_t type,
+                    void *v, int required)
+{
+        hid_t a = -1, t = -1;
+        int rc = 0;
+
+        if (H5Aexists(obj, name) <= 0) {
+                H5Eclear2(H5E_DEFAULT);
+                return required
+                           ? fail(rx, BL_ENOTFOUND, "attribute %s of %s is missing", name, where)
+                           : 1;
+        }
+        if ((a = H5Aopen(obj, name, H5P_DEFAULT)) < 0 || (t = H5Aget_type(a)) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot open attribute %s of %s", name, where);
+        else if (H5Tget_class(t) != H5T_INTEGER && H5Tget_class(t) != H5T_FLOAT)
+                rc = fail(rx, BL_EINVAL, "attribute %s of %s is not a number", name, where);
+        else if (H5Aread(a, type, v) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot read attribute %s of %s", name, where);
+        if (t >= 0)
+                H5Tclose(t);
+        if (a >= 0)
+                H5Aclose(a);
+        return rc;
+}
+
+static int attr_f64(struct rctx *rx, hid_t obj, const char *where, const char *name, double *v,
+                    int required)
+{
+        int rc = attr_num(rx, obj, where, name, H5T_NATIVE_DOUBLE, v, required);
+
+        if (rc == 1)
+                *v = NAN;
+        return rc;
+}
+
+static int attr_i64(struct rctx *rx, hid_t obj, const char *where, const char *name, int64_t *v,
+                    int required)
+{
+        int rc = attr_num(rx, obj, where, name, H5T_NATIVE_INT64, v, required);
+
+        if (rc == 1)
+                *v = -1;
+        return rc;
+}
+
+/* Open path read-only and check that it is a ballot file this build reads. */
+static int open_file(struct rctx *rx, const char *path, struct bl_errbuf *eb)
+{
+        struct stat st;
+        hid_t fapl;
+        int64_t version = 0;
+        htri_t is;
+        int rc;
+
+        rx->path = path;
+        rx->eb = eb;
+        rx->file = -1;
+        if (stat(path, &st) != 0)
+                return bl_errf(eb, BL_EIO, "%s: %s", path, strerror(errno));
+        if (S_ISDIR(st.st_mode))
+                return bl_errf(eb, BL_EIO, "%s: is a directory", path);
+        is = H5Fis_hdf5(path);
+        H5Eclear2(H5E_DEFAULT);
+        if (is <= 0)
+                return bl_errf(eb, BL_EHDF5, "%s: not an HDF5 file", path);
+        fapl = H5Pcreate(H5P_FILE_ACCESS);
+        if (fapl < 0 || H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot set up file access");
+        else if ((rx->file = H5Fopen(path, H5F_ACC_RDONLY, fapl)) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot open");
+        else
+                rc = 0;
+        if (fapl >= 0)
+                H5Pclose(fapl);
+        if (rc != 0)
+                return rc;
+        rc = attr_i64(rx, rx->file, "/", BL_SA_SCHEMA_VERSION, &version, 0);
+        if (rc == 1)
+                rc = bl_errf(eb, BL_EINVAL, "%s: not a ballot result file (no attribute %s on /)",
+                             path, BL_SA_SCHEMA_VERSION);
+        else if (rc == 0 && version != BL_SCHEMA_VERSION)
+                rc = bl_errf(eb, BL_EINVAL,
+                             "%s: schema version %" PRId64
+                             " is not supported (this ballot reads version %d)",
+                             path, version, BL_SCHEMA_VERSION);
+        if (rc != 0) {
+                H5Fclose(rx->file);
+                rx->file = -1;
+        }
+        return rc;
+}
+
+/* A string column in memory: HDF5 converts lengths but not character sets,
+ * and the schema's strings are UTF-8. */
+static hid_t str_member(size_t size)
+{
+        hid_t t = H5Tcopy(H5T_C_S1);
+
+        if (t >= 0 && (H5Tset_size(t, size) < 0 || H5Tset_strpad(t, H5T_STR_NULLTERM) < 0 ||
+                       H5Tset_cset(t, H5T_CSET_UTF8) < 0)) {
+                H5Tclose(t);
+                return -1;
+        }
+        return t;
+}
+
+/* Add member name at off: a C string of size bytes (size > 0) or `type`. */
+static int add_member(hid_t mt, const char *name, size_t off, size_t size, hid_t type)
+{
+        hid_t t = size > 0 ? str_member(size) : H5Tcopy(type);
+        int ok = t >= 0 && H5Tinsert(mt, name, off, t) >= 0;
+
+        if (t >= 0)
+                H5Tclose(t);
+        return ok ? 0 : -1;
+}
+
+/* Read every row of the 1-D compound dataset `path` through memory type mt
+ * (rows of size bytes) into *rows (bl_free it). */
+static int read_table(struct rctx *rx, const char *path, hid_t mt, size_t size, void **rows,
+                      size_t *n)
+{
+        hid_t d, sp = -1;
+        hsize_t dims[1] = {0};
+        int rc = 0;
+
+        *rows = NULL;
+        *n = 0;
+        d = open_required(rx, path, &rc);
+        if (rc != 0)
+                return rc;
+        if (mt < 0)
+                rc = fail(rx, BL_EHDF5, "cannot build a memory type for %s", path);
+        else if ((sp = H5Dget_space(d)) < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+                 H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
+                rc = fail(rx, BL_EINVAL, "%s is not a 1-D table", path);
+        else if (dims[0] > 0 && (*rows = bl_calloc(dims[0], size)) == NULL)
+                rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory for %s", rx->path, path);
+        else if (dims[0] > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot read %s", path);
+        if (rc == 0)
+                *n = dims[0];
+        else {
+                bl_free(*rows);
+                *rows = NULL;
+        }
+        if (sp >= 0)
+                H5Sclose(sp);
+        H5Oclose(d);
+        return rc;
+}
+
+struct summary_row {
+        char op[64];
+        uint64_t count;
+        uint64_t errors;
+        double mean_us, p50_us, p90_us, p99_us, p999_us, max_us;
+};
+
+static hid_t summary_type(void)
+{
+        hid_t t = H5Tcreate(H5T_COMPOUND, sizeof(struct summary_row));
+        int e = t < 0;
+
+#define M(name, field, size, type)                                                                 \
+        e = e || add_member(t, name, offsetof(struct summary_row, field), size, type) < 0
+        M(BL_SC_OP, op, sizeof(((struct summary_row *)0)->op), -1);
+        M(BL_SC_COUNT, count, 0, H5T_NATIVE_UINT64);
+        M(BL_SC_ERRORS, errors, 0, H5T_NATIVE_UINT64);
+        M(BL_SC_MEAN_US, mean_us, 0, H5T_NATIVE_DOUBLE);
+        M(BL_SC_P50_US, p50_us, 0, H5T_NATIVE_DOUBLE);
+        M(BL_SC_P90_US, p90_us, 0, H5T_NATIVE_DOUBLE);
+        M(BL_SC_P99_US, p99_us, 0, H5T_NATIVE_DOUBLE);
+        M(BL_SC_P999_US, p999_us, 0, H5T_NATIVE_DOUBLE);
+        M(BL_SC_MAX_US, max_us, 0, H5T_NATIVE_DOUBLE);
+#undef M
+        if (e && t >= 0) {
+                H5Tclose(t);
+                return -1;
+        }
+        return t;
+}
+
+static int read_summary(struct rctx *rx, struct summary_row **rows, size_t *n)
+{
+        hid_t mt = summary_type();
+        int rc = read_table(rx, BL_SP_SUMMARY, mt, sizeof(**rows), (void **)rows, n);
+
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
+}
+
+/* A /config option as an int, -1 if absent or not an integer. */
+static int config_int(struct rctx *rx, hid_t cfg, const char *name, int *v)
+{
+        char buf[64], *end;
+        long x;
+        int rc = attr_str(rx, cfg, BL_SP_CONFIG, name, buf, sizeof(buf), 0);
+
+        *v = -1;
+        if (rc < 0)
+                return rc;
+        errno = 0;
+        x = strtol(buf, &end, 10);
+        if (rc == 0 && end != buf && *end == '\0' && errno == 0 && x >= 0 && x <= INT32_MAX)
+                *v = (int)x;
+        return 0;
+}
+
+static int fill_row(struct rctx *rx, struct bl_report_row *row)
+{
+        struct summary_row *sum = NULL;
+        hid_t cfg = -1, base = -1, sd = -1;
+        size_t n = 0;
+        int64_t nranks = -1;
+        double rtt_ns = NAN;
+        int rc = 0, found = 0;
+
+        rc = attr_str(rx, rx->file, "/", BL_SA_NAME, row->name, sizeof(row->name), 1);
+        if (rc == 0)
+                rc = attr_str(rx, rx->file, "/", BL_SA_KERNEL, row->kernel, sizeof(row->kernel), 1);
+        if (rc == 0)
+                rc = attr_str(rx, rx->file, "/", BL_SA_WORKLOAD, row->workload,
+                              sizeof(row->workload), 1);
+        if (rc == 0)
+                rc = attr_str(rx, rx->file, "/", BL_SA_VERDICT, row->verdict, sizeof(row->verdict),
+                              1);
+        if (rc == 0)
+                rc = attr_i64(rx, rx->file, "/", BL_SA_NRANKS, &nranks, 1);
+        row->ranks = (int)nranks;
+        if (rc == 0)
+                cfg = open_required(rx, BL_SP_CONFIG, &rc);
+        if (rc == 0)
+                rc = config_int(rx, cfg, BL_SCFG_SHARDS, &row->shards);
+        if (rc == 0)
+                rc = config_int(rx, cfg, BL_SCFG_REPLICAS, &row->replicas);
+        if (rc == 0)
+                rc = read_summary(rx, &sum, &n);
+        for (size_t i = 0; rc == 0 && i < n && !found; i++) {
+                if (strcmp(sum[i].op, BL_SUMMARY_ALL) == 0) {
+                        row->p50_us = sum[i].p50_us;
+                        row->p99_us = sum[i].p99_us;
+                        row->p999_us = sum[i].p999_us;
+                        found = 1;
+                }
+        }
+        if (rc == 0 && !found)
+                rc = fail(rx, BL_ENOTFOUND, "%s has no row op=%s", BL_SP_SUMMARY, BL_SUMMARY_ALL);
+        if (rc == 0)
+                sd = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc == 0)
+                rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_OPS_PER_S, &row->ops_per_s, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_P50_RTT, &row->p50_rtt, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &row->msgs_per_op, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
+        if (rc == 0)
+                base = open_required(rx, BL_SP_BASELINE, &rc);
+        if (rc == 0)
+                rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt_ns, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &row->msg_rate, 1);
+        row->rtt_us = rtt_ns / 1000.0;
+        bl_free(sum);
+        if (base >= 0)
+                H5Oclose(base);
+        if (sd >= 0)
+                H5Oclose(sd);
+        if (cfg >= 0)
+                H5Oclose(cfg);
+        return rc;
+}
+
+static void row_init(struct bl_report_row *row, const char *path)
+{
+        memset(row, 0, sizeof(*row));
+        row->ranks = row->shards = row->replicas = -1;
+        row->ops_per_s = row->p50_us = row->p99_us = row->p999_us = NAN;
+        row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
+        snprintf(row->file, sizeof(row->file), "%s", path);
+}
+
+int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_errbuf *eb)
+{
+        struct rctx rx;
+        H5E_auto2_t old_func = NULL;
+        void *old_data = NULL;
+        int rc;
+
+        if (path == NULL || row == NULL)
+                return bl_errf(eb, BL_EINVAL, "read results: no path or no row");
+        row_init(row, path);
+        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        rc = open_file(&rx, path, eb);
+        if (rc == 0) {
+                rc = fill_row(&rx, row);
+                H5Fclose(rx.file);
+        }
+        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        return rc;
+}
+
+/* ---- ballot info FILE ---------------------------------------------------- */
+
+struct config_row {
+        char section[64];
+        char key[64];
+        char value[1024];
+};
+
+struct topo_row {
+        int32_t rank;
+        char hostname[256];
+        char cpuset[256];
+        int32_t numa_node;
+        int32_t package;
+        char cores[256];
+        int64_t clock_offset_ns;
+};
+
+struct verdict_row {
+        char name[128];
+        int32_t result;
+        char reason[1024];
+};
+
+static const char *verdict_name(int32_t v)
+{
+        return v == BL_VERDICT_PASS ? "pass" : v == BL_VERDICT_FAIL ? "fail" : "n/a";
+}
+
+/* Rows of a dataset, or -1 when it is absent. */
+static long long dataset_rows(struct rctx *rx, const char *path)
+{
+        hid_t d, sp;
+        hsize_t dims[2] = {0, 0};
+        long long n = -1;
+
+        if (!obj_exists(rx->file, path))
+                return -1;
+        d = H5Dopen2(rx->file, path, H5P_DEFAULT);
+        if (d < 0)
+                return -1;
+        sp = H5Dget_space(d);
+        if (sp >= 0 && H5Sget_simple_extent_dims(sp, dims, NULL) >= 0)
+                n = (long long)dims[0];
+        if (sp >= 0)
+                H5Sclose(sp);
+        H5Dclose(d);
+        H5Eclear2(H5E_DEFAULT);
+        return n;
+}
+
+static int info_header(struct rctx *rx, FILE *out)
+{
+        static const struct {
+                const char *label;
+                const char *attr;
+                int prov; /* on /provenance rather than / */
+        } s[] = {
+            {"name", BL_SA_NAME, 0},
+            {"kernel", BL_SA_KERNEL, 0},
+            {"replication", BL_SA_REPL_KERNEL, 0},
+            {"commit", BL_SA_COMMIT_KERNEL, 0},
+            {"workload", BL_SA_WORKLOAD, 0},
+            {"start time", BL_SA_START_TIME, 0},
+            {"command line", BL_SA_COMMAND_LINE, 1},
+            {"idle policy", BL_SA_IDLE_POLICY, 1},
+            {"pinning", BL_SA_PINNING_POLICY, 1},
+            {"ballot", BL_SA_BALLOT_VERSION, 0},
+            {"git revision", BL_SA_GIT_REVISION, 0},
+            {"MPI", BL_SA_MPI_VERSION, 1},
+            {"HDF5", BL_SA_HDF5_VERSION, 1},
+            {"hwloc", BL_SA_HWLOC_VERSION, 1},
+            {"verdict", BL_SA_VERDICT, 0},
+        };
+        char buf[4096];
+        int64_t nranks = -1, history = -1;
+        uint64_t seed = 0;
+        hid_t prov;
+        int rc = 0;
+
+        prov = open_required(rx, BL_SP_PROVENANCE, &rc);
+        if (rc != 0)
+                return rc;
+        fprintf(out, "# ballot result file %s (schema %d)\n", rx->path, BL_SCHEMA_VERSION);
+        for (size_t i = 0; rc == 0 && i < sizeof(s) / sizeof(s[0]); i++) {
+                hid_t o = s[i].prov ? prov : rx->file;
+
+                rc = attr_str(rx, o, s[i].prov ? BL_SP_PROVENANCE : "/", s[i].attr, buf,
+                              sizeof(buf), 0);
+                if (rc >= 0)
+                        fprintf(out, "  %-14s %s\n", s[i].label,
+                                rc == 1          ? "(missing)"
+                                : buf[0] != '\0' ? buf
+                                                 : "-");
+                if (rc == 1)
+                        rc = 0;
+                if (rc == 0 && i == 4) {
+                        rc = attr_i64(rx, rx->file, "/", BL_SA_NRANKS, &nranks, 0);
+                        if (rc >= 0)
+                                rc = attr_num(rx, rx->file, "/", BL_SA_SEED, H5T_NATIVE_UINT64,
+                                              &seed, 0);
+                        if (rc >= 0) {
+                                fprintf(out, "  %-14s %" PRId64 "\n", "ranks", nranks);
+                                fprintf(out, "  %-14s %" PRIu64 "\n", "seed", seed);
+                                rc = 0;
+                        }
+                }
+        }
+        if (rc == 0 && attr_i64(rx, prov, BL_SP_PROVENANCE, BL_SA_HISTORY, &history, 0) >= 0)
+                fprintf(out, "  %-14s %s\n", "history", history == 1 ? "recorded" : "not recorded");
+        H5Oclose(prov);
+        return rc;
+}
+
+static int info_config(struct rctx *rx, FILE *out)
+{
+        struct config_row *rows = NULL;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        size_t n = 0;
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_SECTION, offsetof(struct config_row, section),
+                                   sizeof(rows->section), -1) < 0 ||
+                        add_member(mt, BL_SC_KEY, offsetof(struct config_row, key),
+                                   sizeof(rows->key), -1) < 0 ||
+                        add_member(mt, BL_SC_VALUE, offsetof(struct config_row, value),
+                                   sizeof(rows->value), -1) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_CONFIG_OPTIONS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (rc == 0) {
+                fprintf(out, "\n# config (%zu options)\n", n);
+                for (size_t i = 0; i < n; i++)
+                        fprintf(out, "  %s.%s = %s\n", rows[i].section, rows[i].key, rows[i].value);
+        }
+        bl_free(rows);
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
+}
+
+static int info_topology(struct rctx *rx, FILE *out)
+{
+        struct topo_row *rows = NULL;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        size_t n = 0;
+        int rc, e = mt < 0;
+
+#define M(name, field, size, type)                                                                 \
+        e = e || add_member(mt, name, offsetof(struct topo_row, field), size, type) < 0
+        M(BL_SC_RANK, rank, 0, H5T_NATIVE_INT32);
+        M(BL_SC_HOSTNAME, hostname, sizeof(rows->hostname), -1);
+        M(BL_SC_CPUSET, cpuset, sizeof(rows->cpuset), -1);
+        M(BL_SC_NUMA_NODE, numa_node, 0, H5T_NATIVE_INT32);
+        M(BL_SC_PACKAGE, package, 0, H5T_NATIVE_INT32);
+        M(BL_SC_CORES, cores, sizeof(rows->cores), -1);
+        M(BL_SC_CLOCK_OFFSET_NS, clock_offset_ns, 0, H5T_NATIVE_INT64);
+#undef M
+        if (e && mt >= 0) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_TOPOLOGY_RANKS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (rc == 0) {
+                fprintf(out, "\n# ranks\n  %-5s %-20s %5s %8s %-12s %-20s %16s\n", "rank", "host",
+                        "numa", "package", "cores", "cpuset", "clock_offset_ns");
+                for (size_t i = 0; i < n; i++)
+                        fprintf(out, "  %-5d %-20s %5d %8d %-12s %-20s %16" PRId64 "\n",
+                                rows[i].rank, rows[i].hostname, rows[i].numa_node, rows[i].package,
+                                rows[i].cores[0] ? rows[i].cores : "-",
+                                rows[i].cpuset[0] ? rows[i].cpuset : "-", rows[i].clock_offset_ns);
+        }
+        bl_free(rows);
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
+}
+
+static int info_summary(struct rctx *rx, FILE *out)
+{
+        struct summary_row *rows = NULL;
+        double rtt = NAN, rate = NAN, v[5] = {NAN, NAN, NAN, NAN, NAN};
+        uint64_t u[4] = {0, 0, 0, 0};
+        size_t n = 0;
+        hid_t o;
+        int rc = 0;
+
+        o = open_required(rx, BL_SP_BASELINE, &rc);
+        if (rc != 0)
+                return rc;
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt, 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &rate, 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_RTT_P99_NS, &v[0], 0);
+        H5Oclose(o);
+        fprintf(out, "\n# baseline\n  median rtt %.2f us, p99 rtt %.2f us, message rate %.0f/s\n",
+                rtt / 1000, v[0] / 1000, rate);
+
+        rc = read_summary(rx, &rows, &n);
+        if (rc != 0)
+                return rc;
+        fprintf(out,
+                "\n# summary (latency in us)\n  %-12s %12s %8s %10s %10s %10s %10s %10s %10s\n",
+                "op", "count", "errors", "mean", "p50", "p90", "p99", "p99.9", "max");
+        for (size_t i = 0; i < n; i++)
+                fprintf(out,
+                        "  %-12s %12" PRIu64 " %8" PRIu64 " %10.2f %10.2f %10.2f %10.2f %10.2f "
+                        "%10.2f\n",
+                        rows[i].op, rows[i].count, rows[i].errors, rows[i].mean_us, rows[i].p50_us,
+                        rows[i].p90_us, rows[i].p99_us, rows[i].p999_us, rows[i].max_us);
+        bl_free(rows);
+        o = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc != 0)
+                return rc;
+        attr_num(rx, o, BL_SP_SUMMARY, BL_SA_OPS, H5T_NATIVE_UINT64, &u[0], 0);
+        attr_num(rx, o, BL_SP_SUMMARY, BL_SA_ERRORS, H5T_NATIVE_UINT64, &u[1], 0);
+        attr_num(rx, o, BL_SP_SUMMARY, BL_SA_WARMUP_OPS, H5T_NATIVE_UINT64, &u[2], 0);
+        attr_num(rx, o, BL_SP_SUMMARY, BL_SA_MEM_MAX_BYTES, H5T_NATIVE_UINT64, &u[3], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_OPS_PER_S, &v[0], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_DURATION_S, &v[1], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_P50_RTT, &v[2], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &v[3], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &v[4], 0);
+        H5Oclose(o);
+        fprintf(out,
+                "  measured %" PRIu64 " ops (%" PRIu64 " errors) in %.3f s: %.1f ops/s; warm-up "
+                "%" PRIu64 " ops\n  p50 = %.2f RTT; %.2f messages and %.1f bytes per op; "
+                "max memory of a rank %" PRIu64 " bytes\n",
+                u[0], u[1], v[1], v[0], u[2], v[2], v[3], v[4], u[3]);
+        return 0;
+}
+
+static int info_verdicts(struct rctx *rx, FILE *out)
+{
+        struct verdict_row *rows = NULL;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        size_t n = 0;
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_NAME, offsetof(struct verdict_row, name),
+                                   sizeof(rows->name), -1) < 0 ||
+                        add_member(mt, BL_SC_RESULT, offsetof(struct verdict_row, result), 0,
+                                   H5T_NATIVE_INT32) < 0 ||
+                        add_member(mt, BL_SC_REASON, offsetof(struct verdict_row, reason),
+                                   sizeof(rows->reason), -1) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_VERDICTS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (rc == 0) {
+                fprintf(out, "\n# verdicts\n");
+                for (size_t i = 0; i < n; i++)
+                        fprintf(out, "  %-5s %-24s %s\n", verdict_name(rows[i].result),
+                                rows[i].name, rows[i].reason);
+                if (n == 0)
+                        fprintf(out, "  (none)\n");
+        }
+        bl_free(rows);
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
+}
+
+static void info_contents(struct rctx *rx, FILE *out)
+{
+        static const struct {
+                const char *label;
+                const char *path;
+        } s[] = {
+            {"events", BL_SP_EVENTS},
+            {"replicas", BL_SP_REPLICAS},
+            {"time series intervals", BL_SP_TIMESERIES "/" BL_SN_TS_T_S},
+            {"message types", BL_SP_MSG_TYPE_NAMES},
+            {"history operations", BL_SP_HISTORY},
+        };
+
+        fprintf(out, "\n# contents\n");
+        for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++) {
+                long long n = dataset_rows(rx, s[i].path);
+
+                if (n < 0)
+                        fprintf(out, "  %-22s (absent)\n", s[i].label);
+                else
+                        fprintf(out, "  %-22s %lld rows in %s\n", s[i].label, n, s[i].path);
+        }
+}
+
+int bl_info_file(const char *path, FILE *out, struct bl_errbuf *eb)
+{
+        struct rctx rx;
+        H5E_auto2_t old_func = NULL;
+        void *old_data = NULL;
+        int rc;
+
+        if (path == NULL || out == NULL)
+                return bl_errf(eb, BL_EINVAL, "info: no path or no output");
+        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        rc = open_file(&rx, path, eb);
+        if (rc == 0) {
+                rc = info_header(&rx, out);
+                if (rc == 0)
+                        rc = info_config(&rx, out);
+                if (rc == 0)
+                        rc = info_topology(&rx, out);
+                if (rc == 0)
+                        rc = info_summary(&rx, out);
+                if (rc == 0)
+                        rc = info_verdicts(&rx, out);
+                if (rc == 0)
+                        info_contents(&rx, out);
+                H5Fclose(rx.file);
+        }
+        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        return rc;
+}

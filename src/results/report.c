@@ -1,0 +1,422 @@
+/* `ballot report`: the headline numbers of many result files, as a table or CSV. */
+#include "results/report.h"
+#include "results/results.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/alloc.h"
+
+/*
+ * One column table drives the table header, the CSV header, the cells and
+ * --sort. The table is for eyes, awk and gnuplot (OSU style: '#' lines, then
+ * aligned whitespace-separated columns, "-" for a missing value); the CSV is
+ * for spreadsheets and pandas (missing value: empty cell).
+ */
+
+enum rkind { K_STR, K_INT, K_NUM };
+
+struct rcol {
+        const char *name;
+        enum rkind kind;
+        size_t off;
+        const char *fmt; /* table format of a K_NUM */
+};
+
+#define COL(name, kind, fmt)                                                                       \
+        {                                                                                          \
+#name, kind, offsetof(struct bl_report_row, name), fmt                             \
+        }
+static const struct rcol cols[] = {
+    COL(name, K_STR, NULL),           COL(kernel, K_STR, NULL),
+    COL(ranks, K_INT, NULL),          COL(shards, K_INT, NULL),
+    COL(replicas, K_INT, NULL),       COL(workload, K_STR, NULL),
+    COL(ops_per_s, K_NUM, "%.1f"),    COL(p50_us, K_NUM, "%.2f"),
+    COL(p99_us, K_NUM, "%.2f"),       COL(p999_us, K_NUM, "%.2f"),
+    COL(rtt_us, K_NUM, "%.2f"),       COL(p50_rtt, K_NUM, "%.2f"),
+    COL(msg_rate, K_NUM, "%.0f"),     COL(msgs_per_op, K_NUM, "%.2f"),
+    COL(bytes_per_op, K_NUM, "%.1f"), COL(verdict, K_STR, NULL),
+    COL(file, K_STR, NULL),
+};
+#undef COL
+#define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
+
+struct opts {
+        int csv;
+        int sort; /* column index, -1: input order */
+        int descending;
+};
+
+struct flist {
+        char **v;
+        size_t n;
+        size_t cap;
+};
+
+static void usage(FILE *f)
+{
+        fprintf(f, "usage: ballot report [--csv] [--sort [-]KEY] FILE_OR_DIR...\n"
+                   "  Puts result files side by side; a directory means every *.h5 in it.\n"
+                   "  --csv        comma-separated values with a header line\n"
+                   "  --sort KEY   sort rows by a column (-KEY: descending); KEY is one of\n"
+                   "              ");
+        for (int c = 0; c < NCOLS; c++)
+                fprintf(f, " %s", cols[c].name);
+        fprintf(f, "\n");
+}
+
+static int flist_add(struct flist *fl, const char *a, const char *b)
+{
+        size_t la = strlen(a), lb = b != NULL ? strlen(b) : 0;
+        char *s;
+
+        if (fl->n == fl->cap) {
+                size_t cap = fl->cap ? 2 * fl->cap : 16;
+                char **v = bl_realloc(fl->v, cap * sizeof(*v));
+
+                if (v == NULL)
+                        return BL_ENOMEM;
+                fl->v = v;
+                fl->cap = cap;
+        }
+        s = bl_malloc(la + lb + 2);
+        if (s == NULL)
+                return BL_ENOMEM;
+        memcpy(s, a, la + 1);
+        if (b != NULL) {
+                if (la > 0 && s[la - 1] != '/')
+                        s[la++] = '/';
+                memcpy(s + la, b, lb + 1);
+        }
+        fl->v[fl->n++] = s;
+        return 0;
+}
+
+static void flist_free(struct flist *fl)
+{
+        for (size_t i = 0; i < fl->n; i++)
+                bl_free(fl->v[i]);
+        bl_free(fl->v);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int is_result_name(const char *s)
+{
+        size_t n = strlen(s);
+
+        return s[0] != '.' && n > 3 && strcmp(s + n - 3, ".h5") == 0 && strstr(s, ".tmp.") == NULL;
+}
+
+/* Every result file in dir, sorted by name. Returns 0, 1 (reported on err) or BL_ENOMEM. */
+static int add_dir(struct flist *fl, const char *dir, FILE *err)
+{
+        struct flist names = {0};
+        struct dirent *de;
+        DIR *d = opendir(dir);
+        int rc = 0;
+
+        if (d == NULL) {
+                fprintf(err, "ballot report: %s: %s\n", dir, strerror(errno));
+                return 1;
+        }
+        while (rc == 0 && (de = readdir(d)) != NULL)
+                if (is_result_name(de->d_name))
+                        rc = flist_add(&names, de->d_name, NULL);
+        closedir(d);
+        if (rc == 0 && names.n == 0) {
+                fprintf(err, "ballot report: %s: no result files (*.h5)\n", dir);
+                rc = 1;
+        }
+        if (rc == 0)
+                qsort(names.v, names.n, sizeof(*names.v), cmp_str);
+        for (size_t i = 0; rc == 0 && i < names.n; i++)
+                rc = flist_add(fl, dir, names.v[i]);
+        flist_free(&names);
+        return rc;
+}
+
+static const void *field(const struct bl_report_row *r, int c)
+{
+        return (const char *)r + cols[c].off;
+}
+
+static double num(const struct bl_report_row *r, int c)
+{
+        double v;
+
+        memcpy(&v, field(r, c), sizeof(v));
+        return v;
+}
+
+static int integer(const struct bl_report_row *r, int c)
+{
+        int v;
+
+        memcpy(&v, field(r, c), sizeof(v));
+        return v;
+}
+
+/* Compare two rows on column c; missing numbers sort last either way. */
+static int cmp_rows(const struct bl_report_row *a, const struct bl_report_row *b, int c, int desc)
+{
+        int s = 0;
+
+        if (cols[c].kind == K_STR) {
+                s = strcmp(field(a, c), field(b, c));
+        } else {
+                double x = cols[c].kind == K_INT ? integer(a, c) : num(a, c);
+                double y = cols[c].kind == K_INT ? integer(b, c) : num(b, c);
+                int mx = isnan(x) || (cols[c].kind == K_INT && x < 0);
+                int my = isnan(y) || (cols[c].kind == K_INT && y < 0);
+
+                if (mx || my)
+                        return mx - my;
+                s = (x > y) - (x < y);
+        }
+        return desc ? -s : s;
+}
+
+/* Stable insertion sort: reports are a few hundred rows at most. */
+static void sort_rows(struct bl_report_row **v, size_t n, int c, int desc)
+{
+        for (size_t i = 1; i < n; i++) {
+                struct bl_report_row *x = v[i];
+                size_t j = i;
+
+                while (j > 0 && cmp_rows(v[j - 1], x, c, desc) > 0) {
+                        v[j] = v[j - 1];
+                        j--;
+                }
+                v[j] = x;
+        }
+}
+
+/* The text of one cell; "" for a missing value (the table prints "-"). */
+static void cell(char *buf, size_t size, const struct bl_report_row *r, int c, int csv)
+{
+        double v;
+        int i;
+
+        switch (cols[c].kind) {
+        case K_STR:
+                snprintf(buf, size, "%s", (const char *)field(r, c));
+                break;
+        case K_INT:
+                i = integer(r, c);
+                if (i < 0)
+                        buf[0] = '\0';
+                else
+                        snprintf(buf, size, "%d", i);
+                break;
+        case K_NUM:
+                v = num(r, c);
+                if (isnan(v))
+                        buf[0] = '\0';
+                else
+                        snprintf(buf, size, csv ? "%.10g" : cols[c].fmt, v);
+                break;
+        }
+}
+
+static void put_csv_field(FILE *out, const char *s)
+{
+        if (strpbrk(s, ",\"\r\n") == NULL) {
+                fputs(s, out);
+                return;
+        }
+        fputc('"', out);
+        for (; *s != '\0'; s++) {
+                if (*s == '"')
+                        fputc('"', out);
+                fputc(*s, out);
+        }
+        fputc('"', out);
+}
+
+static void print_csv(FILE *out, struct bl_report_row *const *rows, size_t n)
+{
+        char buf[1100];
+
+        for (int c = 0; c < NCOLS; c++)
+                fprintf(out, "%s%s", c ? "," : "", cols[c].name);
+        fputc('\n', out);
+        for (size_t i = 0; i < n; i++) {
+                for (int c = 0; c < NCOLS; c++) {
+                        if (c > 0)
+                                fputc(',', out);
+                        cell(buf, sizeof(buf), rows[i], c, 1);
+                        put_csv_field(out, buf);
+                }
+                fputc('\n', out);
+        }
+}
+
+static void print_table(FILE *out, struct bl_report_row *const *rows, size_t n)
+{
+        int width[NCOLS];
+        char buf[1100];
+
+        for (int c = 0; c < NCOLS; c++) {
+                width[c] = (int)strlen(cols[c].name);
+                for (size_t i = 0; i < n; i++) {
+                        cell(buf, sizeof(buf), rows[i], c, 0);
+                        if ((int)strlen(buf) > width[c])
+                                width[c] = (int)strlen(buf);
+                }
+        }
+        fprintf(out, "# ballot report: %zu run%s\n", n, n == 1 ? "" : "s");
+        fprintf(out, "# columns:");
+        for (int c = 0; c < NCOLS; c++)
+                fprintf(out, " %s", cols[c].name);
+        fprintf(out, "\n# latency in us; rtt_us: median baseline MPI round trip; p50_rtt: p50 in "
+                     "round trips; msg_rate: baseline messages/s; '-': not available\n");
+        fprintf(out, "#");
+        for (int c = 0; c < NCOLS; c++) {
+                int w = c == NCOLS - 1 ? 0 : width[c];
+
+                fprintf(out, " %*s", cols[c].kind == K_STR ? -w : w, cols[c].name);
+        }
+        fputc('\n', out);
+        for (size_t i = 0; i < n; i++) {
+                fputc(' ', out);
+                for (int c = 0; c < NCOLS; c++) {
+                        int w = c == NCOLS - 1 ? 0 : width[c];
+
+                        cell(buf, sizeof(buf), rows[i], c, 0);
+                        if (buf[0] == '\0')
+                                snprintf(buf, sizeof(buf), "-");
+                        fprintf(out, " %*s", cols[c].kind == K_STR ? -w : w, buf);
+                }
+                fputc('\n', out);
+        }
+}
+
+static int find_col(const char *name)
+{
+        for (int c = 0; c < NCOLS; c++)
+                if (strcmp(cols[c].name, name) == 0)
+                        return c;
+        return -1;
+}
+
+static int set_sort(struct opts *o, const char *key, FILE *err)
+{
+        o->descending = key[0] == '-';
+        o->sort = find_col(key + o->descending);
+        if (o->sort < 0) {
+                fprintf(err, "ballot report: unknown sort key '%s'\n", key);
+                usage(err);
+                return 2;
+        }
+        return 0;
+}
+
+/* Parse options and collect the files. Returns 0, 1 (some path unusable),
+ * 2 (usage error), 3 (--help printed) or BL_ENOMEM. */
+static int parse(int argc, char **argv, struct opts *o, struct flist *fl, FILE *out, FILE *err)
+{
+        int status = 0, only_paths = 0, rc;
+
+        for (int i = 1; i < argc; i++) {
+                const char *a = argv[i];
+                struct stat st;
+
+                if (!only_paths && strcmp(a, "--") == 0) {
+                        only_paths = 1;
+                } else if (!only_paths && (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)) {
+                        usage(out);
+                        return 3;
+                } else if (!only_paths && strcmp(a, "--csv") == 0) {
+                        o->csv = 1;
+                } else if (!only_paths && strcmp(a, "--sort") == 0) {
+                        if (i + 1 >= argc) {
+                                fprintf(err, "ballot report: --sort needs a KEY\n");
+                                usage(err);
+                                return 2;
+                        }
+                        if (set_sort(o, argv[++i], err) != 0)
+                                return 2;
+                } else if (!only_paths && strncmp(a, "--sort=", 7) == 0) {
+                        if (set_sort(o, a + 7, err) != 0)
+                                return 2;
+                } else if (!only_paths && a[0] == '-' && a[1] != '\0') {
+                        fprintf(err, "ballot report: unknown option '%s'\n", a);
+                        usage(err);
+                        return 2;
+                } else if (stat(a, &st) == 0 && S_ISDIR(st.st_mode)) {
+                        rc = add_dir(fl, a, err);
+                        if (rc < 0)
+                                return rc;
+                        if (rc > 0)
+                                status = 1;
+                } else if ((rc = flist_add(fl, a, NULL)) != 0) {
+                        return rc;
+                }
+        }
+        if (fl->n == 0 && status == 0) {
+                fprintf(err, "ballot report: no result files given\n");
+                usage(err);
+                return 2;
+        }
+        return status;
+}
+
+int bl_report_main(int argc, char **argv, FILE *out, FILE *err)
+{
+        struct opts o = {.csv = 0, .sort = -1, .descending = 0};
+        struct flist fl = {0};
+        struct bl_report_row *rows = NULL;
+        struct bl_report_row **ok = NULL;
+        size_t nok = 0;
+        int status;
+
+        status = parse(argc, argv, &o, &fl, out, err);
+        if (status == 2 || status == 3) {
+                flist_free(&fl);
+                return status == 3 ? 0 : 2;
+        }
+        if (status < 0)
+                goto out_nomem;
+        if (fl.n > 0) {
+                rows = bl_calloc(fl.n, sizeof(*rows));
+                ok = bl_calloc(fl.n, sizeof(*ok));
+                if (rows == NULL || ok == NULL)
+                        goto out_nomem;
+        }
+        for (size_t i = 0; i < fl.n; i++) {
+                struct bl_errbuf eb = {{0}};
+
+                if (bl_results_read_row(fl.v[i], &rows[i], &eb) == 0)
+                        ok[nok++] = &rows[i];
+                else {
+                        fprintf(err, "ballot report: %s\n", eb.msg);
+                        status = 1;
+                }
+        }
+        if (o.sort >= 0)
+                sort_rows(ok, nok, o.sort, o.descending);
+        if (o.csv)
+                print_csv(out, ok, nok);
+        else
+                print_table(out, ok, nok);
+        bl_free(ok);
+        bl_free(rows);
+        flist_free(&fl);
+        return status;
+
+out_nomem:
+        fprintf(err, "ballot report: out of memory\n");
+        bl_free(ok);
+        bl_free(rows);
+        flist_free(&fl);
+        return 1;
+}

@@ -1,0 +1,241 @@
+/* One run's results: the data model the runtime fills, the collective HDF5 writer and the reader.
+ */
+#ifndef BL_RESULTS_RESULTS_H
+#define BL_RESULTS_RESULTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <mpi.h>
+
+#include "common/err.h"
+
+/*
+ * The runtime fills one struct bl_run_result on every rank and calls
+ * bl_results_write() collectively. Three parts, with different validity:
+ *
+ *   prov    provenance, identical on all ranks (the writer still takes
+ *           rank 0's copy and broadcasts it, so only rank 0's must be right);
+ *   local   this rank's own values; the writer places each rank's rows;
+ *   global  valid on rank 0 only; other ranks may leave it zeroed.
+ *
+ * Every pointer is borrowed: the writer copies what it needs and never frees.
+ * A NULL string is written as "". Arrays with a zero count may be NULL.
+ * Units are in the field names (_ns, _us, _s, _bytes, _per_s).
+ */
+
+/* One resolved option, as bl_config_visit() reports it. */
+struct bl_cfg_entry {
+        const char *section;
+        const char *key;
+        const char *value;
+};
+
+/* Result of a correctness verdict (as in check/verdict.h). */
+#define BL_VERDICT_FAIL 0
+#define BL_VERDICT_PASS 1
+#define BL_VERDICT_NA   (-1) /* not applicable to this run, or not checked */
+
+struct bl_provenance {
+        const char *name;          /* experiment name */
+        const char *kernel;        /* as given: "raft", "2pc/raft" */
+        const char *repl_kernel;   /* replication kernel */
+        const char *commit_kernel; /* commit kernel or "none" */
+        const char *workload;      /* "ycsb-a", "counter", ... */
+        const char *command_line;  /* argv joined by spaces */
+        uint64_t seed;
+        const char *start_time; /* ISO 8601 UTC, "2024-05-01T12:00:00Z" */
+        /* NULL means "fill in for me": ballot version and git revision from
+         * common/version.h, MPI from MPI_Get_library_version, HDF5 from
+         * H5get_libversion; hwloc_version NULL is written as "". */
+        const char *ballot_version;
+        const char *git_revision;
+        const char *mpi_version;
+        const char *hdf5_version;
+        const char *hwloc_version;
+        const char *idle_policy;    /* as resolved: "busy", "yield" (auto is resolved) */
+        const char *pinning_policy; /* "none", "core", ... */
+        int history;                /* 1: client history recorded, /history is written */
+        size_t n_config;
+        const struct bl_cfg_entry *config; /* every option, in table order */
+};
+
+/* Where a rank runs. Unknown values: "" and -1. */
+struct bl_binding {
+        const char *cpuset;
+        int32_t numa_node;
+        int32_t package;
+        const char *cores; /* core list, "0-3,8" */
+};
+
+/* One replica hosted by this rank, at the end of the run. */
+struct bl_replica_info {
+        int32_t shard;
+        int32_t member; /* index in the shard's replica group */
+        int32_t rank;   /* hosting rank */
+        uint64_t applied;
+        uint64_t digest; /* running digest of what was applied */
+        uint64_t term;
+        uint64_t commit;
+        uint64_t mem_bytes;
+};
+
+/* One event (common/events.h). */
+struct bl_event_rec {
+        int64_t t_ns; /* since workload start, on the rank's corrected clock */
+        int32_t rank; /* rank that recorded it */
+        int32_t type; /* enum bl_event_type */
+        int64_t a;
+        int64_t b;
+};
+
+/* One client operation (the writer adds a `rank` column: the recording rank). */
+struct bl_history_rec {
+        uint32_t client;
+        int32_t op;      /* enum bl_op (store/cmd.h) */
+        int32_t outcome; /* enum bl_outcome (check/history.h): ok, fail, unknown */
+        uint64_t key;
+        uint64_t arg; /* value written, or increment delta */
+        uint64_t ret; /* value read or returned */
+        int32_t ret_status;
+        int64_t invoke_ns;
+        int64_t return_ns; /* -1 when the outcome is unknown */
+};
+
+struct bl_run_local {
+        const char *hostname;
+        struct bl_binding binding;
+        int64_t clock_offset_ns; /* estimate of this clock minus rank 0's */
+        /* Message counters. n_msg_types and the names must be identical on
+         * every rank (the writer checks the count; names come from rank 0). */
+        size_t n_msg_types;
+        const char *const *msg_type_names;
+        const uint64_t *sent_count; /* [n_msg_types] */
+        const uint64_t *sent_bytes;
+        const uint64_t *recv_count;
+        const uint64_t *recv_bytes;
+        /* [nranks]: median round trip from this rank to each rank; 0 on the
+         * diagonal, NaN for pairs not measured. NULL: all NaN. */
+        const double *rtt_ns;
+        size_t n_replicas;
+        const struct bl_replica_info *replicas;
+        size_t n_events;
+        const struct bl_event_rec *events;
+        size_t n_history; /* ignored unless prov.history */
+        const struct bl_history_rec *history;
+};
+
+/* Latency summary of one operation type; "all" is the row over every op. */
+struct bl_op_summary {
+        const char *op;
+        uint64_t count;
+        uint64_t errors;
+        double mean_us;
+        double p50_us;
+        double p90_us;
+        double p99_us;
+        double p999_us;
+        double max_us;
+};
+
+/* One correctness verdict (check/verdict.h's struct bl_verdict, by reference). */
+struct bl_verdict_row {
+        const char *name;
+        int32_t pass; /* BL_VERDICT_PASS, _FAIL or _NA; column "result" in the file */
+        const char *reason;
+};
+
+struct bl_run_global {
+        /* Per-op summaries, in the order of the histogram rows. If no row is
+         * named "all" the writer appends one computed from the others and the
+         * histograms (percentiles as bucket midpoints). */
+        size_t n_ops;
+        const struct bl_op_summary *summary;
+        /* Histograms: counts[n_ops][n_buckets] row-major, one row per summary
+         * row; bucket i holds low_ns[i] <= v < high_ns[i]. */
+        size_t n_buckets;
+        const uint64_t *hist_counts;
+        const uint64_t *bucket_low_ns;
+        const uint64_t *bucket_high_ns;
+        /* Totals of the measured phase. */
+        uint64_t ops;
+        uint64_t errors;
+        double ops_per_s;
+        double duration_s;
+        uint64_t warmup_ops;
+        /* Baseline. */
+        double median_rtt_ns; /* the RTT unit */
+        double msg_rate_per_s;
+        double rtt_p50_ns;
+        double rtt_p90_ns;
+        double rtt_p99_ns;
+        double rtt_max_ns;
+        double p50_rtt; /* p50 latency of "all" in RTT units */
+        double msgs_per_op;
+        double bytes_per_op;
+        /* Time series, one entry per interval. */
+        double interval_s;
+        size_t n_intervals;
+        const double *ts_t_s; /* interval end, since measured phase start */
+        const uint64_t *ts_ops;
+        const uint64_t *ts_errors;
+        const double *ts_p99_us;
+        /* Verdicts. */
+        size_t n_verdicts;
+        const struct bl_verdict_row *verdicts;
+        const char *verdict;    /* overall: "pass", "fail" or "n/a" */
+        uint64_t mem_max_bytes; /* largest memory use of any rank */
+};
+
+struct bl_run_result {
+        struct bl_provenance prov;
+        struct bl_run_local local;
+        struct bl_run_global global;
+};
+
+/*
+ * Write r to the HDF5 file `path`, collectively over comm (every rank calls
+ * it with its own r). The data goes to "<path>.tmp.<pid of rank 0>" through
+ * parallel HDF5, which rank 0 renames to path once the file is closed; an
+ * existing file at path is replaced only then. On any failure on any rank
+ * the temporary file is removed, nothing is created at path, and every rank
+ * returns the same negative code with the same message in eb (the path, the
+ * step, and the failing rank when only one failed). The layout is in
+ * results/schema.h.
+ */
+int bl_results_write(MPI_Comm comm, const char *path, const struct bl_run_result *r,
+                     struct bl_errbuf *eb);
+
+/* One line of `ballot report`: the headline numbers of one result file.
+ * Missing numbers are NaN, unknown counts -1. */
+struct bl_report_row {
+        char name[128];
+        char kernel[64];
+        int ranks;
+        int shards;
+        int replicas;
+        char workload[64];
+        double ops_per_s;
+        double p50_us;
+        double p99_us;
+        double p999_us;
+        double rtt_us; /* median baseline RTT */
+        double p50_rtt;
+        double msg_rate; /* baseline messages/s */
+        double msgs_per_op;
+        double bytes_per_op;
+        char verdict[16];
+        char file[1024];
+};
+
+/*
+ * Read the report row of one result file, serially (default file driver;
+ * MPI need not be initialized). Returns 0, or BL_EIO (cannot open),
+ * BL_EHDF5 (not an HDF5 file, or HDF5 failed), BL_EINVAL (not a ballot
+ * result file, or a schema version this build does not read) or
+ * BL_ENOTFOUND (a required dataset or attribute is missing; it is named),
+ * with a message that starts with the path.
+ */
+int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_errbuf *eb);
+
+#endif

@@ -1,0 +1,209 @@
+/* The HDF5 schema of a ballot result file: every path and attribute name, in one place. */
+#ifndef BL_RESULTS_SCHEMA_H
+#define BL_RESULTS_SCHEMA_H
+
+/*
+ * Layout of schema version 1. Strings in datasets are fixed-length
+ * (null-terminated, UTF-8, as long as the longest value); strings in
+ * attributes are variable-length. Units are in the names. "rank-major" means
+ * row i was written by rank i; "concatenated" means rank 0's rows, then rank
+ * 1's, ... with a rank column.
+ *
+ * /                              attrs: format = "ballot-results", schema_version (int),
+ *                                  layout (this tree, short), ballot_version, git_revision,
+ *                                  name, kernel, repl_kernel, commit_kernel, workload,
+ *                                  nranks, seed, start_time, verdict ("pass"/"fail"/"n/a"),
+ *                                  ops_per_s, p50_us, p99_us, p999_us, median_rtt_ns
+ * /provenance                    group; attrs: command_line, mpi_version, hdf5_version,
+ *                                  hwloc_version, idle_policy, pinning_policy, history (0/1)
+ * /provenance/hostnames          string [nranks], rank-major
+ * /config                        group; one string attr per option, named "section.key"
+ * /config/options                compound [n] {section, key, value}, in option-table order
+ * /topology/ranks                compound [nranks] {rank, hostname, cpuset, numa_node,
+ *                                  package, cores, clock_offset_ns}, rank-major
+ * /baseline                      group; attrs median_rtt_ns, msg_rate_per_s, rtt_p50_ns,
+ *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns
+ * /baseline/rtt_ns               float64 [nranks][nranks]: median round trip row -> column;
+ *                                  0 on the diagonal, NaN when not measured
+ * /summary                       compound [nops] {op, count, errors, mean_us, p50_us, p90_us,
+ *                                  p99_us, p999_us, max_us}; the row op = "all" covers every
+ *                                  op; attrs ops, errors, ops_per_s, duration_s, warmup_ops,
+ *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes
+ * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
+ * /latency/bucket_high_ns        uint64 [nbuckets]
+ * /latency/<op>/counts           uint64 [nbuckets], one group per /summary row
+ * /timeseries                    group; attr interval_s
+ * /timeseries/t_s, ops, errors, p99_us   [nintervals] (t_s: end of interval)
+ * /messages                      group; attrs total_sent_count, total_sent_bytes
+ * /messages/type_names           string [ntypes]
+ * /messages/sent_count, sent_bytes, recv_count, recv_bytes
+ *                                uint64 [nranks][ntypes], rank-major
+ * /replicas                      compound [n] {shard, member, rank, applied, digest, term,
+ *                                  commit, mem_bytes}, concatenated
+ * /events                        compound [n] {t_ns, rank, type (enum), a, b}, concatenated
+ *                                  (each rank's rows in its own order); attr type_args
+ * /verdicts                      compound [n] {name, result (enum fail=0 pass=1 n/a=-1),
+ *                                  reason}
+ * /history                       compound [n] {rank, client, op (enum), outcome (enum
+ *                                  ok/fail/unknown), key, arg, ret, ret_status, invoke_ns,
+ *                                  return_ns}, concatenated; only when history was recorded
+ *
+ * Every dataset has a "description" attribute. Bump BL_SCHEMA_VERSION when a
+ * reader of the old version would misread a new file (renamed or removed
+ * objects, changed meaning); adding objects does not need a bump.
+ */
+#define BL_SCHEMA_VERSION 1
+#define BL_SCHEMA_FORMAT  "ballot-results"
+#define BL_SCHEMA_LAYOUT                                                                           \
+        "summary: /summary (per-op latency in us, row op=all covers all ops; totals in its "       \
+        "attributes); correctness: /verdicts and attribute verdict; provenance: /provenance, "     \
+        "/config; per-rank: /topology/ranks, /baseline/rtt_ns, /messages; histograms: "            \
+        "/latency/<op>/counts with /latency/bucket_low_ns and bucket_high_ns; throughput over "    \
+        "time: /timeseries; /replicas, /events, /history (optional)"
+
+/* Common attribute on every dataset. */
+#define BL_SA_DESCRIPTION "description"
+
+/* Root attributes. */
+#define BL_SA_FORMAT         "format"
+#define BL_SA_SCHEMA_VERSION "schema_version"
+#define BL_SA_LAYOUT         "layout"
+#define BL_SA_BALLOT_VERSION "ballot_version"
+#define BL_SA_GIT_REVISION   "git_revision"
+#define BL_SA_NAME           "name"
+#define BL_SA_KERNEL         "kernel"
+#define BL_SA_REPL_KERNEL    "repl_kernel"
+#define BL_SA_COMMIT_KERNEL  "commit_kernel"
+#define BL_SA_WORKLOAD       "workload"
+#define BL_SA_NRANKS         "nranks"
+#define BL_SA_SEED           "seed"
+#define BL_SA_START_TIME     "start_time"
+#define BL_SA_VERDICT        "verdict"
+#define BL_SA_OPS_PER_S      "ops_per_s"
+#define BL_SA_P50_US         "p50_us"
+#define BL_SA_P99_US         "p99_us"
+#define BL_SA_P999_US        "p999_us"
+#define BL_SA_MEDIAN_RTT_NS  "median_rtt_ns"
+
+/* /provenance */
+#define BL_SP_PROVENANCE     "/provenance"
+#define BL_SP_HOSTNAMES      "/provenance/hostnames"
+#define BL_SA_COMMAND_LINE   "command_line"
+#define BL_SA_MPI_VERSION    "mpi_version"
+#define BL_SA_HDF5_VERSION   "hdf5_version"
+#define BL_SA_HWLOC_VERSION  "hwloc_version"
+#define BL_SA_IDLE_POLICY    "idle_policy"
+#define BL_SA_PINNING_POLICY "pinning_policy"
+#define BL_SA_HISTORY        "history"
+
+/* /config: attributes named "<section>.<key>" plus a table. */
+#define BL_SP_CONFIG         "/config"
+#define BL_SP_CONFIG_OPTIONS "/config/options"
+#define BL_SC_SECTION        "section"
+#define BL_SC_KEY            "key"
+#define BL_SC_VALUE          "value"
+/* Options the reader needs (names owned by the config module's table). */
+#define BL_SCFG_SHARDS   "cluster.shards"
+#define BL_SCFG_REPLICAS "cluster.replicas"
+
+/* /topology */
+#define BL_SP_TOPOLOGY        "/topology"
+#define BL_SP_TOPOLOGY_RANKS  "/topology/ranks"
+#define BL_SC_RANK            "rank"
+#define BL_SC_HOSTNAME        "hostname"
+#define BL_SC_CPUSET          "cpuset"
+#define BL_SC_NUMA_NODE       "numa_node"
+#define BL_SC_PACKAGE         "package"
+#define BL_SC_CORES           "cores"
+#define BL_SC_CLOCK_OFFSET_NS "clock_offset_ns"
+
+/* /baseline */
+#define BL_SP_BASELINE       "/baseline"
+#define BL_SP_RTT_NS         "/baseline/rtt_ns"
+#define BL_SA_MSG_RATE_PER_S "msg_rate_per_s"
+#define BL_SA_RTT_P50_NS     "rtt_p50_ns"
+#define BL_SA_RTT_P90_NS     "rtt_p90_ns"
+#define BL_SA_RTT_P99_NS     "rtt_p99_ns"
+#define BL_SA_RTT_MAX_NS     "rtt_max_ns"
+
+/* /summary: dataset columns and attributes. */
+#define BL_SP_SUMMARY       "/summary"
+#define BL_SUMMARY_ALL      "all"
+#define BL_SC_OP            "op"
+#define BL_SC_COUNT         "count"
+#define BL_SC_ERRORS        "errors"
+#define BL_SC_MEAN_US       "mean_us"
+#define BL_SC_P50_US        "p50_us"
+#define BL_SC_P90_US        "p90_us"
+#define BL_SC_P99_US        "p99_us"
+#define BL_SC_P999_US       "p999_us"
+#define BL_SC_MAX_US        "max_us"
+#define BL_SA_OPS           "ops"
+#define BL_SA_ERRORS        "errors"
+#define BL_SA_DURATION_S    "duration_s"
+#define BL_SA_WARMUP_OPS    "warmup_ops"
+#define BL_SA_P50_RTT       "p50_rtt"
+#define BL_SA_MSGS_PER_OP   "msgs_per_op"
+#define BL_SA_BYTES_PER_OP  "bytes_per_op"
+#define BL_SA_MEM_MAX_BYTES "mem_max_bytes"
+
+/* /latency */
+#define BL_SP_LATENCY        "/latency"
+#define BL_SP_BUCKET_LOW_NS  "/latency/bucket_low_ns"
+#define BL_SP_BUCKET_HIGH_NS "/latency/bucket_high_ns"
+#define BL_SN_COUNTS         "counts" /* /latency/<op>/counts */
+
+/* /timeseries */
+#define BL_SP_TIMESERIES "/timeseries"
+#define BL_SA_INTERVAL_S "interval_s"
+#define BL_SN_TS_T_S     "t_s"
+#define BL_SN_TS_OPS     "ops"
+#define BL_SN_TS_ERRORS  "errors"
+#define BL_SN_TS_P99_US  "p99_us"
+
+/* /messages */
+#define BL_SP_MESSAGES         "/messages"
+#define BL_SP_MSG_TYPE_NAMES   "/messages/type_names"
+#define BL_SN_SENT_COUNT       "sent_count"
+#define BL_SN_SENT_BYTES       "sent_bytes"
+#define BL_SN_RECV_COUNT       "recv_count"
+#define BL_SN_RECV_BYTES       "recv_bytes"
+#define BL_SA_TOTAL_SENT_COUNT "total_sent_count"
+#define BL_SA_TOTAL_SENT_BYTES "total_sent_bytes"
+
+/* /replicas */
+#define BL_SP_REPLICAS  "/replicas"
+#define BL_SC_SHARD     "shard"
+#define BL_SC_MEMBER    "member"
+#define BL_SC_APPLIED   "applied"
+#define BL_SC_DIGEST    "digest"
+#define BL_SC_TERM      "term"
+#define BL_SC_COMMIT    "commit"
+#define BL_SC_MEM_BYTES "mem_bytes"
+
+/* /events */
+#define BL_SP_EVENTS    "/events"
+#define BL_SC_T_NS      "t_ns"
+#define BL_SC_TYPE      "type"
+#define BL_SC_A         "a"
+#define BL_SC_B         "b"
+#define BL_SA_TYPE_ARGS "type_args"
+
+/* /verdicts */
+#define BL_SP_VERDICTS "/verdicts"
+#define BL_SC_NAME     "name"
+#define BL_SC_RESULT   "result"
+#define BL_SC_REASON   "reason"
+
+/* /history */
+#define BL_SP_HISTORY    "/history"
+#define BL_SC_CLIENT     "client"
+#define BL_SC_OUTCOME    "outcome"
+#define BL_SC_ARG        "arg"
+#define BL_SC_RET        "ret"
+#define BL_SC_RET_STATUS "ret_status"
+#define BL_SC_INVOKE_NS  "invoke_ns"
+#define BL_SC_RETURN_NS  "return_ns"
+/* BL_SC_KEY and BL_SC_OP are shared with /config and /summary. */
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * Baseline phase: the network's own floor, measured in the same run, with
+ * the same pinning and idle policy as the workload.
+ *  - Round trips: every pair of ranks that will talk (all pairs up to 32
+ *    ranks; beyond that pairs sharing a shard and client-server pairs)
+ *    ping-pongs through the ballot transport, one pair at a time, the other
+ *    ranks waiting in a non-blocking barrier. The median of each pair goes
+ *    into an nranks x nranks matrix; the median over pairs expresses
+ *    latencies in round trips.
+ *  - Message rate: raw MPI, OSU-style windows of small non-blocking sends
+ *    from the first client rank to a server rank, acknowledged per window.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/alloc.h"
+#include "run/clock.h"
+#include "run/rt.h"
+
+#define WARMUP_PINGS 20
+#define RATE_TAG     11
+#define RATE_ACK_TAG 12
+
+static int cmp_double(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+        if (n <= 0)
+                return 0;
+        qsort(v, (size_t)n, sizeof(double), cmp_double);
+        return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* Receive the next frame of the given kind, idling while none is there. */
+static int await(struct bl_rt *rt, int kind, struct bl_frame *f)
+{
+        for (;;) {
+                int rc = bl_net_poll(rt->net, f);
+                if (rc < 0)
+                        return rc;
+                if (rc > 0 && f->kind == kind)
+                        return 0;
+                if (rc > 0)
+                        rt->malformed++;
+                else
+                        bl_rt_idle(rt);
+        }
+}
+
+static int ping_pong(struct bl_rt *rt, int peer, int initiator, int iters, double *samples)
+{
+        struct bl_frame f;
+        uint64_t x = 0;
+        int rc;
+
+        for (int i = 0; i < iters + WARMUP_PINGS; i++) {
+                if (initiator) {
+                        uint64_t t = bl_now_ns();
+                        rc = bl_net_send(rt->net, peer, BL_MSG_PING, 0, 0, &x, sizeof(x));
+                        if (rc == 0)
+                                rc = await(rt, BL_MSG_PONG, &f);
+                        if (rc != 0)
+                                return rc;
+                        if (i >= WARMUP_PINGS)
+                                samples[i - WARMUP_PINGS] = (double)(bl_now_ns() - t);
+                } else {
+                        rc = await(rt, BL_MSG_PING, &f);
+                        if (rc == 0)
+                                rc = bl_net_send(rt->net, peer, BL_MSG_PONG, 0, 0, &x, sizeof(x));
+                        if (rc != 0)
+                                return rc;
+                }
+        }
+        return 0;
+}
+
+static int talks(const struct bl_rt *rt, int a, int b)
+{
+        int shards = rt->cfg->cluster.shards, reps = rt->cfg->cluster.replicas;
+        int a_srv = a < rt->nserver, b_srv = b < rt->nserver;
+        int a_cli = rt->cfg->cluster.client_ranks == 0 || a >= rt->nserver;
+        int b_cli = rt->cfg->cluster.client_ranks == 0 || b >= rt->nserver;
+
+        if (rt->size <= 32)
+                return 1;
+        if ((a_cli && b_srv) || (b_cli && a_srv))
+                return 1;
+        for (int s = 0; s < shards; s++) {
+                int ha = 0, hb = 0;
+                for (int m = 0; m < reps; m++) {
+                        ha |= rt->place[s * reps + m] == a;
+                        hb |= rt->place[s * reps + m] == b;
+                }
+                if (ha && hb)
+                        return 1;
+        }
+        return 0;
+}
+
+static int message_rate(struct bl_rt *rt, double *rate)
+{
+        int sender = rt->size - 1, receiver = 0;
+        int window = rt->cfg->baseline.window, iters = rt->cfg->baseline.iterations / 4 + 10;
+        MPI_Request *reqs;
+        uint64_t *bufs, t0 = 0;
+        int rc = 0;
+
+        *rate = 0;
+        if (rt->size < 2)
+                return 0;
+        if (rt->rank != sender && rt->rank != receiver)
+                return 0;
+        reqs = bl_malloc(sizeof(*reqs) * (size_t)window);
+        bufs = bl_calloc((size_t)window, sizeof(*bufs));
+        if (reqs == NULL || bufs == NULL) {
+                rc = BL_ENOMEM;
+                goto out_free;
+        }
+        for (int it = 0; it < iters; it++) {
+                if (it == 5)
+                        t0 = bl_now_ns();
+                MPI_Request ack;
+                uint64_t a = 0;
+                for (int w = 0; w < window; w++) {
+                        if (rt->rank == sender)
+                                MPI_Isend(&bufs[w], 8, MPI_BYTE, receiver, RATE_TAG, rt->comm,
+                                          &reqs[w]);
+                        else
+                                MPI_Irecv(&bufs[w], 8, MPI_BYTE, sender, RATE_TAG, rt->comm,
+                                          &reqs[w]);
+                }
+                for (int w = 0; w < window; w++)
+                        if ((rc = bl_rt_wait(rt, &reqs[w])) != 0)
+                                goto out_free;
+                if (rt->rank == sender)
+                        MPI_Irecv(&a, 8, MPI_BYTE, receiver, RATE_ACK_TAG, rt->comm, &ack);
+                else
+                        MPI_Isend(&a, 8, MPI_BYTE, sender, RATE_ACK_TAG, rt->comm, &ack);
+                if ((rc = bl_rt_wait(rt, &ack)) != 0)
+                        goto out_free;
+        }
+        *rate = (double)window * (iters - 5) / ((double)(bl_now_ns() - t0) / 1e9);
+out_free:
+        bl_free(reqs);
+        bl_free(bufs);
+        return rc;
+}
+
+int bl_rt_baseline(struct bl_rt *rt, double *rtt_row, double *median_rtt_ns, double *msg_rate)
+{
+        int iters = rt->cfg->baseline.iterations;
+        double *samples = bl_malloc(sizeof(double) * (size_t)iters);
+        double *all = bl_calloc((size_t)rt->size * (size_t)rt->size, sizeof(double));
+        double *pairs = bl_malloc(sizeof(double) * (size_t)rt->size * (size_t)rt->size);
+        int npairs = 0, rc = 0;
+
+        if (samples == NULL || all == NULL || pairs == NULL) {
+                rc = bl_errf(&rt->eb, BL_ENOMEM, "baseline: out of memory");
+                goto out_free;
+        }
+        for (int i = 0; i < rt->size; i++)
+                rtt_row[i] = 0;
+        for (int a = 0; a < rt->size; a++) {
+                for (int b = a + 1; b < rt->size; b++) {
+                        if (!talks(rt, a, b))
+                                continue;
+                        if (rt->rank == a || rt->rank == b) {
+                                int peer = rt->rank == a ? b : a;
+                                rc = ping_pong(rt, peer, rt->rank == a, iters, samples);
+                                if (rc != 0) {
+                                        rc = bl_errf(&rt->eb, rc, "baseline ping-pong %d-%d: %s", a,
+                                                     b, bl_strerror(rc));
+                                        goto out_free;
+                                }
+                                if (rt->rank == a)
+                                        rtt_row[b] = median(samples, iters);
+                        }
+                        MPI_Request req;
+                        MPI_Ibarrier(rt->comm, &req);
+                        if ((rc = bl_rt_wait(rt, &req)) != 0)
+                                goto out_free;
+                }
+        }
+        /* Symmetric matrix on every rank, then the median over measured pairs. */
+        MPI_Allgather(rtt_row, rt->size, MPI_DOUBLE, all, rt->size, MPI_DOUBLE, rt->comm);
+        for (int a = 0; a < rt->size; a++)
+                for (int b = a + 1; b < rt->size; b++)
+                        if (all[a * rt->size + b] > 0)
+                                pairs[npairs++] = all[a * rt->size + b];
+        for (int b = 0; b < rt->size; b++)
+                if (b < rt->rank)
+                        rtt_row[b] = all[b * rt->size + rt->rank];
+        *median_rtt_ns = median(pairs, npairs);
+        rc = message_rate(rt, msg_rate);
+        if (rc != 0) {
+                rc = bl_errf(&rt->eb, rc, "baseline message rate: %s", bl_strerror(rc));
+                goto out_free;
+        }
+        MPI_Bcast(msg_rate, 1, MPI_DOUBLE, rt->size - 1, rt->comm);
+out_free:
+        bl_free(samples);
+        bl_free(all);
+        bl_free(pairs);
+        return rc;
+}

@@ -1,0 +1,654 @@
+/*
+ * The end of a run, collective over all ranks:
+ *  1. merge measurements at rank 0 (histogram counts, errors and series by
+ *     MPI_Reduce; replica states and histories by gather);
+ *  2. judge correctness: replica digests, the counter (counter workload),
+ *     linearizability (when the history is recorded);
+ *  3. print the summary table on rank 0;
+ *  4. write the HDF5 result collectively (temporary name, renamed at the
+ *     end; see results/results.h).
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check/lin.h"
+#include "check/verdict.h"
+#include "common/alloc.h"
+#include "common/version.h"
+#include "results/results.h"
+#include "run/clock.h"
+#include "run/finish.h"
+
+#define MAX_VERDICTS 4
+
+struct finish {
+        struct bl_rt *rt;
+        /* merged at rank 0 */
+        struct bl_hist lat[BL_OP__COUNT];
+        uint64_t errors[BL_OP__COUNT];
+        uint64_t ops, warmup_ops;
+        double duration_s;
+        uint64_t total_msgs, total_bytes;
+        struct bl_verdict v[MAX_VERDICTS];
+        int nv;
+        /* local rows */
+        struct bl_replica_info *reps;
+        struct bl_event_rec *events;
+        struct bl_history_rec *hist;
+        /* config dump */
+        struct bl_cfg_entry *cfg;
+        size_t ncfg, capcfg;
+        char *cfgtext;
+        size_t cfgtext_len, cfgtext_cap;
+        int failed_alloc;
+};
+
+/* ---- merging ---------------------------------------------------------- */
+
+static void merge_latency(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        MPI_Comm c = rt->comm;
+
+        for (int op = 0; op < BL_OP__COUNT; op++) {
+                struct bl_hist *in = &rt->lat[op], *out = &f->lat[op];
+                bl_hist_init(out);
+                MPI_Reduce(in->counts, out->counts, BL_HIST_SUM_WORDS, MPI_UINT64_T, MPI_SUM, 0, c);
+                MPI_Reduce(&in->min_ns, &out->min_ns, 1, MPI_UINT64_T, MPI_MIN, 0, c);
+                MPI_Reduce(&in->max_ns, &out->max_ns, 1, MPI_UINT64_T, MPI_MAX, 0, c);
+                MPI_Reduce(&in->sum_ns, &out->sum_ns, 1, MPI_DOUBLE, MPI_SUM, 0, c);
+        }
+        MPI_Reduce(rt->errors, f->errors, BL_OP__COUNT, MPI_UINT64_T, MPI_SUM, 0, c);
+        MPI_Reduce(&rt->measured_ops, &f->ops, 1, MPI_UINT64_T, MPI_SUM, 0, c);
+        MPI_Reduce(&rt->warmup_ops, &f->warmup_ops, 1, MPI_UINT64_T, MPI_SUM, 0, c);
+        if (rt->cfg->experiment.ops > 0) {
+                double mine = rt->t_last_op > rt->t_measure
+                                  ? (double)(rt->t_last_op - rt->t_measure) / 1e9
+                                  : 0;
+                MPI_Reduce(&mine, &f->duration_s, 1, MPI_DOUBLE, MPI_MAX, 0, c);
+        } else {
+                f->duration_s = rt->cfg->experiment.duration_s;
+        }
+}
+
+/* Messages of the workload: everything but the baseline and status frames. */
+static void merge_messages(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        const struct bl_net_counters *ctr = bl_net_counters(rt->net);
+        uint64_t mine[2] = {0, 0}, sum[2] = {0, 0};
+
+        for (int c = 0; c < bl_net_nclasses(rt->net); c++) {
+                if (c == bl_net_class(rt->net, BL_MSG_PING, 0) ||
+                    c == bl_net_class(rt->net, BL_MSG_PONG, 0) ||
+                    c == bl_net_class(rt->net, BL_MSG_STATUS, 0))
+                        continue;
+                mine[0] += ctr->sent[c];
+                mine[1] += ctr->sent_bytes[c];
+        }
+        MPI_Reduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        f->total_msgs = sum[0];
+        f->total_bytes = sum[1];
+}
+
+static int merge_series(struct bl_rt *rt)
+{
+        uint64_t n = bl_series_count(&rt->series), most = 0;
+
+        MPI_Allreduce(&n, &most, 1, MPI_UINT64_T, MPI_MAX, rt->comm);
+        if (bl_series_extend(&rt->series, (size_t)most) != 0)
+                return BL_ENOMEM;
+        uint64_t *data = bl_series_data(&rt->series);
+        size_t words = bl_series_words(&rt->series);
+        if (rt->rank == 0)
+                MPI_Reduce(MPI_IN_PLACE, data, (int)words, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        else
+                MPI_Reduce(data, NULL, (int)words, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        return 0;
+}
+
+/* Gather variable-length byte arrays to rank 0. *all is bl_malloc'd there. */
+static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int nbytes, void **all,
+                        int *total)
+{
+        int *counts = bl_calloc((size_t)size, sizeof(int));
+        int *displs = bl_calloc((size_t)size, sizeof(int));
+        int rc = 0;
+
+        *all = NULL;
+        *total = 0;
+        if (counts == NULL || displs == NULL) {
+                rc = BL_ENOMEM;
+                nbytes = -1;
+        }
+        MPI_Gather(&nbytes, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
+        if (rank == 0 && rc == 0) {
+                for (int i = 0; i < size; i++) {
+                        if (counts[i] < 0)
+                                rc = BL_ENOMEM;
+                        displs[i] = *total;
+                        *total += counts[i] > 0 ? counts[i] : 0;
+                }
+                *all = bl_malloc((size_t)*total + 1);
+                if (*all == NULL)
+                        rc = BL_ENOMEM;
+        }
+        MPI_Bcast(&rc, 1, MPI_INT, 0, comm);
+        if (rc == 0)
+                MPI_Gatherv(mine, nbytes, MPI_BYTE, *all, counts, displs, MPI_BYTE, 0, comm);
+        bl_free(counts);
+        bl_free(displs);
+        return rc;
+}
+
+/* ---- verdicts --------------------------------------------------------- */
+
+static int verdict_digests(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        struct bl_replica_state *mine = bl_calloc((size_t)rt->nreps + 1, sizeof(*mine));
+        void *all = NULL;
+        int total = 0, rc;
+
+        if (mine == NULL)
+                return BL_ENOMEM;
+        for (int i = 0; i < rt->nreps; i++) {
+                mine[i] = (struct bl_replica_state){
+                    .shard = rt->reps[i].shard,
+                    .member = rt->reps[i].member,
+                    .rank = rt->rank,
+                    .applied = bl_kv_applied(rt->reps[i].kv),
+                    .digest = bl_kv_digest(rt->reps[i].kv),
+                };
+        }
+        rc = gather_bytes(rt->comm, rt->rank, rt->size, mine,
+                          (int)(sizeof(*mine) * (size_t)rt->nreps), &all, &total);
+        if (rc == 0 && rt->rank == 0)
+                rc = bl_check_digests(all, (size_t)total / sizeof(*mine), &f->v[f->nv++]);
+        bl_free(all);
+        bl_free(mine);
+        return rc;
+}
+
+/* The counter workload: each counter's final value is read from the
+ * replica of its shard that applied most (MAXLOC), then summed at rank 0. */
+static int verdict_counter(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        int n = rt->cfg->workload.counters;
+        struct {
+                double applied;
+                int rank;
+        } *in = bl_malloc(sizeof(*in) * (size_t)n), *out = bl_malloc(sizeof(*out) * (size_t)n);
+        uint64_t *vals = bl_calloc((size_t)n, sizeof(uint64_t));
+        uint64_t local = 0, final = 0, acked = 0, unknown = 0;
+        int rc = 0;
+
+        if (in == NULL || out == NULL || vals == NULL) {
+                rc = BL_ENOMEM;
+                goto out_free;
+        }
+        for (int k = 0; k < n; k++) {
+                int s = bl_shard_of((uint64_t)k, rt->cfg->cluster.shards);
+                in[k].applied = -1;
+                in[k].rank = rt->rank;
+                if (rt->rep_of_shard[s] >= 0) {
+                        struct bl_kv *kv = rt->reps[rt->rep_of_shard[s]].kv;
+                        in[k].applied = (double)bl_kv_applied(kv);
+                        if (bl_kv_get(kv, (uint64_t)k, &vals[k]) != 0)
+                                vals[k] = 0;
+                }
+        }
+        MPI_Allreduce(in, out, n, MPI_DOUBLE_INT, MPI_MAXLOC, rt->comm);
+        for (int k = 0; k < n; k++)
+                if (out[k].rank == rt->rank)
+                        local += vals[k];
+        MPI_Reduce(&local, &final, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        MPI_Reduce(&rt->acked_incr, &acked, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        MPI_Reduce(&rt->unknown_incr, &unknown, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        if (rt->rank == 0) {
+                /* Preloaded counters start at key + 1 (the store's preload). */
+                uint64_t base = 0;
+                for (int k = 0; k < n; k++)
+                        base += (uint64_t)k < rt->cfg->store.records ? (uint64_t)k + 1 : 0;
+                bl_check_counter(final - base, acked, unknown, &f->v[f->nv++]);
+        }
+out_free:
+        bl_free(in);
+        bl_free(out);
+        bl_free(vals);
+        return rc;
+}
+
+static int verdict_lin(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        void *all = NULL;
+        int total = 0, rc;
+
+        rc = gather_bytes(rt->comm, rt->rank, rt->size, rt->hist.ops,
+                          (int)(sizeof(struct bl_hop) * rt->hist.n), &all, &total);
+        if (rc == 0 && rt->rank == 0) {
+                struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
+                struct bl_lin_result res;
+                h.cap = h.n;
+                rc = bl_lin_check(&h, rt->cfg->store.records, 60.0, &res);
+                if (rc == 0)
+                        bl_check_lin(&res, &f->v[f->nv++]);
+        }
+        bl_free(all);
+        return rc;
+}
+
+static int judge(struct finish *f)
+{
+        int rc = verdict_digests(f);
+
+        if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
+                rc = verdict_counter(f);
+        if (rc == 0 && f->rt->cfg->experiment.history)
+                rc = verdict_lin(f);
+        return rc;
+}
+
+/* ---- summary ---------------------------------------------------------- */
+
+static const char *overall(const struct finish *f)
+{
+        int any_pass = 0;
+
+        for (int i = 0; i < f->nv; i++) {
+                if (f->v[i].pass == 0)
+                        return "fail";
+                any_pass |= f->v[i].pass == 1;
+        }
+        return any_pass ? "pass" : "n/a";
+}
+
+static void print_summary(const struct finish *f, const struct bl_baseline *base,
+                          const struct bl_op_summary *rows, int nrows, const char *path)
+{
+        const struct bl_config *cfg = f->rt->cfg;
+        double rtt_us = base->median_rtt_ns / 1e3;
+
+        printf("# ballot %s: experiment %s, kernel %s, %d ranks, %d shards x %d replicas, "
+               "workload %s\n",
+               bl_version(), cfg->experiment.name, cfg->experiment.kernel, f->rt->size,
+               cfg->cluster.shards, cfg->cluster.replicas, bl_workload_name(cfg->workload.type));
+        printf("# measured %.2f s: %llu ops, %.0f ops/s; baseline round trip %.2f us, "
+               "%.1f messages/op\n",
+               f->duration_s, (unsigned long long)f->ops,
+               f->duration_s > 0 ? (double)f->ops / f->duration_s : 0.0, rtt_us,
+               f->ops + f->warmup_ops ? (double)f->total_msgs / (double)(f->ops + f->warmup_ops)
+                                      : 0.0);
+        printf("# %-9s %10s %7s %10s %9s %9s %9s %9s %9s %9s %8s\n", "op", "count", "errors",
+               "ops/s", "mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "p50_rtt");
+        for (int i = 0; i < nrows; i++) {
+                const struct bl_op_summary *r = &rows[i];
+                printf("  %-9s %10llu %7llu %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %8.2f\n",
+                       r->op, (unsigned long long)r->count, (unsigned long long)r->errors,
+                       f->duration_s > 0 ? (double)r->count / f->duration_s : 0.0, r->mean_us,
+                       r->p50_us, r->p90_us, r->p99_us, r->p999_us, r->max_us,
+                       rtt_us > 0 ? r->p50_us / rtt_us : 0.0);
+        }
+        for (int i = 0; i < f->nv; i++)
+                printf("# verdict %-13s %-7s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
+                       f->v[i].reason);
+        printf("# verdict %-13s %s\n", "overall", overall(f));
+        if (path != NULL)
+                printf("# result %s\n", path);
+        fflush(stdout);
+}
+
+static void summarize(const struct bl_hist *h, uint64_t errors, const char *name,
+                      struct bl_op_summary *r)
+{
+        *r = (struct bl_op_summary){
+            .op = name,
+            .count = h->total,
+            .errors = errors,
+            .mean_us = bl_hist_mean(h) / 1e3,
+            .p50_us = bl_hist_percentile(h, 50) / 1e3,
+            .p90_us = bl_hist_percentile(h, 90) / 1e3,
+            .p99_us = bl_hist_percentile(h, 99) / 1e3,
+            .p999_us = bl_hist_percentile(h, 99.9) / 1e3,
+            .max_us = h->total ? (double)h->max_ns / 1e3 : 0,
+        };
+}
+
+/* ---- result file ------------------------------------------------------ */
+
+static void visit_cfg(void *arg, const char *section, const char *key, const char *value)
+{
+        struct finish *f = arg;
+        size_t need = strlen(section) + strlen(key) + strlen(value) + 3;
+
+        if (f->failed_alloc)
+                return;
+        if (f->ncfg == f->capcfg) {
+                size_t cap = f->capcfg ? f->capcfg * 2 : 64;
+                void *p = bl_realloc(f->cfg, cap * sizeof(*f->cfg));
+                if (p == NULL) {
+                        f->failed_alloc = 1;
+                        return;
+                }
+                f->cfg = p;
+                f->capcfg = cap;
+        }
+        /* Offsets now, pointers once the text buffer stops moving. */
+        if (f->cfgtext_len + need > f->cfgtext_cap) {
+                size_t cap = (f->cfgtext_cap ? f->cfgtext_cap * 2 : 4096) + need;
+                char *p = bl_realloc(f->cfgtext, cap);
+                if (p == NULL) {
+                        f->failed_alloc = 1;
+                        return;
+                }
+                f->cfgtext = p;
+                f->cfgtext_cap = cap;
+        }
+        size_t off = f->cfgtext_len;
+        int n1 = sprintf(f->cfgtext + off, "%s", section) + 1;
+        int n2 = sprintf(f->cfgtext + off + n1, "%s", key) + 1;
+        int n3 = sprintf(f->cfgtext + off + n1 + n2, "%s", value) + 1;
+        f->cfg[f->ncfg].section = (const char *)(uintptr_t)off;
+        f->cfg[f->ncfg].key = (const char *)(uintptr_t)(off + (size_t)n1);
+        f->cfg[f->ncfg].value = (const char *)(uintptr_t)(off + (size_t)(n1 + n2));
+        f->ncfg++;
+        f->cfgtext_len += (size_t)(n1 + n2 + n3);
+}
+
+static int config_dump(struct finish *f)
+{
+        bl_config_visit(f->rt->cfg, visit_cfg, f);
+        if (f->failed_alloc)
+                return BL_ENOMEM;
+        for (size_t i = 0; i < f->ncfg; i++) {
+                f->cfg[i].section = f->cfgtext + (uintptr_t)f->cfg[i].section;
+                f->cfg[i].key = f->cfgtext + (uintptr_t)f->cfg[i].key;
+                f->cfg[i].value = f->cfgtext + (uintptr_t)f->cfg[i].value;
+        }
+        return 0;
+}
+
+/* Rank 0 picks the file name and creates the directory; every rank gets it. */
+static int result_path(struct bl_rt *rt, const struct bl_run_opts *opts, char *path, size_t cap,
+                       char *start_time, struct bl_errbuf *eb)
+{
+        int rc = 0;
+        char stamp[32];
+        time_t now = time(NULL);
+        struct tm tm;
+
+        gmtime_r(&now, &tm);
+        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+        strftime(start_time, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+        if (rt->rank == 0) {
+                if (opts->out_path != NULL) {
+                        snprintf(path, cap, "%s", opts->out_path);
+                } else {
+                        const char *dir = rt->cfg->experiment.output_dir;
+                        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+                                rc = bl_errf(eb, BL_EIO, "cannot create output directory %s: %s",
+                                             dir, strerror(errno));
+                        snprintf(path, cap, "%s/%s-%s.h5", dir, rt->cfg->experiment.name, stamp);
+                        for (int i = 2; rc == 0 && access(path, F_OK) == 0 && i < 1000; i++)
+                                snprintf(path, cap, "%s/%s-%s-%d.h5", dir, rt->cfg->experiment.name,
+                                         stamp, i);
+                }
+        }
+        MPI_Bcast(&rc, 1, MPI_INT, 0, rt->comm);
+        MPI_Bcast(path, (int)cap, MPI_CHAR, 0, rt->comm);
+        MPI_Bcast(start_time, 32, MPI_CHAR, 0, rt->comm);
+        if (rc != 0 && rt->rank != 0)
+                bl_errf(eb, rc, "rank 0 could not create the output directory");
+        return rc;
+}
+
+static int local_rows(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        size_t nev = bl_evlog_count(&rt->ev);
+
+        f->reps = bl_calloc((size_t)rt->nreps + 1, sizeof(*f->reps));
+        f->events = bl_calloc(nev + 1, sizeof(*f->events));
+        f->hist = bl_calloc(rt->hist.n + 1, sizeof(*f->hist));
+        if (!f->reps || !f->events || !f->hist)
+                return BL_ENOMEM;
+        for (int i = 0; i < rt->nreps; i++) {
+                struct bl_kernel_stats st = {0};
+                struct bl_replica *r = &rt->reps[i];
+                if (rt->kern->stats != NULL)
+                        rt->kern->stats(r->k, &st);
+                f->reps[i] = (struct bl_replica_info){
+                    .shard = r->shard,
+                    .member = r->member,
+                    .rank = rt->rank,
+                    .applied = bl_kv_applied(r->kv),
+                    .digest = bl_kv_digest(r->kv),
+                    .term = st.term,
+                    .commit = st.commit,
+                    .mem_bytes = st.mem_bytes + bl_kv_mem_bytes(r->kv),
+                };
+        }
+        for (size_t i = 0; i < nev; i++) {
+                const struct bl_event *e = bl_evlog_get(&rt->ev, i);
+                f->events[i] =
+                    (struct bl_event_rec){(int64_t)e->t_ns, e->rank, e->type, e->a, e->b};
+        }
+        for (size_t i = 0; i < rt->hist.n; i++) {
+                const struct bl_hop *h = &rt->hist.ops[i];
+                f->hist[i] = (struct bl_history_rec){
+                    .client = h->client,
+                    .op = h->op,
+                    .outcome = h->outcome,
+                    .key = h->key,
+                    .arg = h->arg,
+                    .ret = h->ret,
+                    .ret_status = h->ret_status,
+                    .invoke_ns = (int64_t)h->invoke_ns,
+                    .return_ns = h->return_ns == UINT64_MAX ? -1 : (int64_t)h->return_ns,
+                };
+        }
+        return 0;
+}
+
+static uint64_t rank_memory(const struct finish *f)
+{
+        uint64_t m = 0;
+
+        for (int i = 0; i < f->rt->nreps; i++)
+                m += f->reps[i].mem_bytes;
+        return m;
+}
+
+int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct bl_run_opts *opts,
+                 struct bl_errbuf *eb)
+{
+        struct finish *f = bl_calloc(1, sizeof(*f));
+        struct bl_op_summary rows[BL_OP__COUNT + 1];
+        struct bl_verdict_row vrows[MAX_VERDICTS];
+        uint64_t *hcounts = NULL, *lows = NULL, *highs = NULL, *ts_ops = NULL, *ts_err = NULL;
+        double *ts_t = NULL, *ts_p99 = NULL;
+        const char **names = NULL;
+        char path[BL_PATH_MAX + BL_NAME_MAX + 64], start_time[32], hostname[256];
+        int nrows = 0, rc = 0, err = 0;
+        uint64_t mem = 0, mem_max = 0;
+
+        if (f == NULL)
+                return bl_errf(eb, BL_ENOMEM, "out of memory");
+        f->rt = rt;
+        merge_latency(f);
+        merge_messages(f);
+        err = merge_series(rt);
+        err = err ? err : judge(f);
+        err = err ? err : config_dump(f);
+        err = err ? err : local_rows(f);
+        MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_INT, MPI_MIN, rt->comm);
+        if (err != 0) {
+                rc = bl_errf(eb, err, "finishing the run: %s", bl_strerror(err));
+                goto out_free;
+        }
+        mem = rank_memory(f);
+        MPI_Reduce(&mem, &mem_max, 1, MPI_UINT64_T, MPI_MAX, 0, rt->comm);
+
+        /* Summary rows: one per op type that occurred, then "all". */
+        struct bl_hist *all = bl_malloc(sizeof(*all));
+        hcounts = bl_calloc((size_t)(BL_OP__COUNT + 1) * BL_HIST_BUCKETS, sizeof(uint64_t));
+        lows = bl_malloc(sizeof(uint64_t) * BL_HIST_BUCKETS);
+        highs = bl_malloc(sizeof(uint64_t) * BL_HIST_BUCKETS);
+        size_t nts = bl_series_count(&rt->series);
+        ts_t = bl_calloc(nts + 1, sizeof(double));
+        ts_p99 = bl_calloc(nts + 1, sizeof(double));
+        ts_ops = bl_calloc(nts + 1, sizeof(uint64_t));
+        ts_err = bl_calloc(nts + 1, sizeof(uint64_t));
+        names = bl_calloc((size_t)bl_net_nclasses(rt->net), sizeof(char *));
+        err =
+            !all || !hcounts || !lows || !highs || !ts_t || !ts_p99 || !ts_ops || !ts_err || !names;
+        MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_INT, MPI_MAX, rt->comm);
+        if (err) {
+                bl_free(all);
+                rc = bl_errf(eb, BL_ENOMEM, "finishing the run: out of memory");
+                goto out_free;
+        }
+        bl_hist_init(all);
+        uint64_t all_err = 0;
+        for (int op = 0; op < BL_OP__COUNT; op++) {
+                if (f->lat[op].total == 0 && f->errors[op] == 0)
+                        continue;
+                summarize(&f->lat[op], f->errors[op], bl_op_name(op), &rows[nrows]);
+                memcpy(&hcounts[(size_t)nrows * BL_HIST_BUCKETS], f->lat[op].counts,
+                       sizeof(f->lat[op].counts));
+                bl_hist_merge(all, &f->lat[op]);
+                all_err += f->errors[op];
+                nrows++;
+        }
+        summarize(all, all_err, "all", &rows[nrows]);
+        memcpy(&hcounts[(size_t)nrows * BL_HIST_BUCKETS], all->counts, sizeof(all->counts));
+        nrows++;
+        for (int i = 0; i < BL_HIST_BUCKETS; i++) {
+                lows[i] = bl_hist_bucket_low(i);
+                highs[i] = bl_hist_bucket_high(i);
+        }
+        double ival = rt->cfg->metrics.interval_ms / 1e3;
+        for (size_t i = 0; i < nts; i++) {
+                const struct bl_series_row *r = bl_series_row(&rt->series, i);
+                ts_t[i] = (double)(i + 1) * ival - rt->cfg->experiment.warmup_s;
+                ts_ops[i] = r->ok;
+                ts_err[i] = r->errors;
+                ts_p99[i] = bl_series_p99(&rt->series, i) / 1e3;
+        }
+        for (int c = 0; c < bl_net_nclasses(rt->net); c++) {
+                names[c] = bl_net_fixed_class_name(c);
+                if (names[c] == NULL)
+                        names[c] = rt->kern->msg_names[c - BL_NET_FIXED_CLASSES];
+        }
+        for (int i = 0; i < f->nv; i++)
+                vrows[i] = (struct bl_verdict_row){f->v[i].name, f->v[i].pass, f->v[i].reason};
+
+        rc = result_path(rt, opts, path, sizeof(path), start_time, eb);
+        if (rc != 0) {
+                bl_free(all);
+                goto out_free;
+        }
+        gethostname(hostname, sizeof(hostname));
+        hostname[sizeof(hostname) - 1] = '\0';
+        const struct bl_net_counters *ctr = bl_net_counters(rt->net);
+        double rtt_us = base->median_rtt_ns / 1e3;
+        uint64_t total_ops = f->ops + f->warmup_ops;
+        struct bl_run_result res = {
+            .prov =
+                {
+                    .name = rt->cfg->experiment.name,
+                    .kernel = rt->cfg->experiment.kernel,
+                    .repl_kernel = rt->cfg->experiment.repl,
+                    .commit_kernel = rt->cfg->experiment.commit,
+                    .workload = bl_workload_name(rt->cfg->workload.type),
+                    .command_line = opts->command_line,
+                    .seed = rt->cfg->experiment.seed,
+                    .start_time = start_time,
+                    .idle_policy = rt->idle_yield == 1   ? "yield"
+                                   : rt->idle_yield == 2 ? "sleep"
+                                                         : "busy",
+                    .pinning_policy = bl_pinning_name(rt->cfg->cluster.pinning),
+                    .history = rt->cfg->experiment.history,
+                    .n_config = f->ncfg,
+                    .config = f->cfg,
+                },
+            .local =
+                {
+                    .hostname = hostname,
+                    .binding = {.cpuset = "", .numa_node = -1, .package = -1, .cores = ""},
+                    .n_msg_types = (size_t)bl_net_nclasses(rt->net),
+                    .msg_type_names = names,
+                    .sent_count = ctr->sent,
+                    .sent_bytes = ctr->sent_bytes,
+                    .recv_count = ctr->recv,
+                    .recv_bytes = ctr->recv_bytes,
+                    .rtt_ns = base->rtt_row,
+                    .n_replicas = (size_t)rt->nreps,
+                    .replicas = f->reps,
+                    .n_events = bl_evlog_count(&rt->ev),
+                    .events = f->events,
+                    .n_history = rt->hist.n,
+                    .history = f->hist,
+                },
+            .global =
+                {
+                    .n_ops = (size_t)nrows,
+                    .summary = rows,
+                    .n_buckets = BL_HIST_BUCKETS,
+                    .hist_counts = hcounts,
+                    .bucket_low_ns = lows,
+                    .bucket_high_ns = highs,
+                    .ops = f->ops,
+                    .errors = all_err,
+                    .ops_per_s = f->duration_s > 0 ? (double)f->ops / f->duration_s : 0,
+                    .duration_s = f->duration_s,
+                    .warmup_ops = f->warmup_ops,
+                    .median_rtt_ns = base->median_rtt_ns,
+                    .msg_rate_per_s = base->msg_rate,
+                    .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
+                    .msgs_per_op = total_ops ? (double)f->total_msgs / (double)total_ops : 0,
+                    .bytes_per_op = total_ops ? (double)f->total_bytes / (double)total_ops : 0,
+                    .interval_s = ival,
+                    .n_intervals = nts,
+                    .ts_t_s = ts_t,
+                    .ts_ops = ts_ops,
+                    .ts_errors = ts_err,
+                    .ts_p99_us = ts_p99,
+                    .n_verdicts = (size_t)f->nv,
+                    .verdicts = vrows,
+                    .verdict = overall(f),
+                    .mem_max_bytes = mem_max,
+                },
+        };
+        rc = bl_results_write(rt->comm, path, &res, eb);
+        if (rt->rank == 0)
+                print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
+        bl_free(all);
+        if (rc == 0 && strcmp(overall(f), "fail") == 0)
+                rc = bl_errf(eb, BL_ECHECK, "a correctness verdict failed");
+        /* Every rank must agree on the verdict exit status. */
+        MPI_Bcast(&rc, 1, MPI_INT, 0, rt->comm);
+out_free:
+        bl_free(hcounts);
+        bl_free(lows);
+        bl_free(highs);
+        bl_free(ts_t);
+        bl_free(ts_p99);
+        bl_free(ts_ops);
+        bl_free(ts_err);
+        bl_free(names);
+        bl_free(f->reps);
+        bl_free(f->events);
+        bl_free(f->hist);
+        bl_free(f->cfg);
+        bl_free(f->cfgtext);
+        bl_free(f);
+        return rc;
+}

@@ -1,0 +1,19 @@
+/* End of a run: merge measurements, judge correctness, write the result file. */
+#ifndef BL_RUN_FINISH_H
+#define BL_RUN_FINISH_H
+
+#include "run/rt.h"
+#include "run/run.h"
+
+struct bl_baseline {
+        double *rtt_row;      /* this rank's round trips to every rank, ns */
+        double median_rtt_ns; /* median over measured pairs */
+        double msg_rate;      /* raw MPI messages per second */
+};
+
+/* Collective. Returns 0, BL_ECHECK (a verdict failed; file written), or an
+ * error agreed by all ranks (message in eb). */
+int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct bl_run_opts *opts,
+                 struct bl_errbuf *eb);
+
+#endif

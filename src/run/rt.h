@@ -1,0 +1,151 @@
+/* Internal state of one rank's runtime, shared by the files of src/run. */
+#ifndef BL_RUN_RT_H
+#define BL_RUN_RT_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "check/history.h"
+#include "common/rng.h"
+#include "config/config.h"
+#include "kernels/kernel.h"
+#include "load/workload.h"
+#include "metrics/evlog.h"
+#include "metrics/hist.h"
+#include "metrics/series.h"
+#include "net/net.h"
+#include "store/cmd.h"
+#include "store/kv.h"
+
+/* One replica of one shard hosted on this rank: a kernel instance and its
+ * state machine. The kernel's env.ctx points here. */
+struct bl_replica {
+        struct bl_rt *rt;
+        int shard;
+        int member;
+        const int *ranks; /* member -> rank, into rt->place */
+        struct bl_kv *kv;
+        void *k;
+        struct bl_rng rng;
+        int crashed;
+};
+
+/* A client session: at most one request outstanding (so the store can apply
+ * each (client, seq) at most once). */
+struct bl_session {
+        uint32_t id; /* global session id: the client id in commands */
+        int busy;
+        struct bl_cmd cmd;
+        uint64_t invoke_ns; /* when the op was due (open loop: intended time) */
+        uint64_t sent_ns;   /* last (re)transmission */
+        uint64_t resend_at; /* back-off after a redirect: resend then; 0 = none */
+        int member;         /* member the last attempt went to */
+        int attempts;
+        struct bl_workload wl;
+};
+
+enum bl_phase { BL_PHASE_WARMUP, BL_PHASE_MEASURE, BL_PHASE_DRAIN, BL_PHASE_DONE };
+
+struct bl_rt {
+        const struct bl_config *cfg;
+        const struct bl_kernel *kern;
+        struct bl_net *net;
+        MPI_Comm comm;
+        int rank;
+        int size;
+        int nserver;   /* ranks 0..nserver-1 host replicas */
+        int is_client; /* this rank hosts client sessions */
+        int nclient_ranks;
+        int idle_yield; /* resolved idle policy: 0 busy, 1 yield, 2 sleep */
+        int node_ranks; /* ranks on this node */
+        int node_cores; /* cores available to this node's ranks */
+
+        int *place; /* [shards * replicas]: rank of (shard, member) */
+        struct bl_replica *reps;
+        int nreps;
+        int *rep_of_shard; /* [shards]: index into reps or -1 */
+        int *leader_rank;  /* [shards]: client-side belief, rank */
+
+        struct bl_session *sess;
+        int nsess;
+        uint32_t sess_base;
+        uint32_t nsess_total;
+        uint64_t ops_quota; /* ops mode: operations this rank issues; 0 = by time */
+        uint64_t issued;
+        double rate_per_ns; /* open loop: arrivals per ns on this rank; 0 = closed */
+        uint64_t next_arrival;
+        uint64_t next_scan; /* next timeout scan */
+        uint64_t *backlog;  /* open loop: intended times waiting for a session */
+        size_t backlog_len, backlog_head, backlog_cap;
+        struct bl_rng arrivals;
+
+        /* Clock: t0 is the start of the workload (warm-up included). */
+        uint64_t t0, t_measure, t_end, t_drain_end;
+        uint64_t t_last_op; /* last completion (ops mode duration) */
+        enum bl_phase phase;
+
+        /* Measurements. */
+        struct bl_hist lat[BL_OP__COUNT];
+        uint64_t errors[BL_OP__COUNT];
+        uint64_t measured_ops;
+        uint64_t warmup_ops;
+        uint64_t retries, timeouts, redirects;
+        uint64_t acked_incr, unknown_incr;
+        uint64_t malformed;
+        struct bl_series series;
+        struct bl_evlog ev;
+        struct bl_history hist;
+
+        /* Status lines. */
+        uint64_t next_status;
+        int status_k;
+        uint64_t status_ops, status_err;
+        struct bl_chist status_lat;
+        void *status_agg; /* rank 0 aggregation state */
+
+        uint8_t *buf; /* encoding scratch */
+        size_t bufcap;
+        int quiesced;
+        int failed; /* a fatal error was seen; abort */
+        struct bl_errbuf eb;
+};
+
+/* idle.c */
+void bl_rt_idle(void *rt);
+int bl_rt_wait(struct bl_rt *rt, MPI_Request *req);
+
+/* server.c */
+int bl_rt_servers_create(struct bl_rt *rt);
+void bl_rt_servers_destroy(struct bl_rt *rt);
+void bl_rt_on_request(struct bl_rt *rt, const struct bl_frame *f);
+void bl_rt_on_kernel(struct bl_rt *rt, const struct bl_frame *f);
+void bl_rt_tick(struct bl_rt *rt);
+int bl_rt_leaders(const struct bl_rt *rt);
+
+/* client.c */
+int bl_rt_clients_create(struct bl_rt *rt);
+void bl_rt_clients_destroy(struct bl_rt *rt);
+void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f);
+void bl_rt_clients_step(struct bl_rt *rt, uint64_t now);
+int bl_rt_clients_idle(const struct bl_rt *rt);
+void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
+
+/* baseline.c */
+int bl_rt_baseline(struct bl_rt *rt, double *rtt_row, double *median_rtt_ns, double *msg_rate);
+
+/* status.c */
+int bl_rt_status_init(struct bl_rt *rt);
+void bl_rt_status_free(struct bl_rt *rt);
+void bl_rt_status_step(struct bl_rt *rt, uint64_t now);
+void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f);
+void bl_rt_status_final(struct bl_rt *rt);
+
+/* Record an event at the current time. */
+void bl_rt_event(struct bl_rt *rt, int type, int64_t a, int64_t b);
+/* Make rt->buf at least n bytes. Returns 0 or BL_ENOMEM. */
+int bl_rt_buf(struct bl_rt *rt, size_t n);
+/* Fatal error on this rank: message to stderr, then MPI_Abort by main's
+ * policy (the runtime returns BL_EMPI up). */
+void bl_rt_fail(struct bl_rt *rt, int code, const char *what);
+
+#endif

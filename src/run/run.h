@@ -1,0 +1,27 @@
+/* Entry point of the rank runtime: run one experiment on a communicator. */
+#ifndef BL_RUN_RUN_H
+#define BL_RUN_RUN_H
+
+#include <mpi.h>
+
+#include "common/err.h"
+#include "config/config.h"
+
+struct bl_run_opts {
+        const char *command_line; /* recorded in the result */
+        const char *out_path;     /* result file; NULL = <output_dir>/<name>-<time>.h5 */
+        int quiet;                /* no status lines */
+};
+
+/*
+ * Run the experiment described by cfg on every rank of comm (collective).
+ * Returns 0 when the run completed and every verdict passed, BL_ECHECK when
+ * it completed but a verdict failed (the result file is written either way),
+ * or another negative code with a message in eb. When *collective is set to
+ * 0 on return, the failure was local to this rank and the caller must abort
+ * the job (MPI_Abort) rather than wait for the others.
+ */
+int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts *opts,
+           int *collective, struct bl_errbuf *eb);
+
+#endif

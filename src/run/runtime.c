@@ -1,0 +1,363 @@
+/*
+ * The rank runtime: set-up, baseline, the event loop, and an orderly end.
+ *
+ * One single-threaded loop per rank: receive and dispatch frames (at most a
+ * batch per pass, so timers are not starved), fire kernel ticks, let client
+ * sessions issue, retransmit and time out, send status reports, move
+ * through the phases. A pass that found nothing to do calls the idle policy.
+ *
+ * The end is the delicate part, since every rank serves the others:
+ *  1. a rank whose clients are done (or that has none) enters a
+ *     non-blocking barrier and keeps serving;
+ *  2. when the barrier completes every client is done; the kernels run a
+ *     short settle period so followers learn the last commits;
+ *  3. the rank quiesces (no ticks, no sends, incoming frames dropped), the
+ *     ranks exchange how many frames each sent to each other
+ *     (MPI_Alltoall), and each receives until it has them all. No message
+ *     is left in flight, so no rank hangs in MPI_Finalize.
+ */
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/alloc.h"
+#include "run/clock.h"
+#include "run/finish.h"
+#include "run/rt.h"
+#include "run/run.h"
+
+#define POLL_BATCH 64
+
+void bl_rt_fail(struct bl_rt *rt, int code, const char *what)
+{
+        if (rt->failed)
+                return;
+        rt->failed = code;
+        bl_errf(&rt->eb, code, "rank %d: %s: %s", rt->rank, what, bl_strerror(code));
+}
+
+int bl_rt_buf(struct bl_rt *rt, size_t n)
+{
+        if (n <= rt->bufcap)
+                return 0;
+        size_t cap = rt->bufcap ? rt->bufcap : 4096;
+        while (cap < n)
+                cap *= 2;
+        uint8_t *b = bl_realloc(rt->buf, cap);
+        if (b == NULL)
+                return BL_ENOMEM;
+        rt->buf = b;
+        rt->bufcap = cap;
+        return 0;
+}
+
+void bl_rt_event(struct bl_rt *rt, int type, int64_t a, int64_t b)
+{
+        uint64_t now = bl_now_ns();
+
+        if (bl_evlog_add(&rt->ev, now > rt->t0 ? now - rt->t0 : 0, rt->rank, type, a, b) ==
+            BL_ENOMEM)
+                bl_rt_fail(rt, BL_ENOMEM, "recording an event");
+}
+
+static void dispatch(struct bl_rt *rt, const struct bl_frame *f)
+{
+        switch (f->kind) {
+        case BL_MSG_KERNEL:
+                bl_rt_on_kernel(rt, f);
+                break;
+        case BL_MSG_REQUEST:
+                bl_rt_on_request(rt, f);
+                break;
+        case BL_MSG_REPLY:
+                if (rt->is_client)
+                        bl_rt_on_reply(rt, f);
+                else
+                        rt->malformed++;
+                break;
+        case BL_MSG_STATUS:
+                bl_rt_on_status(rt, f);
+                break;
+        default:
+                rt->malformed++; /* pings belong to the baseline phase */
+                break;
+        }
+}
+
+/* Receive up to a batch of frames. Returns how many, or a negative error. */
+static int poll_batch(struct bl_rt *rt)
+{
+        struct bl_frame f;
+        int n = 0;
+
+        while (n < POLL_BATCH) {
+                int rc = bl_net_poll(rt->net, &f);
+                if (rc < 0)
+                        return rc;
+                if (rc == 0)
+                        break;
+                dispatch(rt, &f);
+                n++;
+        }
+        return n;
+}
+
+/* Node-level facts for the idle policy: ranks sharing this node, and the
+ * cores this process may run on. */
+static void node_facts(struct bl_rt *rt)
+{
+        MPI_Comm node;
+        cpu_set_t set;
+
+        MPI_Comm_split_type(rt->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+        MPI_Comm_size(node, &rt->node_ranks);
+        MPI_Comm_free(&node);
+        rt->node_cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
+        if (sched_getaffinity(0, sizeof(set), &set) == 0 && rt->node_ranks > 1) {
+                /* Under a binding each rank sees its own cores; the node
+                 * has at least as many as the largest set. */
+                int mine = CPU_COUNT(&set), most = mine;
+                MPI_Allreduce(&mine, &most, 1, MPI_INT, MPI_MAX, rt->comm);
+                if (most < rt->node_cores && most * rt->node_ranks <= rt->node_cores)
+                        rt->node_cores = most * rt->node_ranks;
+        }
+        switch (rt->cfg->cluster.idle) {
+        case BL_IDLE_BUSY:
+                rt->idle_yield = 0;
+                break;
+        case BL_IDLE_YIELD:
+                rt->idle_yield = 1;
+                break;
+        case BL_IDLE_SLEEP:
+                rt->idle_yield = 2;
+                break;
+        default:
+                rt->idle_yield = rt->node_ranks > rt->node_cores ? 1 : 0;
+        }
+}
+
+static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg)
+{
+        int rc;
+
+        rt->cfg = cfg;
+        rt->comm = comm;
+        MPI_Comm_rank(comm, &rt->rank);
+        MPI_Comm_size(comm, &rt->size);
+        rt->nserver =
+            cfg->cluster.client_ranks > 0 ? rt->size - cfg->cluster.client_ranks : rt->size;
+        rt->nclient_ranks = cfg->cluster.client_ranks > 0 ? cfg->cluster.client_ranks : rt->size;
+        rt->is_client = cfg->cluster.client_ranks == 0 || rt->rank >= rt->nserver;
+        rt->kern = bl_kernel_find(cfg->experiment.repl);
+        if (rt->kern == NULL)
+                return bl_errf(&rt->eb, BL_ECONFIG, "unknown kernel '%s'", cfg->experiment.repl);
+        node_facts(rt);
+        for (int op = 0; op < BL_OP__COUNT; op++)
+                bl_hist_init(&rt->lat[op]);
+        rt->net = bl_net_create(comm, rt->kern->n_msg_types, &rt->eb);
+        if (rt->net == NULL)
+                return BL_ENOMEM;
+        bl_history_init(&rt->hist);
+        if ((rc = bl_evlog_init(&rt->ev)) != 0)
+                return bl_errf(&rt->eb, rc, "out of memory for the event log");
+        double secs =
+            cfg->experiment.warmup_s + (cfg->experiment.ops ? 10 : cfg->experiment.duration_s) + 2;
+        rc = bl_series_init(&rt->series, (uint64_t)cfg->metrics.interval_ms * 1000000ull,
+                            (size_t)(secs * 1000 / cfg->metrics.interval_ms) + 1);
+        if (rc != 0)
+                return bl_errf(&rt->eb, rc, "out of memory for the time series");
+        if ((rc = bl_rt_servers_create(rt)) != 0)
+                return rc;
+        if ((rc = bl_rt_clients_create(rt)) != 0)
+                return rc;
+        return bl_rt_status_init(rt);
+}
+
+static void teardown(struct bl_rt *rt)
+{
+        bl_rt_clients_destroy(rt);
+        bl_rt_servers_destroy(rt);
+        bl_rt_status_free(rt);
+        bl_series_free(&rt->series);
+        bl_evlog_free(&rt->ev);
+        bl_history_free(&rt->hist);
+        bl_net_destroy(rt->net);
+        bl_free(rt->buf);
+}
+
+/* Every rank learns whether any rank failed; the failed rank's message is
+ * kept, the others get a pointer to the first failing rank. */
+static int agree(struct bl_rt *rt, int rc, struct bl_errbuf *eb)
+{
+        int mine = rc != 0 ? rt->rank : rt->size, first = rt->size;
+
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
+        if (first == rt->size)
+                return 0;
+        if (rc != 0) {
+                *eb = rt->eb;
+                return rc;
+        }
+        return bl_errf(eb, BL_EMPI, "rank %d failed during set-up (see its message)", first);
+}
+
+static void advance_phase(struct bl_rt *rt, uint64_t now)
+{
+        if (rt->phase == BL_PHASE_WARMUP && now >= rt->t_measure) {
+                rt->phase = BL_PHASE_MEASURE;
+                bl_rt_event(rt, BL_EV_PHASE, 1, 0);
+        }
+        if (rt->phase == BL_PHASE_MEASURE) {
+                int over = rt->ops_quota > 0 ? rt->issued >= rt->ops_quota : now >= rt->t_end;
+                if (rt->cfg->experiment.ops > 0 && !rt->is_client)
+                        over = 1;
+                if (over) {
+                        rt->phase = BL_PHASE_DRAIN;
+                        rt->t_drain_end =
+                            now + 2ull * (uint64_t)rt->cfg->clients.timeout_ms * 1000000ull;
+                        bl_rt_event(rt, BL_EV_PHASE, 2, 0);
+                }
+        }
+}
+
+/* The main loop; returns when every rank's clients are done and the
+ * settle period has passed. */
+static int loop(struct bl_rt *rt)
+{
+        uint64_t tick_ns = (uint64_t)rt->cfg->cluster.tick_us * 1000ull, next_tick = rt->t0;
+        uint64_t settle_ns = rt->kern->n_msg_types > 0
+                                 ? 3ull * (uint64_t)rt->cfg->raft.heartbeat_ms * 1000000ull
+                                 : 0;
+        uint64_t settle_end = 0;
+        MPI_Request bar = MPI_REQUEST_NULL;
+        int in_barrier = 0, flag;
+
+        for (;;) {
+                int n = poll_batch(rt);
+                if (n < 0)
+                        bl_rt_fail(rt, n, "receiving");
+                uint64_t now = bl_now_ns();
+                if (now >= next_tick) {
+                        bl_rt_tick(rt);
+                        next_tick = now + tick_ns;
+                }
+                advance_phase(rt, now);
+                bl_rt_clients_step(rt, now);
+                bl_rt_status_step(rt, now);
+                if (rt->failed)
+                        return rt->failed;
+                if (!in_barrier && rt->phase == BL_PHASE_DRAIN &&
+                    (bl_rt_clients_idle(rt) || now >= rt->t_drain_end)) {
+                        bl_rt_clients_abandon(rt, now);
+                        MPI_Ibarrier(rt->comm, &bar);
+                        in_barrier = 1;
+                }
+                if (in_barrier == 1) {
+                        MPI_Test(&bar, &flag, MPI_STATUS_IGNORE);
+                        if (flag) {
+                                in_barrier = 2;
+                                settle_end = now + settle_ns;
+                        }
+                }
+                if (in_barrier == 2 && now >= settle_end)
+                        return 0;
+                if (n == 0)
+                        bl_rt_idle(rt);
+        }
+}
+
+/* Quiesce, then receive every frame still addressed to this rank. */
+static int drain(struct bl_rt *rt)
+{
+        uint64_t *expect = bl_malloc(sizeof(uint64_t) * (size_t)rt->size);
+        int rc = 0;
+
+        if (expect == NULL)
+                return BL_ENOMEM;
+        rt->quiesced = 1;
+        MPI_Alltoall(bl_net_sent_to(rt->net), 1, MPI_UINT64_T, expect, 1, MPI_UINT64_T, rt->comm);
+        for (;;) {
+                const uint64_t *got = bl_net_recv_from(rt->net);
+                int missing = 0;
+                for (int i = 0; i < rt->size; i++)
+                        missing |= got[i] < expect[i];
+                if (!missing)
+                        break;
+                int n = poll_batch(rt);
+                if (n < 0) {
+                        rc = n;
+                        break;
+                }
+                if (n == 0)
+                        bl_rt_idle(rt);
+        }
+        bl_free(expect);
+        if (rc == 0)
+                rc = bl_net_flush(rt->net, bl_rt_idle, rt);
+        return rc;
+}
+
+int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts *opts,
+           int *collective, struct bl_errbuf *eb)
+{
+        struct bl_rt *rt = bl_calloc(1, sizeof(*rt));
+        struct bl_baseline base = {0};
+        int rc;
+
+        *collective = 1;
+        if (rt == NULL)
+                return bl_errf(eb, BL_ENOMEM, "out of memory");
+        rc = agree(rt, setup(rt, comm, cfg), eb);
+        if (rc != 0)
+                goto out_teardown;
+        base.rtt_row = bl_calloc((size_t)rt->size, sizeof(double));
+        if (base.rtt_row == NULL) {
+                *collective = 0;
+                rc = bl_errf(eb, BL_ENOMEM, "out of memory");
+                goto out_teardown;
+        }
+        rc = bl_rt_baseline(rt, base.rtt_row, &base.median_rtt_ns, &base.msg_rate);
+        if (rc != 0) {
+                *collective = 0;
+                *eb = rt->eb;
+                goto out_teardown;
+        }
+        if (rt->rank == 0 && !opts->quiet) {
+                printf("# baseline: median round trip %.2f us over %d ranks, message rate %.0f "
+                       "msg/s, idle policy %s\n",
+                       base.median_rtt_ns / 1e3, rt->size, base.msg_rate,
+                       rt->idle_yield == 1   ? "yield"
+                       : rt->idle_yield == 2 ? "sleep"
+                                             : "busy");
+                fflush(stdout);
+        }
+        MPI_Barrier(comm);
+        rt->t0 = bl_now_ns();
+        rt->t_measure = rt->t0 + (uint64_t)(cfg->experiment.warmup_s * 1e9);
+        rt->t_end = cfg->experiment.ops > 0
+                        ? UINT64_MAX
+                        : rt->t_measure + (uint64_t)(cfg->experiment.duration_s * 1e9);
+        rt->t_last_op = rt->t_measure;
+        rt->next_status =
+            opts->quiet ? UINT64_MAX : rt->t0 + (uint64_t)(cfg->experiment.status_interval_s * 1e9);
+        rt->next_arrival = rt->t0;
+        bl_rt_event(rt, BL_EV_PHASE, 0, 0);
+        rc = loop(rt);
+        if (rc == 0)
+                rc = drain(rt);
+        if (rc != 0) {
+                *collective = 0;
+                if (rt->eb.msg[0] == '\0')
+                        bl_errf(&rt->eb, rc, "rank %d: %s", rt->rank, bl_strerror(rc));
+                *eb = rt->eb;
+                goto out_teardown;
+        }
+        rc = bl_rt_finish(rt, &base, opts, eb);
+out_teardown:
+        bl_free(base.rtt_row);
+        teardown(rt);
+        bl_free(rt);
+        return rc;
+}

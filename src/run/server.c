@@ -1,0 +1,274 @@
+/*
+ * Replicas hosted by this rank: kernel instances, their environment, and
+ * the handling of client requests and protocol messages addressed to them.
+ * A frame's group is the shard id; a rank hosts at most one replica of a
+ * shard, so (shard) finds the replica and the sender's rank finds the
+ * member it came from.
+ */
+#include <string.h>
+
+#include "common/alloc.h"
+#include "run/clock.h"
+#include "run/proto.h"
+#include "run/rt.h"
+#include "topo/placement.h"
+
+static uint64_t env_now(void *ctx)
+{
+        (void)ctx;
+        return bl_now_ns();
+}
+
+static uint64_t env_random(void *ctx)
+{
+        struct bl_replica *r = ctx;
+
+        return bl_rng_next(&r->rng);
+}
+
+static void env_send(void *ctx, int to, int type, const void *buf, size_t len)
+{
+        struct bl_replica *r = ctx;
+        struct bl_rt *rt = r->rt;
+        int rc;
+
+        if (r->crashed || rt->quiesced || to < 0 || to >= rt->cfg->cluster.replicas)
+                return;
+        rc = bl_net_send(rt->net, r->ranks[to], BL_MSG_KERNEL, type, (uint32_t)r->shard, buf, len);
+        if (rc != 0)
+                bl_rt_fail(rt, rc, "sending a protocol message");
+}
+
+static void send_reply(struct bl_rt *rt, int dest, const struct bl_reply *rep)
+{
+        size_t n = bl_reply_size(rep);
+        int rc = bl_rt_buf(rt, n);
+
+        if (rc == 0)
+                rc = bl_net_send(rt->net, dest, BL_MSG_REPLY, 0, 0, rt->buf,
+                                 bl_reply_encode(rep, rt->buf, rt->bufcap));
+        if (rc != 0)
+                bl_rt_fail(rt, rc, "sending a reply");
+}
+
+static void env_apply(void *ctx, const void *buf, size_t len, int reply)
+{
+        struct bl_replica *r = ctx;
+        struct bl_rt *rt = r->rt;
+        struct bl_cmd c;
+        struct bl_result res = {0};
+        int rc;
+
+        if (bl_cmd_decode(&c, buf, len) != 0) {
+                /* Commands are encoded by this runtime; a bad one in a log
+                 * means a kernel corrupted it. */
+                bl_rt_fail(rt, BL_EPROTO, "applying a malformed command from the kernel");
+                return;
+        }
+        rc = bl_kv_apply(r->kv, &c, &res);
+        if (rc != 0) {
+                bl_rt_fail(rt, rc, "applying a command to the store");
+                return;
+        }
+        if (!reply || (int)c.origin >= rt->size)
+                return;
+        struct bl_reply rep = {
+            .client = c.client,
+            .seq = c.seq,
+            .status = res.status,
+            .leader = rt->rank,
+            .value = res.value,
+            .pad = bl_op_readonly(c.op) && res.status == BL_ST_OK
+                       ? (uint32_t)rt->cfg->store.value_size
+                       : 0,
+        };
+        send_reply(rt, (int)c.origin, &rep);
+}
+
+static int env_snapshot(void *ctx, void **buf, size_t *len)
+{
+        struct bl_replica *r = ctx;
+
+        return bl_kv_snapshot(r->kv, buf, len);
+}
+
+static int env_restore(void *ctx, const void *buf, size_t len)
+{
+        struct bl_replica *r = ctx;
+
+        if (buf == NULL)
+                return bl_kv_reset(r->kv);
+        return bl_kv_restore(r->kv, buf, len);
+}
+
+static void env_event(void *ctx, int type, int64_t a, int64_t b)
+{
+        struct bl_replica *r = ctx;
+
+        bl_rt_event(r->rt, type, a, b);
+}
+
+int bl_rt_servers_create(struct bl_rt *rt)
+{
+        const struct bl_config *cfg = rt->cfg;
+        int shards = cfg->cluster.shards, replicas = cfg->cluster.replicas;
+        int rc;
+
+        rt->place = bl_malloc(sizeof(int) * (size_t)shards * (size_t)replicas);
+        rt->rep_of_shard = bl_malloc(sizeof(int) * (size_t)shards);
+        rt->leader_rank = bl_malloc(sizeof(int) * (size_t)shards);
+        if (!rt->place || !rt->rep_of_shard || !rt->leader_rank)
+                return bl_errf(&rt->eb, BL_ENOMEM, "out of memory placing replicas");
+        rc = bl_place_replicas(cfg, rt->nserver, rt->place, &rt->eb);
+        if (rc != 0)
+                return rc;
+        rt->nreps = 0;
+        for (int s = 0; s < shards; s++) {
+                rt->rep_of_shard[s] = -1;
+                rt->leader_rank[s] = rt->place[s * replicas];
+                for (int m = 0; m < replicas; m++)
+                        if (rt->place[s * replicas + m] == rt->rank)
+                                rt->nreps++;
+        }
+        rt->reps = bl_calloc((size_t)(rt->nreps > 0 ? rt->nreps : 1), sizeof(*rt->reps));
+        if (rt->reps == NULL)
+                return bl_errf(&rt->eb, BL_ENOMEM, "out of memory creating replicas");
+        int i = 0;
+        for (int s = 0; s < shards; s++) {
+                for (int m = 0; m < replicas; m++) {
+                        if (rt->place[s * replicas + m] != rt->rank)
+                                continue;
+                        struct bl_replica *r = &rt->reps[i];
+                        r->rt = rt;
+                        r->shard = s;
+                        r->member = m;
+                        r->ranks = &rt->place[s * replicas];
+                        bl_rng_seed(&r->rng, cfg->experiment.seed,
+                                    0x4b45524eull << 32 | (uint64_t)(s * replicas + m));
+                        r->kv = bl_kv_create(s, shards, cfg->store.records);
+                        if (r->kv == NULL)
+                                return bl_errf(&rt->eb, BL_ENOMEM,
+                                               "out of memory preloading shard %d", s);
+                        struct bl_env env = {
+                            .ctx = r,
+                            .now = env_now,
+                            .random = env_random,
+                            .send = env_send,
+                            .apply = env_apply,
+                            .snapshot = env_snapshot,
+                            .restore = env_restore,
+                            .event = env_event,
+                        };
+                        struct bl_group g = {.shard = s, .self = m, .nmembers = replicas};
+                        r->k = rt->kern->create(&env, &g, cfg);
+                        if (r->k == NULL)
+                                return bl_errf(&rt->eb, BL_ENOMEM,
+                                               "out of memory creating kernel %s for shard %d",
+                                               rt->kern->name, s);
+                        rt->rep_of_shard[s] = i++;
+                }
+        }
+        return 0;
+}
+
+void bl_rt_servers_destroy(struct bl_rt *rt)
+{
+        for (int i = 0; rt->reps != NULL && i < rt->nreps; i++) {
+                if (rt->reps[i].k != NULL)
+                        rt->kern->destroy(rt->reps[i].k);
+                bl_kv_destroy(rt->reps[i].kv);
+        }
+        bl_free(rt->reps);
+        bl_free(rt->place);
+        bl_free(rt->rep_of_shard);
+        bl_free(rt->leader_rank);
+        rt->reps = NULL;
+        rt->place = rt->rep_of_shard = rt->leader_rank = NULL;
+}
+
+static struct bl_replica *replica_of(struct bl_rt *rt, uint32_t shard)
+{
+        if (shard >= (uint32_t)rt->cfg->cluster.shards || rt->rep_of_shard[shard] < 0)
+                return NULL;
+        return &rt->reps[rt->rep_of_shard[shard]];
+}
+
+static void redirect(struct bl_rt *rt, const struct bl_cmd *c, int leader_rank)
+{
+        struct bl_reply rep = {
+            .client = c->client,
+            .seq = c->seq,
+            .status = BL_ST_REDIRECT,
+            .leader = leader_rank,
+        };
+        send_reply(rt, (int)c->origin, &rep);
+}
+
+void bl_rt_on_request(struct bl_rt *rt, const struct bl_frame *f)
+{
+        struct bl_replica *r;
+        struct bl_cmd c;
+        int rc;
+
+        if (bl_cmd_decode(&c, f->data, f->len) != 0 || (int)c.origin != f->src) {
+                rt->malformed++;
+                return;
+        }
+        if (rt->quiesced)
+                return;
+        r = replica_of(rt, f->group);
+        if (r == NULL || bl_shard_of(c.key, rt->cfg->cluster.shards) != (int)f->group) {
+                redirect(rt, &c, -1);
+                return;
+        }
+        if (r->crashed)
+                return; /* a crashed node answers nothing: the client times out */
+        rc = rt->kern->submit(r->k, f->data, f->len, bl_op_readonly(c.op) ? BL_SUBMIT_READONLY : 0);
+        if (rc == BL_ENOTLEADER || rc == BL_EBUSY) {
+                int l = rt->kern->leader(r->k);
+                redirect(rt, &c, l >= 0 && l != r->member ? r->ranks[l] : -1);
+        } else if (rc != 0) {
+                bl_rt_fail(rt, rc, "submitting a command to the kernel");
+        }
+}
+
+void bl_rt_on_kernel(struct bl_rt *rt, const struct bl_frame *f)
+{
+        struct bl_replica *r = replica_of(rt, f->group);
+        int from = -1;
+
+        if (r == NULL) {
+                rt->malformed++;
+                return;
+        }
+        for (int m = 0; m < rt->cfg->cluster.replicas; m++)
+                if (r->ranks[m] == f->src)
+                        from = m;
+        if (from < 0) {
+                rt->malformed++;
+                return;
+        }
+        if (r->crashed || rt->quiesced)
+                return;
+        if (rt->kern->recv(r->k, from, f->type, f->data, f->len) != 0)
+                rt->malformed++;
+}
+
+void bl_rt_tick(struct bl_rt *rt)
+{
+        for (int i = 0; i < rt->nreps; i++)
+                if (!rt->reps[i].crashed)
+                        rt->kern->tick(rt->reps[i].k);
+}
+
+int bl_rt_leaders(const struct bl_rt *rt)
+{
+        int n = 0;
+
+        for (int i = 0; i < rt->nreps; i++) {
+                const struct bl_replica *r = &rt->reps[i];
+                if (!r->crashed && rt->kern->leader(r->k) == r->member)
+                        n++;
+        }
+        return n;
+}
