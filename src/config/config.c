@@ -79,6 +79,7 @@ static const char *const type_names[] = {"int", "uint64", "double", "bool", "str
 /* Double ranges: the bound itself is excluded. */
 #define OPT_MIN_OPEN 0x1u
 #define OPT_MAX_OPEN 0x2u
+#define OPT_EMPTY_OK 0x4u /* OPT_STRING: the empty string is a value */
 
 /* Why a string value is not acceptable, written into why (n bytes). */
 typedef int (*opt_check_fn)(const char *v, char *why, size_t n);
@@ -154,6 +155,7 @@ static void allowed_kernel(char *buf, size_t n);
 #define M  "metrics"
 #define B  "baseline"
 #define R  "raft"
+#define F  "faults"
 
 static const struct opt options[] = {
     O_STR(E, "name", experiment.name, "default", check_name, allowed_name,
@@ -234,6 +236,14 @@ static const struct opt options[] = {
            "reads through the log, or by ReadIndex (thesis section 6.4)"),
     O_INT(R, "snapshot_entries", raft.snapshot_entries, "10000", 1, 1000000000,
           "snapshot and trim the log after this many applied entries"),
+    {.section = F,
+     .key = "schedule",
+     .type = OPT_STRING,
+     .offset = TYPED(faults.schedule[0], char),
+     .size = FSIZE(faults.schedule),
+     .def = "",
+     .flags = OPT_EMPTY_OK,
+     .help = "fault schedule file (relative to this config file's folder); empty: no faults"},
 };
 
 #undef E
@@ -243,6 +253,7 @@ static const struct opt options[] = {
 #undef CL
 #undef M
 #undef B
+#undef F
 #undef R
 
 #define N_OPTIONS ((int)ARRAY_LEN(options))
@@ -530,7 +541,7 @@ static int opt_set(struct bl_config *cfg, const struct opt *o, const char *text,
         char *end;
 
         describe_allowed(o, allowed, sizeof(allowed));
-        if (text[0] == '\0') {
+        if (text[0] == '\0' && !(o->type == OPT_STRING && (o->flags & OPT_EMPTY_OK))) {
                 snprintf(why, n, "empty value, allowed %s", allowed);
                 return -1;
         }
@@ -1119,4 +1130,9 @@ const char *bl_workload_name(enum bl_workload_type v)
 const char *bl_dist_name(enum bl_dist v)
 {
         return name_of(dist_names, (int)ARRAY_LEN(dist_names) - 1, (int)v);
+}
+
+const char *bl_read_mode_name(enum bl_read_mode v)
+{
+        return name_of(read_mode_names, (int)ARRAY_LEN(read_mode_names) - 1, (int)v);
 }

@@ -88,6 +88,9 @@ struct bl_config {
                 enum bl_read_mode read_mode;
                 int snapshot_entries;        /* trim the log after this many applied */
         } raft;
+        struct {
+                char schedule[BL_PATH_MAX]; /* fault schedule file; "" = none */
+        } faults;
 };
 
 /*
@@ -122,5 +125,6 @@ const char *bl_pinning_name(enum bl_pinning v);
 const char *bl_placement_name(enum bl_placement v);
 const char *bl_workload_name(enum bl_workload_type v);
 const char *bl_dist_name(enum bl_dist v);
+const char *bl_read_mode_name(enum bl_read_mode v);
 
 #endif
