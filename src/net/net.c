@@ -12,7 +12,9 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "common/rng.h"
 #include "common/wire.h"
+#include "run/clock.h"
 
 #define NET_TAG   7
 #define NET_MAGIC 0xB1
@@ -31,6 +33,14 @@ static const char *const fixed_names[BL_NET_FIXED_CLASSES] = {
     "client_request", "client_reply", "ping", "pong", "status", "malformed",
 };
 
+struct delayed {
+        uint64_t due;
+        int dest;
+        int cls;
+        uint8_t *msg;
+        size_t len;
+};
+
 struct bl_net {
         MPI_Comm comm;
         int rank;
@@ -46,6 +56,14 @@ struct bl_net {
         uint64_t *sent_to;
         uint64_t *recv_from;
         struct bl_net_counters ctr;
+        /* fault injection */
+        struct bl_rng frng;
+        int isolated;
+        int *group; /* [size] or NULL */
+        struct bl_net_rule *rules;
+        int nrules, caprules;
+        struct delayed *delayed;
+        size_t ndelayed, capdelayed;
 };
 
 struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf *eb)
@@ -103,6 +121,10 @@ void bl_net_destroy(struct bl_net *n)
         bl_free(n->rbuf);
         bl_free(n->sent_to);
         bl_free(n->recv_from);
+        bl_net_discard_delayed(n);
+        bl_free(n->delayed);
+        bl_free(n->group);
+        bl_free(n->rules);
         bl_free(n);
 }
 
@@ -163,6 +185,107 @@ static int grow_pending(struct bl_net *n)
         return 0;
 }
 
+/* Hand a built frame to MPI; takes ownership of msg. */
+static int post(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len)
+{
+        if (n->npending == n->cap && grow_pending(n) != 0) {
+                bl_free(msg);
+                return BL_ENOMEM;
+        }
+        if (MPI_Isend(msg, (int)len, MPI_BYTE, dest, NET_TAG, n->comm, &n->reqs[n->npending]) !=
+            MPI_SUCCESS) {
+                bl_free(msg);
+                return BL_EMPI;
+        }
+        n->bufs[n->npending++] = msg;
+        n->sent_to[dest]++;
+        n->ctr.sent[cls]++;
+        n->ctr.sent_bytes[cls] += len;
+        return 0;
+}
+
+static int data_plane(int kind)
+{
+        return kind == BL_MSG_KERNEL || kind == BL_MSG_REQUEST || kind == BL_MSG_REPLY;
+}
+
+static int rule_matches(const struct bl_net_rule *r, int src, int dst)
+{
+        return (r->src < 0 || r->src == src) && (r->dst < 0 || r->dst == dst);
+}
+
+static int hold(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len, uint64_t due)
+{
+        if (n->ndelayed == n->capdelayed) {
+                size_t cap = n->capdelayed ? n->capdelayed * 2 : 64;
+                struct delayed *d = bl_realloc(n->delayed, cap * sizeof(*d));
+                if (d == NULL) {
+                        bl_free(msg);
+                        return BL_ENOMEM;
+                }
+                n->delayed = d;
+                n->capdelayed = cap;
+        }
+        n->delayed[n->ndelayed++] = (struct delayed){due, dest, cls, msg, len};
+        n->ctr.delayed++;
+        return 0;
+}
+
+/* Apply the fault rules to one outgoing frame: drop it, send it (maybe
+ * twice), or hold it back. Takes ownership of msg. */
+static int inject(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len)
+{
+        uint64_t now = 0, delay = 0;
+        int dup = 0;
+
+        if (n->isolated || (n->group != NULL && n->group[n->rank] != n->group[dest]))
+                goto out_drop;
+        if (n->nrules > 0)
+                now = bl_now_ns();
+        for (int i = 0; i < n->nrules; i++) {
+                const struct bl_net_rule *r = &n->rules[i];
+                if (now >= r->end_ns || !rule_matches(r, n->rank, dest))
+                        continue;
+                switch (r->kind) {
+                case BL_NET_DROP:
+                        if (bl_rng_double(&n->frng) < r->fraction)
+                                goto out_drop;
+                        break;
+                case BL_NET_DUP:
+                        dup |= bl_rng_double(&n->frng) < r->fraction;
+                        break;
+                case BL_NET_DELAY: {
+                        uint64_t j =
+                            r->jitter_ns ? bl_rng_below(&n->frng, 2 * r->jitter_ns + 1) : 0;
+                        delay += r->delay_ns + j - r->jitter_ns;
+                        break;
+                }
+                }
+        }
+        if (dup) {
+                uint8_t *copy = bl_malloc(len);
+                if (copy == NULL) {
+                        bl_free(msg);
+                        return BL_ENOMEM;
+                }
+                memcpy(copy, msg, len);
+                n->ctr.duplicated++;
+                int rc = delay ? hold(n, dest, cls, copy, len, now + delay)
+                               : post(n, dest, cls, copy, len);
+                if (rc != 0) {
+                        bl_free(msg);
+                        return rc;
+                }
+        }
+        if (delay)
+                return hold(n, dest, cls, msg, len, now + delay);
+        return post(n, dest, cls, msg, len);
+out_drop:
+        n->ctr.dropped++;
+        bl_free(msg);
+        return 0;
+}
+
 int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, const void *buf,
                 size_t len)
 {
@@ -172,8 +295,6 @@ int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, 
 
         if (cls < 0 || dest < 0 || dest >= n->size || len > (size_t)INT32_MAX - BL_NET_HEADER)
                 return BL_EINVAL;
-        if (n->npending == n->cap && grow_pending(n) != 0)
-                return BL_ENOMEM;
         msg = bl_malloc(BL_NET_HEADER + len);
         if (msg == NULL)
                 return BL_ENOMEM;
@@ -184,16 +305,85 @@ int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, 
         bl_put_u8(&w, 0);
         bl_put_u32(&w, group);
         bl_put_bytes(&w, buf, len);
-        if (MPI_Isend(msg, (int)w.len, MPI_BYTE, dest, NET_TAG, n->comm, &n->reqs[n->npending]) !=
-            MPI_SUCCESS) {
-                bl_free(msg);
-                return BL_EMPI;
+        if (data_plane(kind) && (n->isolated || n->group != NULL || n->nrules > 0))
+                return inject(n, dest, cls, msg, w.len);
+        return post(n, dest, cls, msg, w.len);
+}
+
+/* Send the delayed frames whose time has come. */
+static void release_delayed(struct bl_net *n)
+{
+        uint64_t now = bl_now_ns();
+        size_t j = 0;
+
+        for (size_t i = 0; i < n->ndelayed; i++) {
+                struct delayed *d = &n->delayed[i];
+                if (d->due <= now && !n->isolated)
+                        post(n, d->dest, d->cls, d->msg, d->len);
+                else if (d->due <= now)
+                        bl_free(d->msg); /* crashed meanwhile: lost */
+                else
+                        n->delayed[j++] = *d;
         }
-        n->bufs[n->npending++] = msg;
-        n->sent_to[dest]++;
-        n->ctr.sent[cls]++;
-        n->ctr.sent_bytes[cls] += w.len;
+        n->ndelayed = j;
+}
+
+void bl_net_discard_delayed(struct bl_net *n)
+{
+        for (size_t i = 0; i < n->ndelayed; i++)
+                bl_free(n->delayed[i].msg);
+        n->ndelayed = 0;
+}
+
+void bl_net_fault_seed(struct bl_net *n, uint64_t seed)
+{
+        bl_rng_seed(&n->frng, seed, 0xfa17ull << 32 | (uint64_t)n->rank);
+}
+
+void bl_net_isolate(struct bl_net *n, int on)
+{
+        n->isolated = on;
+}
+
+int bl_net_partition(struct bl_net *n, const int *group_of_rank)
+{
+        if (group_of_rank == NULL) {
+                bl_free(n->group);
+                n->group = NULL;
+                return 0;
+        }
+        if (n->group == NULL) {
+                n->group = bl_malloc(sizeof(int) * (size_t)n->size);
+                if (n->group == NULL)
+                        return BL_ENOMEM;
+        }
+        memcpy(n->group, group_of_rank, sizeof(int) * (size_t)n->size);
         return 0;
+}
+
+int bl_net_add_rule(struct bl_net *n, const struct bl_net_rule *r)
+{
+        if (n->nrules == n->caprules) {
+                int cap = n->caprules ? n->caprules * 2 : 8;
+                struct bl_net_rule *p = bl_realloc(n->rules, sizeof(*p) * (size_t)cap);
+                if (p == NULL)
+                        return BL_ENOMEM;
+                n->rules = p;
+                n->caprules = cap;
+        }
+        n->rules[n->nrules++] = *r;
+        return 0;
+}
+
+int bl_net_active_rules(struct bl_net *n, uint64_t now)
+{
+        int j = 0;
+
+        for (int i = 0; i < n->nrules; i++)
+                if (now < n->rules[i].end_ns)
+                        n->rules[j++] = n->rules[i];
+        n->nrules = j;
+        return j;
 }
 
 void bl_net_progress(struct bl_net *n)
@@ -230,6 +420,8 @@ int bl_net_poll(struct bl_net *n, struct bl_frame *f)
         struct bl_rbuf r;
 
         bl_net_progress(n);
+        if (n->ndelayed > 0)
+                release_delayed(n);
         if (MPI_Improbe(MPI_ANY_SOURCE, NET_TAG, n->comm, &flag, &msg, &st) != MPI_SUCCESS)
                 return BL_EMPI;
         if (!flag)
@@ -262,6 +454,10 @@ int bl_net_poll(struct bl_net *n, struct bl_frame *f)
         }
         n->ctr.recv[cls]++;
         n->ctr.recv_bytes[cls] += (uint64_t)count;
+        if (n->isolated && data_plane(f->kind)) {
+                n->ctr.dropped++;
+                return 0;
+        }
         f->src = st.MPI_SOURCE;
         f->data = n->rbuf + BL_NET_HEADER;
         f->len = (size_t)count - BL_NET_HEADER;

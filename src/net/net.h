@@ -44,6 +44,9 @@ struct bl_frame {
 };
 
 struct bl_net_counters {
+        uint64_t dropped;    /* data-plane frames dropped by injected faults */
+        uint64_t duplicated; /* frames sent twice by injected faults */
+        uint64_t delayed;    /* frames held back by injected delays */
         uint64_t sent[BL_NET_MAX_CLASSES];
         uint64_t sent_bytes[BL_NET_MAX_CLASSES];
         uint64_t recv[BL_NET_MAX_CLASSES];
@@ -81,6 +84,37 @@ int bl_net_nclasses(const struct bl_net *n);
 const struct bl_net_counters *bl_net_counters(const struct bl_net *n);
 /* Name of a fixed class ("client_request", ...) or NULL for kernel classes. */
 const char *bl_net_fixed_class_name(int cls);
+
+/*
+ * Fault injection, identical for every kernel. Only the data plane
+ * (protocol messages, client requests and replies) is affected; baseline
+ * and status frames are the measurement plane and pass untouched.
+ * Decisions are made on the sending side with a seeded stream; an isolated
+ * (crashed) rank also discards what it receives.
+ */
+enum bl_net_rule_kind { BL_NET_DROP, BL_NET_DUP, BL_NET_DELAY };
+
+struct bl_net_rule {
+        enum bl_net_rule_kind kind;
+        int src, dst;       /* ranks; -1 = any */
+        double fraction;    /* DROP, DUP: share of matching frames */
+        uint64_t delay_ns;  /* DELAY: mean */
+        uint64_t jitter_ns; /* DELAY: uniform in [mean - jitter, mean + jitter] */
+        uint64_t end_ns;    /* monotonic time the rule expires; UINT64_MAX = never */
+};
+
+void bl_net_fault_seed(struct bl_net *n, uint64_t seed);
+/* Crash emulation: drop every data-plane frame this rank sends or receives. */
+void bl_net_isolate(struct bl_net *n, int on);
+/* group_of_rank[nranks] is copied; frames between groups are dropped.
+ * NULL heals. Returns 0 or BL_ENOMEM. */
+int bl_net_partition(struct bl_net *n, const int *group_of_rank);
+/* Add a link rule. Returns 0 or BL_ENOMEM. */
+int bl_net_add_rule(struct bl_net *n, const struct bl_net_rule *r);
+/* Rules still in force at time now (expired ones are removed). */
+int bl_net_active_rules(struct bl_net *n, uint64_t now);
+/* Drop every delayed frame not yet sent (before the final drain). */
+void bl_net_discard_delayed(struct bl_net *n);
 
 MPI_Comm bl_net_comm(const struct bl_net *n);
 int bl_net_rank(const struct bl_net *n);

@@ -15,6 +15,7 @@
 
 #include "common/alloc.h"
 #include "run/clock.h"
+#include "run/finish.h"
 #include "run/rt.h"
 
 #define WARMUP_PINGS 20
@@ -151,8 +152,9 @@ out_free:
         return rc;
 }
 
-int bl_rt_baseline(struct bl_rt *rt, double *rtt_row, double *median_rtt_ns, double *msg_rate)
+int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base)
 {
+        double *rtt_row = base->rtt_row, *msg_rate = &base->msg_rate;
         int iters = rt->cfg->baseline.iterations;
         double *samples = bl_malloc(sizeof(double) * (size_t)iters);
         double *all = bl_calloc((size_t)rt->size * (size_t)rt->size, sizeof(double));
@@ -195,7 +197,12 @@ int bl_rt_baseline(struct bl_rt *rt, double *rtt_row, double *median_rtt_ns, dou
         for (int b = 0; b < rt->size; b++)
                 if (b < rt->rank)
                         rtt_row[b] = all[b * rt->size + rt->rank];
-        *median_rtt_ns = median(pairs, npairs);
+        base->median_rtt_ns = median(pairs, npairs); /* sorts pairs */
+        if (npairs > 0) {
+                base->p90_rtt_ns = pairs[(int)(0.90 * (npairs - 1) + 0.5)];
+                base->p99_rtt_ns = pairs[(int)(0.99 * (npairs - 1) + 0.5)];
+                base->max_rtt_ns = pairs[npairs - 1];
+        }
         rc = message_rate(rt, msg_rate);
         if (rc != 0) {
                 rc = bl_errf(&rt->eb, rc, "baseline message rate: %s", bl_strerror(rc));

@@ -475,7 +475,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         uint64_t *hcounts = NULL, *lows = NULL, *highs = NULL, *ts_ops = NULL, *ts_err = NULL;
         double *ts_t = NULL, *ts_p99 = NULL;
         const char **names = NULL;
-        char path[BL_PATH_MAX + BL_NAME_MAX + 64], start_time[32], hostname[256];
+        char path[BL_PATH_MAX + BL_NAME_MAX + 64], start_time[32];
         int nrows = 0, rc = 0, err = 0;
         uint64_t mem = 0, mem_max = 0;
 
@@ -555,8 +555,6 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 bl_free(all);
                 goto out_free;
         }
-        gethostname(hostname, sizeof(hostname));
-        hostname[sizeof(hostname) - 1] = '\0';
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         double rtt_us = base->median_rtt_ns / 1e3;
         uint64_t total_ops = f->ops + f->warmup_ops;
@@ -575,14 +573,18 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                                    : rt->idle_yield == 2 ? "sleep"
                                                          : "busy",
                     .pinning_policy = bl_pinning_name(rt->cfg->cluster.pinning),
+                    .hwloc_version = rt->hwloc_version,
                     .history = rt->cfg->experiment.history,
                     .n_config = f->ncfg,
                     .config = f->cfg,
                 },
             .local =
                 {
-                    .hostname = hostname,
-                    .binding = {.cpuset = "", .numa_node = -1, .package = -1, .cores = ""},
+                    .hostname = rt->bind.host,
+                    .binding = {.cpuset = rt->bind.cpuset,
+                                .numa_node = rt->bind.numa_node,
+                                .package = rt->bind.package,
+                                .cores = rt->bind.cores},
                     .n_msg_types = (size_t)bl_net_nclasses(rt->net),
                     .msg_type_names = names,
                     .sent_count = ctr->sent,
@@ -611,6 +613,10 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .duration_s = f->duration_s,
                     .warmup_ops = f->warmup_ops,
                     .median_rtt_ns = base->median_rtt_ns,
+                    .rtt_p50_ns = base->median_rtt_ns,
+                    .rtt_p90_ns = base->p90_rtt_ns,
+                    .rtt_p99_ns = base->p99_rtt_ns,
+                    .rtt_max_ns = base->max_rtt_ns,
                     .msg_rate_per_s = base->msg_rate,
                     .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
                     .msgs_per_op = total_ops ? (double)f->total_msgs / (double)total_ops : 0,

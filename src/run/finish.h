@@ -8,7 +8,8 @@
 struct bl_baseline {
         double *rtt_row;      /* this rank's round trips to every rank, ns */
         double median_rtt_ns; /* median over measured pairs */
-        double msg_rate;      /* raw MPI messages per second */
+        double p90_rtt_ns, p99_rtt_ns, max_rtt_ns;
+        double msg_rate; /* raw MPI messages per second */
 };
 
 /* Collective. Returns 0, BL_ECHECK (a verdict failed; file written), or an

@@ -16,6 +16,7 @@
 #include "net/net.h"
 #include "store/cmd.h"
 #include "store/kv.h"
+#include "topo/topo.h"
 
 /* One replica of one shard hosted on this rank: a kernel instance and its
  * state machine. The kernel's env.ctx points here. */
@@ -56,9 +57,14 @@ struct bl_rt {
         int nserver;   /* ranks 0..nserver-1 host replicas */
         int is_client; /* this rank hosts client sessions */
         int nclient_ranks;
-        int idle_yield; /* resolved idle policy: 0 busy, 1 yield, 2 sleep */
-        int node_ranks; /* ranks on this node */
-        int node_cores; /* cores available to this node's ranks */
+        int idle_yield;              /* resolved idle policy: 0 busy, 1 yield, 2 sleep */
+        int node_ranks;              /* ranks on this node */
+        int node_cores;              /* hardware threads available to this node's ranks */
+        int local_rank;              /* index among the ranks of this node */
+        struct bl_binding_info bind; /* pinning obtained */
+        char hwloc_version[64];
+        int *node_of_rank; /* [size]: node id (world rank of the node's first rank) */
+        int *numa_of_rank; /* [size]: NUMA domain within the node, -1 unknown */
 
         int *place; /* [shards * replicas]: rank of (shard, member) */
         struct bl_replica *reps;
@@ -131,7 +137,8 @@ int bl_rt_clients_idle(const struct bl_rt *rt);
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
 
 /* baseline.c */
-int bl_rt_baseline(struct bl_rt *rt, double *rtt_row, double *median_rtt_ns, double *msg_rate);
+struct bl_baseline;
+int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base);
 
 /* status.c */
 int bl_rt_status_init(struct bl_rt *rt);

@@ -16,8 +16,6 @@
  *     (MPI_Alltoall), and each receives until it has them all. No message
  *     is left in flight, so no rank hangs in MPI_Finalize.
  */
-#define _GNU_SOURCE
-#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -104,25 +102,52 @@ static int poll_batch(struct bl_rt *rt)
         return n;
 }
 
-/* Node-level facts for the idle policy: ranks sharing this node, and the
- * cores this process may run on. */
-static void node_facts(struct bl_rt *rt)
+/*
+ * Topology: find this rank's node and index on it, pin it as the policy
+ * says (before the baseline, so the baseline runs under the same binding),
+ * record what was obtained, resolve the idle policy, and share node and
+ * NUMA ids so placement can spread or pack replicas.
+ */
+static int topology(struct bl_rt *rt)
 {
         MPI_Comm node;
-        cpu_set_t set;
+        struct bl_topo *topo = NULL;
+        struct bl_errbuf teb = {{0}};
+        struct bl_pin_plan plan;
+        int node_id = rt->rank, mine[2], *all;
+        int first_bad, nbad, bad;
 
-        MPI_Comm_split_type(rt->comm, MPI_COMM_TYPE_SHARED, 0, MPI_INFO_NULL, &node);
+        MPI_Comm_split_type(rt->comm, MPI_COMM_TYPE_SHARED, rt->rank, MPI_INFO_NULL, &node);
+        MPI_Comm_rank(node, &rt->local_rank);
         MPI_Comm_size(node, &rt->node_ranks);
+        MPI_Bcast(&node_id, 1, MPI_INT, 0, node);
         MPI_Comm_free(&node);
         rt->node_cores = (int)sysconf(_SC_NPROCESSORS_ONLN);
-        if (sched_getaffinity(0, sizeof(set), &set) == 0 && rt->node_ranks > 1) {
-                /* Under a binding each rank sees its own cores; the node
-                 * has at least as many as the largest set. */
-                int mine = CPU_COUNT(&set), most = mine;
-                MPI_Allreduce(&mine, &most, 1, MPI_INT, MPI_MAX, rt->comm);
-                if (most < rt->node_cores && most * rt->node_ranks <= rt->node_cores)
-                        rt->node_cores = most * rt->node_ranks;
+        rt->bind.numa_node = rt->bind.package = -1;
+        rt->bind.honoured = 1;
+        gethostname(rt->bind.host, sizeof(rt->bind.host) - 1);
+        bl_topo_version(rt->hwloc_version, sizeof(rt->hwloc_version));
+        if (bl_topo_open(&topo, NULL, &teb) == 0) {
+                rt->node_cores = (int)bl_topo_counts(topo).pus;
+                if (bl_topo_plan(topo, rt->cfg->cluster.pinning, rt->local_rank, rt->node_ranks,
+                                 &plan, &teb) == 0)
+                        bl_topo_apply(topo, &plan, &rt->bind, &teb);
+                else
+                        bl_topo_describe_current(topo, &rt->bind, &teb);
+                bl_topo_close(topo);
+        } else {
+                rt->bind.honoured = rt->cfg->cluster.pinning == BL_PIN_NONE;
+                snprintf(rt->bind.note, sizeof(rt->bind.note), "hwloc: %.200s", teb.msg);
         }
+        /* One warning for the whole job when some rank is not pinned as asked. */
+        bad = !rt->bind.honoured;
+        mine[0] = bad ? rt->rank : rt->size;
+        MPI_Allreduce(&mine[0], &first_bad, 1, MPI_INT, MPI_MIN, rt->comm);
+        MPI_Allreduce(&bad, &nbad, 1, MPI_INT, MPI_SUM, rt->comm);
+        if (bad && rt->rank == first_bad)
+                fprintf(stderr, "ballot: warning: rank %d: pinning %s not honoured: %s%s\n",
+                        rt->rank, bl_pinning_name(rt->cfg->cluster.pinning), rt->bind.note,
+                        nbad > 1 ? " (other ranks too; see /topology in the result)" : "");
         switch (rt->cfg->cluster.idle) {
         case BL_IDLE_BUSY:
                 rt->idle_yield = 0;
@@ -136,6 +161,22 @@ static void node_facts(struct bl_rt *rt)
         default:
                 rt->idle_yield = rt->node_ranks > rt->node_cores ? 1 : 0;
         }
+        all = bl_malloc(sizeof(int) * 2 * (size_t)rt->size);
+        rt->node_of_rank = bl_malloc(sizeof(int) * (size_t)rt->size);
+        rt->numa_of_rank = bl_malloc(sizeof(int) * (size_t)rt->size);
+        mine[0] = node_id;
+        mine[1] = rt->bind.numa_node;
+        if (all == NULL || rt->node_of_rank == NULL || rt->numa_of_rank == NULL) {
+                bl_free(all);
+                return bl_errf(&rt->eb, BL_ENOMEM, "out of memory for the topology");
+        }
+        MPI_Allgather(mine, 2, MPI_INT, all, 2, MPI_INT, rt->comm);
+        for (int r = 0; r < rt->size; r++) {
+                rt->node_of_rank[r] = all[2 * r];
+                rt->numa_of_rank[r] = all[2 * r + 1];
+        }
+        bl_free(all);
+        return 0;
 }
 
 static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg)
@@ -153,7 +194,8 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg)
         rt->kern = bl_kernel_find(cfg->experiment.repl);
         if (rt->kern == NULL)
                 return bl_errf(&rt->eb, BL_ECONFIG, "unknown kernel '%s'", cfg->experiment.repl);
-        node_facts(rt);
+        if ((rc = topology(rt)) != 0)
+                return rc;
         for (int op = 0; op < BL_OP__COUNT; op++)
                 bl_hist_init(&rt->lat[op]);
         rt->net = bl_net_create(comm, rt->kern->n_msg_types, &rt->eb);
@@ -185,6 +227,8 @@ static void teardown(struct bl_rt *rt)
         bl_history_free(&rt->hist);
         bl_net_destroy(rt->net);
         bl_free(rt->buf);
+        bl_free(rt->node_of_rank);
+        bl_free(rt->numa_of_rank);
 }
 
 /* Every rank learns whether any rank failed; the failed rank's message is
@@ -318,7 +362,7 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                 rc = bl_errf(eb, BL_ENOMEM, "out of memory");
                 goto out_teardown;
         }
-        rc = bl_rt_baseline(rt, base.rtt_row, &base.median_rtt_ns, &base.msg_rate);
+        rc = bl_rt_baseline(rt, &base);
         if (rc != 0) {
                 *collective = 0;
                 *eb = rt->eb;

@@ -119,7 +119,8 @@ int bl_rt_servers_create(struct bl_rt *rt)
         rt->leader_rank = bl_malloc(sizeof(int) * (size_t)shards);
         if (!rt->place || !rt->rep_of_shard || !rt->leader_rank)
                 return bl_errf(&rt->eb, BL_ENOMEM, "out of memory placing replicas");
-        rc = bl_place_replicas(cfg, rt->nserver, rt->place, &rt->eb);
+        rc = bl_place_replicas_topo(cfg, rt->nserver, rt->node_of_rank, rt->numa_of_rank, rt->place,
+                                    &rt->eb);
         if (rc != 0)
                 return rc;
         rt->nreps = 0;
