@@ -29,7 +29,7 @@ BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
-.PHONY: all run test unit-test mpi-test sanitize bench deps format format-check clean help
+.PHONY: all run test unit-test mpi-test sanitize bench bench-check deps format format-check clean help
 
 all: $(BIN)
 
@@ -85,6 +85,13 @@ sanitize:
 
 bench: $(BIN)
 	@BUILD=$(BUILD) tools/bench.sh
+
+# Checker benchmark: time to check linearizable histories of 10^4..10^6 ops.
+$(BUILD)/bench-check: tools/bench-check.c $(LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -o $@ $< $(LIB) $(DEP_LIBS)
+
+bench-check: $(BUILD)/bench-check
+	$(BUILD)/bench-check 1000000
 
 format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h)

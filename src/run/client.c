@@ -192,10 +192,16 @@ static void complete(struct bl_rt *rt, struct bl_session *s, const struct bl_rep
         if (!ok)
                 rt->status_err++;
         bl_chist_record(&rt->status_lat, lat);
-        if (ok && s->cmd.op == BL_OP_INCR)
-                rt->acked_incr += s->cmd.value;
+        /* An error answer does not prove the command was not applied, so
+         * its outcome is unknown, never "failed". */
+        if (s->cmd.op == BL_OP_INCR) {
+                if (ok)
+                        rt->acked_incr += s->cmd.value;
+                else
+                        rt->unknown_incr += s->cmd.value;
+        }
         if (rt->cfg->experiment.history)
-                record_history(rt, s, ok ? BL_OUT_OK : BL_OUT_FAIL, rep, now);
+                record_history(rt, s, ok ? BL_OUT_OK : BL_OUT_UNKNOWN, rep, now);
         next_op(rt, s, now);
 }
 
