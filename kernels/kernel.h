@@ -115,6 +115,10 @@ struct bl_kernel {
         void (*recover)(void *k);
         /* Fill stats. May be NULL. */
         void (*stats)(void *k, struct bl_kernel_stats *out);
+        /* Hand leadership to `member` (-1: the most up-to-date one), for a
+         * fault schedule that asks for it. May be NULL (not supported).
+         * Returns 0, BL_ENOTLEADER, BL_EINVAL or BL_EBUSY. */
+        int (*transfer)(void *k, int member);
 };
 
 /* The registry: every kernel, NULL-terminated (kernels/registry.c). */

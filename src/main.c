@@ -65,6 +65,7 @@ static int cmd_run(int argc, char **argv)
         const char **ov = bl_calloc((size_t)argc + 1, sizeof(char *));
         struct bl_run_opts opts = {0};
         struct bl_config cfg;
+        struct bl_fault_plan plan = {0};
         struct bl_errbuf eb = {{0}};
         int nov = 0, rank, size, rc, collective = 1, status = 0;
         char *cmdline;
@@ -114,6 +115,19 @@ static int cmd_run(int argc, char **argv)
                 status = EXIT_USAGE;
                 goto out_finalize;
         }
+        if (cfg.faults.schedule[0] != '\0') {
+                char fpath[2 * BL_PATH_MAX];
+                rc = bl_faults_resolve_path(config, cfg.faults.schedule, fpath, sizeof(fpath), &eb);
+                if (rc == 0)
+                        rc = bl_faults_parse_file(fpath, size, cfg.cluster.shards, &plan, &eb);
+                if (rc != 0) {
+                        if (rank == 0)
+                                fprintf(stderr, "ballot: %s\n", eb.msg);
+                        status = EXIT_USAGE;
+                        goto out_finalize;
+                }
+                opts.faults = &plan;
+        }
         opts.command_line = cmdline;
         rc = bl_run(MPI_COMM_WORLD, &cfg, &opts, &collective, &eb);
         if (rc != 0 && !collective) {
@@ -129,6 +143,7 @@ static int cmd_run(int argc, char **argv)
                 status = rc == BL_ECONFIG ? EXIT_USAGE : EXIT_RUNTIME;
         }
 out_finalize:
+        bl_faults_free(&plan);
         bl_free(ov);
         bl_free(cmdline);
         MPI_Finalize();

@@ -110,7 +110,7 @@ static void transmit(struct bl_rt *rt, struct bl_session *s, uint64_t now)
 
 static int may_issue(const struct bl_rt *rt)
 {
-        if (rt->phase >= BL_PHASE_DRAIN)
+        if (rt->phase >= BL_PHASE_DRAIN || rt->crashed)
                 return 0;
         return rt->ops_quota == 0 || rt->issued < rt->ops_quota;
 }
@@ -145,8 +145,12 @@ static void record_history(struct bl_rt *rt, const struct bl_session *s, int out
             .arg = s->cmd.value,
             .ret = rep ? rep->value : 0,
             .ret_status = rep ? rep->status : 0,
-            .invoke_ns = s->invoke_ns - rt->t0,
-            .return_ns = outcome == BL_OUT_UNKNOWN ? UINT64_MAX : now - rt->t0,
+            /* Widened by the clock error so intervals from other nodes
+             * still contain the true instants. */
+            .invoke_ns = s->invoke_ns > rt->t0 + rt->clock_err_ns
+                             ? s->invoke_ns - rt->t0 - rt->clock_err_ns
+                             : 0,
+            .return_ns = outcome == BL_OUT_UNKNOWN ? UINT64_MAX : now - rt->t0 + rt->clock_err_ns,
         };
         if (bl_history_add(&rt->hist, &h) != 0)
                 bl_rt_fail(rt, BL_ENOMEM, "recording the client history");
@@ -280,9 +284,14 @@ void bl_rt_clients_step(struct bl_rt *rt, uint64_t now)
 
         if (!rt->is_client)
                 return;
+        if (rt->crashed) {
+                rt->next_arrival = now; /* a dead client sends nothing */
+                return;
+        }
         if (rt->rate_per_ns > 0)
                 arrivals(rt, now);
-        else if (rt->phase < BL_PHASE_DRAIN && rt->issued == 0) {
+        else if (rt->phase < BL_PHASE_DRAIN && (rt->issued == 0 || rt->restart_clients)) {
+                rt->restart_clients = 0;
                 /* Closed loop: the first operation of every session; the
                  * following ones start on completion. */
                 for (int i = 0; i < rt->nsess && may_issue(rt); i++)

@@ -63,8 +63,10 @@ struct bl_rt {
         int local_rank;              /* index among the ranks of this node */
         struct bl_binding_info bind; /* pinning obtained */
         char hwloc_version[64];
-        int *node_of_rank; /* [size]: node id (world rank of the node's first rank) */
-        int *numa_of_rank; /* [size]: NUMA domain within the node, -1 unknown */
+        int *node_of_rank;       /* [size]: node id (world rank of the node's first rank) */
+        int *numa_of_rank;       /* [size]: NUMA domain within the node, -1 unknown */
+        int64_t clock_offset_ns; /* rank 0's clock minus this rank's (0 on rank 0's node) */
+        uint64_t clock_err_ns;   /* bound on the offset's error (0 on rank 0's node) */
 
         int *place; /* [shards * replicas]: rank of (shard, member) */
         struct bl_replica *reps;
@@ -109,6 +111,15 @@ struct bl_rt {
         struct bl_chist status_lat;
         void *status_agg; /* rank 0 aggregation state */
 
+        /* Fault injection (inject.c). */
+        const struct bl_fault_plan *faults;
+        size_t next_fault;
+        int crashed;               /* this rank is down (fail-stop emulation) */
+        unsigned char *crashed_by; /* [plan size]: this rank went down for that crash */
+        uint64_t partition_end;    /* monotonic end of a timed partition, 0 = none */
+        int partitioned;
+        int restart_clients; /* recovered: start the sessions again */
+
         uint8_t *buf; /* encoding scratch */
         size_t bufcap;
         int quiesced;
@@ -140,12 +151,21 @@ void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
 struct bl_baseline;
 int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base);
 
+/* Estimate clock offsets to rank 0 (ranks on other nodes only). */
+int bl_rt_clock_sync(struct bl_rt *rt);
+
 /* status.c */
 int bl_rt_status_init(struct bl_rt *rt);
 void bl_rt_status_free(struct bl_rt *rt);
 void bl_rt_status_step(struct bl_rt *rt, uint64_t now);
 void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_status_final(struct bl_rt *rt);
+
+/* inject.c */
+int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan);
+void bl_rt_faults_free(struct bl_rt *rt);
+void bl_rt_faults_step(struct bl_rt *rt, uint64_t now);
+int bl_rt_faults_active(struct bl_rt *rt, uint64_t now);
 
 /* Record an event at the current time. */
 void bl_rt_event(struct bl_rt *rt, int type, int64_t a, int64_t b);

@@ -6,11 +6,13 @@
 
 #include "common/err.h"
 #include "config/config.h"
+#include "run/faults.h"
 
 struct bl_run_opts {
-        const char *command_line; /* recorded in the result */
-        const char *out_path;     /* result file; NULL = <output_dir>/<name>-<time>.h5 */
-        int quiet;                /* no status lines */
+        const char *command_line;           /* recorded in the result */
+        const char *out_path;               /* result file; NULL = <output_dir>/<name>-<time>.h5 */
+        int quiet;                          /* no status lines */
+        const struct bl_fault_plan *faults; /* NULL: no faults */
 };
 
 /*

@@ -179,7 +179,8 @@ static int topology(struct bl_rt *rt)
         return 0;
 }
 
-static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg)
+static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
+                 const struct bl_fault_plan *faults)
 {
         int rc;
 
@@ -214,11 +215,14 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg)
                 return rc;
         if ((rc = bl_rt_clients_create(rt)) != 0)
                 return rc;
+        if ((rc = bl_rt_faults_init(rt, faults)) != 0)
+                return rc;
         return bl_rt_status_init(rt);
 }
 
 static void teardown(struct bl_rt *rt)
 {
+        bl_rt_faults_free(rt);
         bl_rt_clients_destroy(rt);
         bl_rt_servers_destroy(rt);
         bl_rt_status_free(rt);
@@ -288,6 +292,7 @@ static int loop(struct bl_rt *rt)
                         next_tick = now + tick_ns;
                 }
                 advance_phase(rt, now);
+                bl_rt_faults_step(rt, now);
                 bl_rt_clients_step(rt, now);
                 bl_rt_status_step(rt, now);
                 if (rt->failed)
@@ -321,6 +326,7 @@ static int drain(struct bl_rt *rt)
         if (expect == NULL)
                 return BL_ENOMEM;
         rt->quiesced = 1;
+        bl_net_discard_delayed(rt->net);
         MPI_Alltoall(bl_net_sent_to(rt->net), 1, MPI_UINT64_T, expect, 1, MPI_UINT64_T, rt->comm);
         for (;;) {
                 const uint64_t *got = bl_net_recv_from(rt->net);
@@ -353,7 +359,7 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
         *collective = 1;
         if (rt == NULL)
                 return bl_errf(eb, BL_ENOMEM, "out of memory");
-        rc = agree(rt, setup(rt, comm, cfg), eb);
+        rc = agree(rt, setup(rt, comm, cfg, opts->faults), eb);
         if (rc != 0)
                 goto out_teardown;
         base.rtt_row = bl_calloc((size_t)rt->size, sizeof(double));
@@ -377,8 +383,19 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                                              : "busy");
                 fflush(stdout);
         }
+        rc = bl_rt_clock_sync(rt);
+        if (rc != 0) {
+                *collective = 0;
+                *eb = rt->eb;
+                goto out_teardown;
+        }
+        /* One start instant for all: rank 0's clock reading, translated
+         * into each rank's clock, so times since t0 compare across ranks. */
+        uint64_t start;
         MPI_Barrier(comm);
-        rt->t0 = bl_now_ns();
+        start = bl_now_ns();
+        MPI_Bcast(&start, 1, MPI_UINT64_T, 0, comm);
+        rt->t0 = (uint64_t)((int64_t)start - rt->clock_offset_ns);
         rt->t_measure = rt->t0 + (uint64_t)(cfg->experiment.warmup_s * 1e9);
         rt->t_end = cfg->experiment.ops > 0
                         ? UINT64_MAX

@@ -20,6 +20,7 @@ struct slot {
         int reports;
         uint64_t ops, err;
         int leaders;
+        int faults;
         struct bl_chist lat;
 };
 
@@ -68,7 +69,7 @@ static void print_line(struct bl_rt *rt, struct agg *a, struct slot *s)
                "  leaders %d/%d  faults %d\n",
                t, phase_name(rt, tns), (double)s->ops / ival, (unsigned long long)s->err,
                bl_chist_percentile(&s->lat, 99) / 1e3, bl_chist_percentile(&a->run, 99) / 1e3,
-               s->leaders, rt->cfg->cluster.shards, 0);
+               s->leaders, rt->cfg->cluster.shards, s->faults);
         fflush(stdout);
 }
 
@@ -86,6 +87,7 @@ void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f)
         int k = (int)bl_get_u32(&r);
         uint64_t ops = bl_get_u64(&r), err = bl_get_u64(&r);
         int leaders = (int)bl_get_u32(&r);
+        int faults = (int)bl_get_u32(&r);
         int n = (int)bl_get_u32(&r);
         if (!r.ok || k < a->printed || k >= a->printed + SLOTS || n > BL_CHIST_BUCKETS) {
                 rt->malformed++;
@@ -109,6 +111,7 @@ void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f)
         s->ops += ops;
         s->err += err;
         s->leaders += leaders;
+        s->faults += faults;
         /* Print every complete interval in order. */
         while ((s = &a->slot[a->printed % SLOTS])->k == a->printed && s->reports == rt->size) {
                 print_line(rt, a, s);
@@ -119,7 +122,7 @@ void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f)
 
 void bl_rt_status_step(struct bl_rt *rt, uint64_t now)
 {
-        uint8_t msg[24 + BL_CHIST_BUCKETS * 12];
+        uint8_t msg[28 + BL_CHIST_BUCKETS * 12];
         struct bl_wbuf w;
         int n = 0;
 
@@ -133,6 +136,7 @@ void bl_rt_status_step(struct bl_rt *rt, uint64_t now)
         bl_put_u64(&w, rt->status_ops);
         bl_put_u64(&w, rt->status_err);
         bl_put_u32(&w, (uint32_t)bl_rt_leaders(rt));
+        bl_put_u32(&w, (uint32_t)bl_rt_faults_active(rt, now));
         bl_put_u32(&w, (uint32_t)n);
         for (int i = 0; i < BL_CHIST_BUCKETS; i++) {
                 if (rt->status_lat.counts[i] == 0)

@@ -1,0 +1,210 @@
+/*
+ * The fault schedule at run time. Every rank walks the same sorted plan and
+ * decides alone what each fault means for it, so no coordination is needed:
+ *  - crash/recover of rank:R or leader:S: the rank that is R, or that hosts
+ *    the replica of shard S believing itself leader at that moment, goes
+ *    down: its kernels keep only their persistent state (kernel->crash), the
+ *    transport drops all its data-plane traffic, its clients' outstanding
+ *    operations become "unknown". The matching recover restarts the kernels
+ *    from persistent state (kernel->recover) and the clients.
+ *  - partition/heal, drop, duplicate, delay: installed in every rank's
+ *    transport; decisions are made on the sending side (src/net/net.c).
+ *  - pause: the target rank stops processing for the given time.
+ *  - transfer: the leader of shard S hands over leadership, if its kernel
+ *    supports it.
+ * A leader:S fault is resolved once, at its time, by every rank hosting a
+ * replica of S: the one that believes it leads goes down. If none does (an
+ * election is running), nothing happens; the missing crash event shows it.
+ * Events: crash, recover and pause by the rank concerned; partition, heal
+ * and link faults once, by rank 0 (a = index of the fault in the plan).
+ */
+#include <stdio.h>
+#include <time.h>
+
+#include "common/alloc.h"
+#include "run/faults.h"
+#include "run/rt.h"
+
+int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan)
+{
+        rt->faults = plan;
+        if (plan == NULL || plan->n == 0)
+                return 0;
+        rt->crashed_by = bl_calloc(plan->n, 1);
+        if (rt->crashed_by == NULL)
+                return bl_errf(&rt->eb, BL_ENOMEM, "out of memory for the fault schedule");
+        bl_net_fault_seed(rt->net, rt->cfg->experiment.seed);
+        return 0;
+}
+
+void bl_rt_faults_free(struct bl_rt *rt)
+{
+        bl_free(rt->crashed_by);
+        rt->crashed_by = NULL;
+}
+
+/* Index of the replica of `shard` on this rank that believes it leads. */
+static int leading_replica(const struct bl_rt *rt, int shard)
+{
+        if (shard < 0 || shard >= rt->cfg->cluster.shards || rt->rep_of_shard[shard] < 0)
+                return -1;
+        const struct bl_replica *r = &rt->reps[rt->rep_of_shard[shard]];
+        if (r->crashed || rt->kern->leader(r->k) != r->member)
+                return -1;
+        return rt->rep_of_shard[shard];
+}
+
+static int is_target(struct bl_rt *rt, const struct bl_fault *f)
+{
+        if (f->target_kind == BL_TARGET_RANK)
+                return f->target == rt->rank;
+        if (f->target_kind == BL_TARGET_LEADER)
+                return leading_replica(rt, f->target) >= 0;
+        return 0;
+}
+
+static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
+{
+        if (rt->crashed)
+                return;
+        rt->crashed = 1;
+        rt->crashed_by[idx] = 1;
+        for (int i = 0; i < rt->nreps; i++) {
+                rt->kern->crash(rt->reps[i].k);
+                rt->reps[i].crashed = 1;
+        }
+        bl_net_isolate(rt->net, 1);
+        bl_rt_clients_abandon(rt, now);
+        bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
+}
+
+static void recover_self(struct bl_rt *rt, size_t crash_idx)
+{
+        if (!rt->crashed || !rt->crashed_by[crash_idx])
+                return;
+        rt->crashed = 0;
+        rt->crashed_by[crash_idx] = 0;
+        bl_net_isolate(rt->net, 0);
+        for (int i = 0; i < rt->nreps; i++) {
+                rt->reps[i].crashed = 0;
+                rt->kern->recover(rt->reps[i].k);
+        }
+        rt->restart_clients = 1;
+        bl_rt_event(rt, BL_EV_RECOVER, rt->rank, (int64_t)crash_idx);
+}
+
+static void link_rules(struct bl_rt *rt, const struct bl_fault *f, uint64_t now, size_t idx)
+{
+        static const enum bl_net_rule_kind kinds[] = {
+            [BL_FAULT_DROP] = BL_NET_DROP,
+            [BL_FAULT_DUP] = BL_NET_DUP,
+            [BL_FAULT_DELAY] = BL_NET_DELAY,
+        };
+        for (int i = 0; i < f->nlinks; i++) {
+                struct bl_net_rule r = {
+                    .kind = kinds[f->kind],
+                    .src = f->links[i].src,
+                    .dst = f->links[i].dst,
+                    .fraction = f->fraction,
+                    .delay_ns = f->delay_ns,
+                    .jitter_ns = f->jitter_ns,
+                    .end_ns = f->for_ns ? now + f->for_ns : UINT64_MAX,
+                };
+                if (bl_net_add_rule(rt->net, &r) != 0) {
+                        bl_rt_fail(rt, BL_ENOMEM, "installing a link fault");
+                        return;
+                }
+        }
+        if (rt->rank == 0)
+                bl_rt_event(
+                    rt, BL_EV_LINK_FAULT, (int64_t)idx,
+                    (int64_t)(f->kind == BL_FAULT_DELAY ? f->delay_ns / 1000 : f->fraction * 1000));
+}
+
+static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx)
+{
+        struct timespec ts = {(time_t)(f->pause_ns / 1000000000ull),
+                              (long)(f->pause_ns % 1000000000ull)};
+
+        bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)(f->pause_ns / 1000000));
+        while (nanosleep(&ts, &ts) != 0)
+                ;
+        bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);
+}
+
+static void fire(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_t now)
+{
+        int rc;
+
+        switch (f->kind) {
+        case BL_FAULT_CRASH:
+                if (is_target(rt, f))
+                        crash_self(rt, now, idx);
+                break;
+        case BL_FAULT_RECOVER:
+                recover_self(rt, (size_t)f->crash_id);
+                break;
+        case BL_FAULT_PARTITION:
+                if ((rc = bl_net_partition(rt->net, f->group_of_rank)) != 0)
+                        bl_rt_fail(rt, rc, "installing a partition");
+                rt->partitioned = 1;
+                rt->partition_end = f->for_ns ? now + f->for_ns : 0;
+                if (rt->rank == 0)
+                        bl_rt_event(rt, BL_EV_PARTITION, (int64_t)idx, f->ngroups);
+                break;
+        case BL_FAULT_HEAL:
+                bl_net_partition(rt->net, NULL);
+                rt->partitioned = 0;
+                rt->partition_end = 0;
+                if (rt->rank == 0)
+                        bl_rt_event(rt, BL_EV_HEAL, (int64_t)idx, 0);
+                break;
+        case BL_FAULT_DROP:
+        case BL_FAULT_DUP:
+        case BL_FAULT_DELAY:
+                link_rules(rt, f, now, idx);
+                break;
+        case BL_FAULT_PAUSE:
+                if (is_target(rt, f))
+                        pause_self(rt, f, idx);
+                break;
+        case BL_FAULT_TRANSFER: {
+                int i = leading_replica(rt, f->target);
+                if (i < 0 || rt->kern->transfer == NULL)
+                        break;
+                rc = rt->kern->transfer(rt->reps[i].k, f->to_member);
+                bl_rt_event(rt, BL_EV_TRANSFER, f->target, rc == 0 ? f->to_member : rc);
+                break;
+        }
+        default:
+                break;
+        }
+}
+
+void bl_rt_faults_step(struct bl_rt *rt, uint64_t now)
+{
+        const struct bl_fault_plan *plan = rt->faults;
+
+        if (plan == NULL)
+                return;
+        if (rt->partition_end != 0 && now >= rt->partition_end) {
+                bl_net_partition(rt->net, NULL);
+                rt->partitioned = 0;
+                rt->partition_end = 0;
+                if (rt->rank == 0)
+                        bl_rt_event(rt, BL_EV_HEAL, -1, 0);
+        }
+        while (rt->next_fault < plan->n && rt->t0 + plan->f[rt->next_fault].at_ns <= now) {
+                fire(rt, &plan->f[rt->next_fault], rt->next_fault, now);
+                rt->next_fault++;
+        }
+}
+
+int bl_rt_faults_active(struct bl_rt *rt, uint64_t now)
+{
+        int n = rt->crashed;
+
+        if (rt->rank == 0)
+                n += rt->partitioned + bl_net_active_rules(rt->net, now);
+        return n;
+}
