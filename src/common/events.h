@@ -11,13 +11,13 @@
         X(BL_EV_SNAPSHOT_SEND, "snapshot_send", "index, member")                                   \
         X(BL_EV_SNAPSHOT_INSTALL, "snapshot_install", "index, shard")                              \
         X(BL_EV_TRANSFER, "leader_transfer", "term, member")                                       \
-        X(BL_EV_CRASH, "crash", "rank, -")                                                         \
-        X(BL_EV_RECOVER, "recover", "rank, -")                                                     \
-        X(BL_EV_PARTITION, "partition", "group mask, -")                                           \
-        X(BL_EV_HEAL, "heal", "-, -")                                                              \
-        X(BL_EV_PAUSE, "pause", "rank, duration ms")                                               \
-        X(BL_EV_RESUME, "resume", "rank, -")                                                       \
-        X(BL_EV_LINK_FAULT, "link_fault", "kind, per-mille")                                       \
+        X(BL_EV_CRASH, "crash", "rank, fault index")                                               \
+        X(BL_EV_RECOVER, "recover", "rank, fault index of the crash")                              \
+        X(BL_EV_PARTITION, "partition", "fault index, groups")                                     \
+        X(BL_EV_HEAL, "heal", "fault index (-1: timed end), -")                                    \
+        X(BL_EV_PAUSE, "pause", "rank, fault index")                                               \
+        X(BL_EV_RESUME, "resume", "rank, fault index")                                             \
+        X(BL_EV_LINK_FAULT, "link_fault", "fault index, per-mille (delay: us)")                    \
         X(BL_EV_LINK_CLEAR, "link_clear", "kind, -")                                               \
         X(BL_EV_CLIENT_TIMEOUT, "client_timeout", "client, seq")
 

@@ -362,6 +362,87 @@ static int config_int(struct rctx *rx, hid_t cfg, const char *name, int *v)
         return 0;
 }
 
+struct fault_row {
+        double t_s;
+        int32_t rank;
+        char description[160];
+        double unavailable_s;
+        double recovery_s;
+};
+
+/* Read /faults, which only runs with injected faults have: *n = 0 without. */
+static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
+{
+        hid_t mt;
+        int rc;
+
+        *rows = NULL;
+        *n = 0;
+        if (H5Lexists(rx->file, BL_SP_FAULTS, H5P_DEFAULT) <= 0)
+                return 0;
+        mt = H5Tcreate(H5T_COMPOUND, sizeof(**rows));
+        if (mt >= 0 &&
+            (add_member(mt, BL_SC_T_S, offsetof(struct fault_row, t_s), 0, H5T_NATIVE_DOUBLE) < 0 ||
+             add_member(mt, BL_SC_RANK, offsetof(struct fault_row, rank), 0, H5T_NATIVE_INT32) <
+                 0 ||
+             add_member(mt, BL_SC_DESCRIPTION, offsetof(struct fault_row, description),
+                        sizeof((*rows)->description), -1) < 0 ||
+             add_member(mt, BL_SC_UNAVAILABLE_S, offsetof(struct fault_row, unavailable_s), 0,
+                        H5T_NATIVE_DOUBLE) < 0 ||
+             add_member(mt, BL_SC_RECOVERY_S, offsetof(struct fault_row, recovery_s), 0,
+                        H5T_NATIVE_DOUBLE) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_FAULTS, mt, sizeof(**rows), (void **)rows, n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
+}
+
+/* Worst unavailability and recovery over the faults (NaN without faults;
+ * recovery -1 when some fault was never recovered from). */
+static void fault_figures(const struct fault_row *f, size_t n, double *unavail_ms,
+                          double *recovery_ms)
+{
+        *unavail_ms = *recovery_ms = NAN;
+        for (size_t i = 0; i < n; i++) {
+                double u = f[i].unavailable_s * 1e3, r = f[i].recovery_s * 1e3;
+                if (isnan(*unavail_ms) || u > *unavail_ms)
+                        *unavail_ms = u;
+                if (*recovery_ms == -1)
+                        continue;
+                if (f[i].recovery_s < 0)
+                        *recovery_ms = -1;
+                else if (isnan(*recovery_ms) || r > *recovery_ms)
+                        *recovery_ms = r;
+        }
+}
+
+static int info_faults(struct rctx *rx, FILE *out)
+{
+        struct fault_row *rows;
+        size_t n;
+        int rc = read_faults(rx, &rows, &n);
+
+        if (rc != 0 || n == 0)
+                return rc;
+        fprintf(out, "\n# faults (times in s since the measured phase start)\n");
+        fprintf(out, "  %8s %5s %13s %11s  %s\n", "t_s", "rank", "unavailable_s", "recovery_s",
+                "fault");
+        for (size_t i = 0; i < n; i++) {
+                char rec[32];
+                if (rows[i].recovery_s < 0)
+                        snprintf(rec, sizeof(rec), "never");
+                else
+                        snprintf(rec, sizeof(rec), "%.3f", rows[i].recovery_s);
+                fprintf(out, "  %8.3f %5d %13.3f %11s  %s\n", rows[i].t_s, rows[i].rank,
+                        rows[i].unavailable_s, rec, rows[i].description);
+        }
+        bl_free(rows);
+        return 0;
+}
+
 static int fill_row(struct rctx *rx, struct bl_report_row *row)
 {
         struct summary_row *sum = NULL;
@@ -418,6 +499,14 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &row->msg_rate, 1);
         row->rtt_us = rtt_ns / 1000.0;
+        if (rc == 0) {
+                struct fault_row *fr;
+                size_t nf;
+                rc = read_faults(rx, &fr, &nf);
+                if (rc == 0)
+                        fault_figures(fr, nf, &row->unavail_ms, &row->recovery_ms);
+                bl_free(fr);
+        }
         bl_free(sum);
         if (base >= 0)
                 H5Oclose(base);
@@ -434,6 +523,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->ranks = row->shards = row->replicas = -1;
         row->ops_per_s = row->p50_us = row->p99_us = row->p999_us = NAN;
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
+        row->unavail_ms = row->recovery_ms = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
 
@@ -767,6 +857,8 @@ int bl_info_file(const char *path, FILE *out, struct bl_errbuf *eb)
                         rc = info_summary(&rx, out);
                 if (rc == 0)
                         rc = info_verdicts(&rx, out);
+                if (rc == 0)
+                        rc = info_faults(&rx, out);
                 if (rc == 0)
                         info_contents(&rx, out);
                 H5Fclose(rx.file);

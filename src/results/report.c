@@ -41,6 +41,7 @@ static const struct rcol cols[] = {
     COL(rtt_us, K_NUM, "%.2f"),       COL(p50_rtt, K_NUM, "%.2f"),
     COL(msg_rate, K_NUM, "%.0f"),     COL(msgs_per_op, K_NUM, "%.2f"),
     COL(bytes_per_op, K_NUM, "%.1f"), COL(verdict, K_STR, NULL),
+    COL(unavail_ms, K_NUM, "%.1f"),   COL(recovery_ms, K_NUM, "%.1f"),
     COL(file, K_STR, NULL),
 };
 #undef COL

@@ -145,6 +145,15 @@ struct bl_verdict_row {
         const char *reason;
 };
 
+/* One injected fault and what it cost (availability). */
+struct bl_fault_row {
+        double t_s;              /* since the start of the measured phase */
+        int32_t rank;            /* rank that applied it (crash, pause), or -1 */
+        const char *description; /* the schedule line, e.g. "2s crash leader:0" */
+        double unavailable_s;    /* longest stretch with no completed operation */
+        double recovery_s;       /* until throughput is back within 10%; -1 never */
+};
+
 struct bl_run_global {
         /* Per-op summaries, in the order of the histogram rows. If no row is
          * named "all" the writer appends one computed from the others and the
@@ -183,7 +192,10 @@ struct bl_run_global {
         /* Verdicts. */
         size_t n_verdicts;
         const struct bl_verdict_row *verdicts;
-        const char *verdict;    /* overall: "pass", "fail" or "n/a" */
+        const char *verdict; /* overall: "pass", "fail" or "n/a" */
+        /* Faults injected, in time order. */
+        size_t n_faults;
+        const struct bl_fault_row *faults;
         uint64_t mem_max_bytes; /* largest memory use of any rank */
 };
 
@@ -225,6 +237,8 @@ struct bl_report_row {
         double msgs_per_op;
         double bytes_per_op;
         char verdict[16];
+        double unavail_ms;  /* worst unavailability over the faults; NaN: no faults */
+        double recovery_ms; /* worst recovery time; NaN: no faults, -1: not recovered */
         char file[1024];
 };
 

@@ -195,6 +195,15 @@
 #define BL_SC_RESULT   "result"
 #define BL_SC_REASON   "reason"
 
+/* /faults: one row per injected fault, with the availability it cost */
+#define BL_SP_FAULTS         "/faults"
+#define BL_SC_T_S            "t_s"
+#define BL_SC_DESCRIPTION    "description"
+#define BL_SC_UNAVAILABLE_S  "unavailable_s"
+#define BL_SC_RECOVERY_S     "recovery_s"
+#define BL_SA_MAX_UNAVAIL_S  "max_unavailable_s"
+#define BL_SA_MAX_RECOVERY_S "max_recovery_s"
+
 /* /history */
 #define BL_SP_HISTORY    "/history"
 #define BL_SC_CLIENT     "client"

@@ -68,6 +68,7 @@ struct shared {
         uint64_t n_buckets;
         uint64_t n_intervals;
         uint64_t n_verdicts;
+        uint64_t n_faults;
         uint64_t n_str;
         uint64_t str_bytes;
         int32_t history;
@@ -745,6 +746,7 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->has_hist = g->hist_counts != NULL;
         sh->n_intervals = g->n_intervals;
         sh->n_verdicts = g->n_verdicts;
+        sh->n_faults = g->n_faults;
         sh->history = p->history != 0;
         sh->ops = g->ops;
         sh->errors = g->errors;
@@ -869,6 +871,8 @@ static int validate(struct wctx *w)
                 rc = check_array(w, g->ts_p99_us, g->n_intervals, "ts_p99_us");
         if (rc == 0)
                 rc = check_array(w, g->verdicts, g->n_verdicts, "verdicts");
+        if (rc == 0)
+                rc = check_array(w, g->faults, g->n_faults, "faults");
         return rc;
 }
 
@@ -1285,6 +1289,26 @@ static int step_verdicts(struct wctx *w)
                            "attribute verdict");
 }
 
+static int step_faults(struct wctx *w)
+{
+        static const struct col cols[] = {
+            {BL_SC_T_S, C_F64, offsetof(struct bl_fault_row, t_s), NULL},
+            {BL_SC_RANK, C_I32, offsetof(struct bl_fault_row, rank), NULL},
+            {BL_SC_DESCRIPTION, C_STR, offsetof(struct bl_fault_row, description), NULL},
+            {BL_SC_UNAVAILABLE_S, C_F64, offsetof(struct bl_fault_row, unavailable_s), NULL},
+            {BL_SC_RECOVERY_S, C_F64, offsetof(struct bl_fault_row, recovery_s), NULL},
+        };
+
+        if (w->sh.n_faults == 0)
+                return 0;
+        return write_table(w, BL_SP_FAULTS, cols, ARRAY_SIZE(cols), w->r->global.faults,
+                           sizeof(struct bl_fault_row), w->sh.n_faults, 1,
+                           "injected faults: t_s since the measured phase start; "
+                           "unavailable_s: longest stretch without a completed operation "
+                           "after it; recovery_s: until throughput is back within 10% of "
+                           "the second before it (-1: never)");
+}
+
 static int step_history(struct wctx *w)
 {
         static const struct col cols[] = {
@@ -1312,7 +1336,7 @@ static int step_history(struct wctx *w)
 static int (*const steps[])(struct wctx *) = {
     step_root,    step_provenance, step_config,     step_topology, step_baseline,
     step_summary, step_latency,    step_timeseries, step_messages, step_replicas,
-    step_events,  step_verdicts,   step_history,
+    step_events,  step_verdicts,   step_faults,     step_history,
 };
 
 /* Create the temporary file and the collective transfer list. Agreed. */

@@ -21,6 +21,7 @@
 #include "common/alloc.h"
 #include "common/version.h"
 #include "results/results.h"
+#include "run/faults.h"
 #include "run/clock.h"
 #include "run/finish.h"
 
@@ -46,6 +47,10 @@ struct finish {
         char *cfgtext;
         size_t cfgtext_len, cfgtext_cap;
         int failed_alloc;
+        /* faults (rank 0) */
+        struct bl_fault_row *faults;
+        size_t nfaults;
+        char *fault_texts;
 };
 
 /* ---- merging ---------------------------------------------------------- */
@@ -256,6 +261,132 @@ static int judge(struct finish *f)
         return rc;
 }
 
+/* ---- availability ----------------------------------------------------- */
+
+/* The plan index a fault event refers to, or -1 for events that do not
+ * start a fault. */
+static int64_t fault_index(const struct bl_event *e)
+{
+        switch (e->type) {
+        case BL_EV_CRASH:
+        case BL_EV_PAUSE:
+                return e->b;
+        case BL_EV_PARTITION:
+        case BL_EV_LINK_FAULT:
+                return e->a;
+        default:
+                return -1;
+        }
+}
+
+/*
+ * What one fault cost, from the merged time series (rank 0):
+ *  - unavailable: the longest run of intervals without a completed
+ *    operation, from the fault's interval to the next fault (or the end of
+ *    the measured phase);
+ *  - recovery: from the fault until an interval reaches 90% of the mean
+ *    throughput of the second before the fault, after the first interval
+ *    below it; 0 when throughput never dipped, -1 when it never came back.
+ * Resolution: one time-series interval.
+ */
+static void availability(const struct bl_series *ser, double ival, size_t i0, size_t end,
+                         double *unavailable, double *recovery)
+{
+        size_t k = (size_t)(1.0 / ival + 0.5), run = 0, best = 0, dip = SIZE_MAX;
+        double pre = 0, target;
+
+        if (k == 0)
+                k = 1;
+        for (size_t i = i0 > k ? i0 - k : 0; i < i0; i++)
+                pre += (double)bl_series_row(ser, i)->ok;
+        pre = i0 > 0 ? pre / (double)(i0 > k ? k : i0) : 0;
+        target = 0.9 * pre;
+        for (size_t i = i0; i < end; i++) {
+                const struct bl_series_row *r = bl_series_row(ser, i);
+                run = r->ok == 0 ? run + 1 : 0;
+                if (run > best)
+                        best = run;
+        }
+        *unavailable = (double)best * ival;
+        *recovery = 0;
+        for (size_t i = i0; i < end && i <= i0 + k && dip == SIZE_MAX; i++)
+                if ((double)bl_series_row(ser, i)->ok < target)
+                        dip = i;
+        if (dip == SIZE_MAX)
+                return;
+        *recovery = -1;
+        for (size_t i = dip + 1; i < bl_series_count(ser); i++) {
+                if ((double)bl_series_row(ser, i)->ok >= target) {
+                        *recovery = (double)(i - i0) * ival;
+                        return;
+                }
+        }
+}
+
+static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrows, char **texts)
+{
+        struct bl_rt *rt = f->rt;
+        void *all = NULL;
+        int total = 0, rc;
+
+        *rows = NULL;
+        *nrows = 0;
+        *texts = NULL;
+        if (rt->faults == NULL || rt->faults->n == 0)
+                return 0;
+        rc = gather_bytes(rt->comm, rt->rank, rt->size, rt->ev.ev,
+                          (int)(sizeof(struct bl_event) * bl_evlog_count(&rt->ev)), &all, &total);
+        if (rc != 0 || rt->rank != 0) {
+                bl_free(all);
+                return rc;
+        }
+        size_t nev = (size_t)total / sizeof(struct bl_event);
+        struct bl_event *ev = all;
+        double ival = rt->cfg->metrics.interval_ms / 1e3;
+        size_t nts = bl_series_count(&rt->series);
+        size_t measured_end =
+            rt->cfg->experiment.ops > 0
+                ? nts
+                : (size_t)((rt->cfg->experiment.warmup_s + rt->cfg->experiment.duration_s) / ival);
+        *rows = bl_calloc(nev + 1, sizeof(**rows));
+        *texts = bl_calloc(nev + 1, 160);
+        if (*rows == NULL || *texts == NULL) {
+                bl_free(all);
+                return BL_ENOMEM;
+        }
+        /* Time order; events of one fault from several ranks are kept apart
+         * by rank. */
+        struct bl_evlog log = {.ev = ev, .count = nev, .cap = nev};
+        rc = bl_evlog_sort(&log);
+        ev = log.ev;
+        for (size_t i = 0; rc == 0 && i < nev; i++) {
+                int64_t idx = fault_index(&ev[i]);
+                if (idx < 0 || (size_t)idx >= rt->faults->n)
+                        continue;
+                struct bl_fault_row *r = &(*rows)[*nrows];
+                char *text = *texts + 160 * *nrows;
+                size_t i0 = (size_t)((double)ev[i].t_ns / 1e9 / ival);
+                size_t end = measured_end < nts ? measured_end : nts;
+                for (size_t j = i + 1; j < nev; j++) {
+                        if (fault_index(&ev[j]) >= 0) {
+                                size_t e = (size_t)((double)ev[j].t_ns / 1e9 / ival);
+                                if (e > i0 && e < end)
+                                        end = e;
+                                break;
+                        }
+                }
+                bl_faults_describe(&rt->faults->f[idx], text, 160);
+                r->t_s = (double)ev[i].t_ns / 1e9 - rt->cfg->experiment.warmup_s;
+                r->rank = ev[i].type == BL_EV_CRASH || ev[i].type == BL_EV_PAUSE ? ev[i].rank : -1;
+                r->description = text;
+                if (i0 < end)
+                        availability(&rt->series, ival, i0, end, &r->unavailable_s, &r->recovery_s);
+                (*nrows)++;
+        }
+        bl_free(ev);
+        return rc;
+}
+
 /* ---- summary ---------------------------------------------------------- */
 
 static const char *overall(const struct finish *f)
@@ -300,6 +431,16 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                 printf("# verdict %-13s %-7s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
         printf("# verdict %-13s %s\n", "overall", overall(f));
+        for (size_t i = 0; i < f->nfaults; i++) {
+                const struct bl_fault_row *r = &f->faults[i];
+                printf("# fault %7.3f s  rank %2d  unavailable %7.3f s  recovery ", r->t_s, r->rank,
+                       r->unavailable_s);
+                if (r->recovery_s < 0)
+                        printf("  never");
+                else
+                        printf("%7.3f s", r->recovery_s);
+                printf("  %s\n", r->description);
+        }
         if (path != NULL)
                 printf("# result %s\n", path);
         fflush(stdout);
@@ -486,6 +627,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         merge_messages(f);
         err = merge_series(rt);
         err = err ? err : judge(f);
+        err = err ? err : fault_rows(f, &f->faults, &f->nfaults, &f->fault_texts);
         err = err ? err : config_dump(f);
         err = err ? err : local_rows(f);
         MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_INT, MPI_MIN, rt->comm);
@@ -631,6 +773,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .n_verdicts = (size_t)f->nv,
                     .verdicts = vrows,
                     .verdict = overall(f),
+                    .n_faults = f->nfaults,
+                    .faults = f->faults,
                     .mem_max_bytes = mem_max,
                 },
         };
@@ -656,6 +800,8 @@ out_free:
         bl_free(f->hist);
         bl_free(f->cfg);
         bl_free(f->cfgtext);
+        bl_free(f->faults);
+        bl_free(f->fault_texts);
         bl_free(f);
         return rc;
 }

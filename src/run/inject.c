@@ -126,7 +126,7 @@ static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx)
         struct timespec ts = {(time_t)(f->pause_ns / 1000000000ull),
                               (long)(f->pause_ns % 1000000000ull)};
 
-        bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)(f->pause_ns / 1000000));
+        bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)idx);
         while (nanosleep(&ts, &ts) != 0)
                 ;
         bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);

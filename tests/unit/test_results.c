@@ -1090,11 +1090,12 @@ static void test_report_csv(void **state)
         assert_string_equal(err, "");
         assert_int_equal(count_lines(out), 3);
         assert_true(line_of(out, 0, line, sizeof(line)));
-        assert_string_equal(line, CSV_HEADER ",file");
+        assert_string_equal(line, CSV_HEADER ",unavail_ms,recovery_ms,file");
         assert_true(strncmp(BL_REPORT_CSV_HEADER, CSV_HEADER, sizeof(CSV_HEADER)) == 0);
         assert_true(line_of(out, 1, line, sizeof(line)));
         snprintf(want, sizeof(want),
-                 "alpha,raft,1,2,3,ycsb-a,15000.5,12,70,150,2.5,4.8,1500000,4.5,320.25,pass,%s", a);
+                 "alpha,raft,1,2,3,ycsb-a,15000.5,12,70,150,2.5,4.8,1500000,4.5,320.25,pass,,,%s",
+                 a);
         assert_string_equal(line, want);
         assert_true(line_of(out, 2, line, sizeof(line)));
         assert_true(strncmp(line, "beta,raft,1,2,3,ycsb-a,20000,", 29) == 0);
@@ -1136,7 +1137,7 @@ static void test_report_table(void **state)
         for (char *t = strtok_r(line, " ", &save); t != NULL && n < 32;
              t = strtok_r(NULL, " ", &save))
                 tok[n++] = t;
-        assert_int_equal(n, 17);
+        assert_int_equal(n, 19);
         assert_string_equal(tok[0], "alpha");
         assert_string_equal(tok[6], "15000.5");
         assert_string_equal(tok[8], "70.00");
@@ -1300,7 +1301,7 @@ static void test_report_usage(void **state)
         const char *miss[] = {"report", "--csv", missing};
         assert_int_equal(run_report(3, miss, &out, &err), 1);
         assert_non_null(strstr(err, missing));
-        assert_string_equal(out, CSV_HEADER ",file\n");
+        assert_string_equal(out, CSV_HEADER ",unavail_ms,recovery_ms,file\n");
         free(out);
         free(err);
 }

@@ -1,0 +1,45 @@
+# Fault schedules end to end, on 3 ranks with the none kernel:
+#  - 5% message loss with the counter workload: clients retry the same
+#    (client, seq), the store applies each increment at most once, so the
+#    counter is exact and the history linearizable;
+#  - a crash of shard 0's owner and its recovery: events and an
+#    availability row land in the file and the report;
+#  - a bad schedule is refused with file:line before anything runs.
+. "$(dirname "$0")/lib.sh"
+cat >"$TMP/drop.faults" <<'F'
+0.3s drop 0.05 all for 0.8s
+0.5s duplicate 0.05 all for 0.5s
+F
+run 3 run configs/counter.ini "${QUICK[@]}" -o faults.schedule="$TMP/drop.faults" \
+	-o experiment.history=1 -o clients.timeout_ms=20
+expect_rc 0
+grep -q '# verdict counter .*pass' "$TMP/out" || fail "counter not exact under loss"
+grep -q '# verdict linearizable .*pass' "$TMP/out" || fail "history not linearizable under loss"
+rm -f "$TMP"/*.h5
+
+cat >"$TMP/crash.faults" <<'F'
+0.5s crash leader:0
+0.8s recover leader:0
+F
+run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/crash.faults" \
+	-o clients.timeout_ms=50
+expect_rc 0
+grep -q '# fault .*crash leader:0' "$TMP/out" || fail "no fault row in the summary"
+f=$(only_file)
+h5dump -H "$f" >"$TMP/h5"
+grep -q 'DATASET "faults"' "$TMP/h5" || fail "no /faults in the file"
+h5dump -d /events "$f" >"$TMP/ev"
+grep -q 'crash' "$TMP/ev" || fail "no crash event"
+grep -q 'recover' "$TMP/ev" || fail "no recover event"
+u=$(csv_field "$f" unavail_ms)
+awk -v x="$u" 'BEGIN { exit !(x >= 0) }' || fail "unavail_ms '$u'"
+
+printf '1s crash rank:7\n' >"$TMP/bad.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/bad.faults"
+expect_rc 2
+expect_out 'bad.faults:1'
+printf '1s recover rank:1\n' >"$TMP/bad.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/bad.faults"
+expect_rc 2
+expect_out 'recover'
+echo ok
