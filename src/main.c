@@ -19,6 +19,7 @@
 #include "kernels/kernel.h"
 #include "results/report.h"
 #include "run/run.h"
+#include "sim/sim.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE   2
@@ -30,11 +31,15 @@ static void usage(FILE *out)
                 "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
                 "       ballot info [FILE.h5]\n"
+                "       ballot check FILE.h5 ...\n"
+                "       ballot sim CONFIG.ini [options]   (ballot sim --help)\n"
                 "       ballot --help | --version\n"
                 "\n"
                 "run     run an experiment on the ranks of this MPI job (mpirun or srun)\n"
                 "report  one row per result file: throughput, latency, round trips, verdict\n"
                 "info    list kernels, workloads and every option; or a result file's provenance\n"
+                "check   judge result files again: replica digests, linearizable history\n"
+                "sim     run a kernel in the deterministic simulator (no MPI), with faults\n"
                 "\n"
                 "Exit status: 0 ok, 1 run-time error, 2 usage/configuration error, 3 a\n"
                 "correctness verdict failed.\n");
@@ -183,6 +188,27 @@ static int cmd_info(int argc, char **argv)
         return 0;
 }
 
+static int cmd_check(int argc, char **argv)
+{
+        struct bl_errbuf eb = {{0}};
+        int status = 0;
+
+        if (argc < 3) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+        for (int i = 2; i < argc; i++) {
+                int rc = bl_check_file(argv[i], 300.0, stdout, &eb);
+                if (rc == BL_ECHECK) {
+                        status = status ? status : EXIT_VERDICT;
+                } else if (rc != 0) {
+                        fprintf(stderr, "ballot check: %s\n", eb.msg);
+                        status = EXIT_RUNTIME;
+                }
+        }
+        return status;
+}
+
 int main(int argc, char **argv)
 {
         if (argc < 2) {
@@ -204,6 +230,10 @@ int main(int argc, char **argv)
                 return bl_report_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(argv[1], "info") == 0)
                 return cmd_info(argc, argv);
+        if (strcmp(argv[1], "check") == 0)
+                return cmd_check(argc, argv);
+        if (strcmp(argv[1], "sim") == 0)
+                return bl_sim_main(argc - 1, argv + 1);
         fprintf(stderr, "ballot: unknown command '%s'\n", argv[1]);
         usage(stderr);
         return EXIT_USAGE;

@@ -1,6 +1,10 @@
 /* Serial reader of result files: the report row and `ballot info FILE`. */
 #include "results/results.h"
 #include "results/report.h"
+#include "check/history.h"
+#include "check/lin.h"
+#include "check/verdict.h"
+#include "store/cmd.h"
 #include "results/schema.h"
 
 #include <errno.h>
@@ -865,4 +869,166 @@ int bl_info_file(const char *path, FILE *out, struct bl_errbuf *eb)
         }
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
         return rc;
+}
+
+/* ---- ballot check FILE -------------------------------------------------- */
+
+struct replica_rrow {
+        int32_t shard, member, rank;
+        uint64_t applied, digest;
+};
+
+struct history_rrow {
+        uint32_t client;
+        int32_t op, outcome;
+        uint64_t key, arg, ret;
+        int32_t ret_status;
+        int64_t invoke_ns, return_ns;
+};
+
+static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
+{
+        struct replica_rrow *rows = NULL;
+        struct bl_replica_state *st = NULL;
+        size_t n = 0;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_SHARD, offsetof(struct replica_rrow, shard), 0,
+                                   H5T_NATIVE_INT32) < 0 ||
+                        add_member(mt, BL_SC_MEMBER, offsetof(struct replica_rrow, member), 0,
+                                   H5T_NATIVE_INT32) < 0 ||
+                        add_member(mt, BL_SC_RANK, offsetof(struct replica_rrow, rank), 0,
+                                   H5T_NATIVE_INT32) < 0 ||
+                        add_member(mt, BL_SC_APPLIED, offsetof(struct replica_rrow, applied), 0,
+                                   H5T_NATIVE_UINT64) < 0 ||
+                        add_member(mt, BL_SC_DIGEST, offsetof(struct replica_rrow, digest), 0,
+                                   H5T_NATIVE_UINT64) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_REPLICAS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0) {
+                st = bl_calloc(n + 1, sizeof(*st));
+                if (st == NULL)
+                        rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
+        }
+        for (size_t i = 0; rc == 0 && i < n; i++)
+                st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
+                                                  rows[i].applied, rows[i].digest};
+        if (rc == 0 && bl_check_digests(st, n, v) != 0)
+                rc = fail(rx, BL_ENOMEM, "out of memory comparing digests");
+        bl_free(rows);
+        bl_free(st);
+        return rc;
+}
+
+static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, struct bl_verdict *v)
+{
+        struct history_rrow *rows = NULL;
+        struct bl_history h;
+        struct bl_lin_result res;
+        size_t n = 0;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        int rc;
+
+        bl_history_init(&h);
+        if (mt >= 0 &&
+            (add_member(mt, BL_SC_CLIENT, offsetof(struct history_rrow, client), 0,
+                        H5T_NATIVE_UINT32) < 0 ||
+             add_member(mt, BL_SC_OP, offsetof(struct history_rrow, op), 0, H5T_NATIVE_INT32) < 0 ||
+             add_member(mt, BL_SC_OUTCOME, offsetof(struct history_rrow, outcome), 0,
+                        H5T_NATIVE_INT32) < 0 ||
+             add_member(mt, BL_SC_KEY, offsetof(struct history_rrow, key), 0, H5T_NATIVE_UINT64) <
+                 0 ||
+             add_member(mt, BL_SC_ARG, offsetof(struct history_rrow, arg), 0, H5T_NATIVE_UINT64) <
+                 0 ||
+             add_member(mt, BL_SC_RET, offsetof(struct history_rrow, ret), 0, H5T_NATIVE_UINT64) <
+                 0 ||
+             add_member(mt, BL_SC_RET_STATUS, offsetof(struct history_rrow, ret_status), 0,
+                        H5T_NATIVE_INT32) < 0 ||
+             add_member(mt, BL_SC_INVOKE_NS, offsetof(struct history_rrow, invoke_ns), 0,
+                        H5T_NATIVE_INT64) < 0 ||
+             add_member(mt, BL_SC_RETURN_NS, offsetof(struct history_rrow, return_ns), 0,
+                        H5T_NATIVE_INT64) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_HISTORY, mt, sizeof(*rows), (void **)&rows, &n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0 && bl_history_reserve(&h, n) != 0)
+                rc = fail(rx, BL_ENOMEM, "out of memory for %zu operations", n);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                const struct history_rrow *r = &rows[i];
+                if (r->op < 0 || r->op >= BL_OP__COUNT || r->outcome < 0 ||
+                    r->outcome > BL_OUT_UNKNOWN || r->invoke_ns < 0) {
+                        rc = fail(rx, BL_EPROTO, "%s row %zu is malformed (op %d, outcome %d)",
+                                  BL_SP_HISTORY, i, r->op, r->outcome);
+                        break;
+                }
+                struct bl_hop op = {
+                    .client = r->client,
+                    .op = (uint8_t)r->op,
+                    .outcome = (uint8_t)r->outcome,
+                    .ret_status = (uint8_t)r->ret_status,
+                    .key = r->key,
+                    .arg = r->arg,
+                    .ret = r->ret,
+                    .invoke_ns = (uint64_t)r->invoke_ns,
+                    .return_ns = r->return_ns < 0 ? UINT64_MAX : (uint64_t)r->return_ns,
+                };
+                bl_history_add(&h, &op);
+        }
+        if (rc == 0 && bl_lin_check(&h, records, limit_s, &res) != 0)
+                rc = fail(rx, BL_ENOMEM, "out of memory checking linearizability");
+        if (rc == 0)
+                bl_check_lin(&res, v);
+        bl_free(rows);
+        bl_history_free(&h);
+        return rc;
+}
+
+int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf *eb)
+{
+        struct rctx rx;
+        struct bl_verdict v[2];
+        H5E_auto2_t old_func = NULL;
+        void *old_data = NULL;
+        int records = -1, nv = 0, rc, failed = 0;
+        hid_t cfg = -1;
+
+        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        rc = open_file(&rx, path, eb);
+        if (rc == 0)
+                cfg = open_required(&rx, BL_SP_CONFIG, &rc);
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_RECORDS, &records);
+        if (rc == 0 && records < 0)
+                rc = fail(&rx, BL_ENOTFOUND, "%s has no integer %s", BL_SP_CONFIG, BL_SCFG_RECORDS);
+        if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
+                nv++;
+        if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
+            (rc = recheck_history(&rx, (uint64_t)records, limit_s, &v[nv])) == 0)
+                nv++;
+        if (cfg >= 0)
+                H5Oclose(cfg);
+        if (rx.file >= 0 && rc == 0)
+                H5Fclose(rx.file);
+        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        if (rc != 0)
+                return rc;
+        fprintf(out, "# ballot check %s\n", path);
+        for (int i = 0; i < nv; i++) {
+                fprintf(out, "# verdict %-13s %-7s %s\n", v[i].name, bl_verdict_word(v[i].pass),
+                        v[i].reason);
+                failed |= v[i].pass == 0;
+        }
+        if (nv < 2)
+                fprintf(out, "# (no client history in the file: run with experiment.history = "
+                             "true to check linearizability)\n");
+        return failed ? bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path) : 0;
 }

@@ -31,4 +31,13 @@ int bl_report_main(int argc, char **argv, FILE *out, FILE *err);
  */
 int bl_info_file(const char *path, FILE *out, struct bl_errbuf *eb);
 
+/*
+ * `ballot check FILE`: judge a result file again from what it stores:
+ * replica digests, and linearizability of the client history when the file
+ * has one (time limit limit_s). Prints one line per verdict. Returns 0 when
+ * nothing failed, BL_ECHECK when a verdict failed, or another error (file
+ * unreadable, malformed history) with a message.
+ */
+int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf *eb);
+
 #endif

@@ -105,6 +105,7 @@
 /* Options the reader needs (names owned by the config module's table). */
 #define BL_SCFG_SHARDS   "cluster.shards"
 #define BL_SCFG_REPLICAS "cluster.replicas"
+#define BL_SCFG_RECORDS  "store.records"
 
 /* /topology */
 #define BL_SP_TOPOLOGY        "/topology"

@@ -1,0 +1,107 @@
+# tools/ballot-plot end to end: two short runs (2 and 3 ranks) rendered into
+# every picture, each a valid PNG of plausible size; a single run gives no
+# scaling plot; a Raft run (when built in) gets leader markers; unreadable
+# inputs are refused with their name and a non-zero exit.
+. "$(dirname "$0")/lib.sh"
+PY=/usr/bin/python3
+PLOT=(tools/ballot-plot)
+if ! "$PY" -c 'import h5py, matplotlib' 2>"$TMP/py"; then
+	fail "$PY cannot import h5py/matplotlib ($(tail -n 1 "$TMP/py")); install the Debian packages python3-h5py python3-matplotlib"
+fi
+
+# png_ok FILE: PNG signature, an IHDR at least 300x200, more than 5 KB.
+png_ok() {
+	[ -f "$1" ] || fail "missing picture $1"
+	[ "$(head -c 8 "$1" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] || fail "$1 is not a PNG"
+	local w h size
+	w=$(od -An -tu1 -j16 -N4 "$1" | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }')
+	h=$(od -An -tu1 -j20 -N4 "$1" | awk '{ print (($1 * 256 + $2) * 256 + $3) * 256 + $4 }')
+	size=$(stat -c %s "$1")
+	[ "$w" -ge 300 ] && [ "$h" -ge 200 ] || fail "$1 is ${w}x$h pixels"
+	[ "$size" -gt 5000 ] && [ "$size" -lt 5000000 ] || fail "$1 has an implausible size ($size bytes)"
+}
+
+mkdir -p "$TMP/runs"
+for np in 2 3; do
+	run "$np" run configs/default.ini "${QUICK[@]}" -o experiment.output_dir="$TMP/runs" \
+		-o experiment.name="plot$np" -o experiment.status_interval_s=0
+	expect_rc 0
+done
+[ "$(find "$TMP/runs" -name '*.h5' | wc -l)" -eq 2 ] || fail "expected 2 result files in $TMP/runs"
+
+# A directory and every picture.
+"${PLOT[@]}" "$TMP/runs" -o "$TMP/png" >"$TMP/plot.out" 2>&1 || { cat "$TMP/plot.out"; fail "ballot-plot failed"; }
+cat "$TMP/plot.out"
+expected="percentiles.png cdf.png timeseries-none_ycsb-a_2r.png timeseries-none_ycsb-a_3r.png scaling.png"
+for f in $expected; do
+	png_ok "$TMP/png/$f"
+	grep -qx "$TMP/png/$f" "$TMP/plot.out" || fail "ballot-plot did not list $f"
+done
+[ "$(find "$TMP/png" -name '*.png' | wc -l)" -eq 5 ] || fail "expected exactly 5 pictures: $(ls "$TMP/png")"
+
+# Per-op pictures, another scaling metric; one file alone has no scaling plot.
+one=$(find "$TMP/runs" -name 'plot2-*.h5')
+"${PLOT[@]}" "$one" -o "$TMP/one" --ops all,read --metric p99_us >/dev/null || fail "ballot-plot on one file failed"
+for f in percentiles.png cdf.png percentiles-read.png cdf-read.png timeseries-none_ycsb-a_2r.png; do
+	png_ok "$TMP/one/$f"
+done
+[ ! -e "$TMP/one/scaling.png" ] || fail "a scaling plot from a single rank count"
+
+# Leader changes marked on the time series, when Raft is built in.
+if "$BALLOT" info 2>/dev/null | awk '/^# kernels/ { k = 1; next } /^#/ { k = 0 } k && $1 == "raft" { f = 1 } END { exit !f }'; then
+	run 3 run configs/default.ini "${QUICK[@]}" -o experiment.output_dir="$TMP/raft" \
+		-o experiment.kernel=raft -o cluster.replicas=3 -o cluster.shards=1 \
+		-o experiment.status_interval_s=0
+	expect_rc 0
+	"${PLOT[@]}" -v "$TMP/raft" -o "$TMP/rpng" >/dev/null 2>"$TMP/v" || { cat "$TMP/v"; fail "ballot-plot on the Raft run failed"; }
+	cat "$TMP/v"
+	grep -q 'event markers: .*leader s0' "$TMP/v" || fail "no leader marker on the Raft time series"
+	png_ok "$TMP/rpng/timeseries-raft_ycsb-a_3r.png"
+fi
+
+# Unreadable inputs: junk, a missing file, an HDF5 file that is not ours, a
+# truncated result file; each is named, the exit is non-zero, nothing drawn.
+echo "not a result file" >"$TMP/junk.h5"
+"$PY" -c 'import h5py, sys; h5py.File(sys.argv[1], "w").attrs["x"] = 1' "$TMP/other.h5"
+head -c 2000 "$one" >"$TMP/trunc.h5"
+set +e
+"${PLOT[@]}" "$TMP/junk.h5" "$one" -o "$TMP/bad" >"$TMP/bad.out" 2>&1
+rc=$?
+set -e
+cat "$TMP/bad.out"
+[ $rc -eq 1 ] || fail "ballot-plot with a junk input: exit $rc, expected 1"
+grep -q "junk.h5: not an HDF5 file" "$TMP/bad.out" || fail "the error does not name junk.h5"
+[ ! -e "$TMP/bad" ] || fail "pictures drawn despite the junk input"
+set +e
+"${PLOT[@]}" "$TMP/missing.h5" "$TMP/other.h5" "$TMP/trunc.h5" "$one" -o "$TMP/bad" >"$TMP/bad.out" 2>&1
+rc=$?
+set -e
+cat "$TMP/bad.out"
+[ $rc -eq 1 ] || fail "ballot-plot with unreadable inputs: exit $rc, expected 1"
+grep -q "missing.h5: no such file" "$TMP/bad.out" || fail "the missing file is not named"
+grep -q "other.h5: not a ballot result file" "$TMP/bad.out" || fail "the foreign HDF5 file is not named"
+grep -q "trunc.h5: damaged HDF5 file" "$TMP/bad.out" || fail "the truncated file is not named"
+[ ! -e "$TMP/bad" ] || fail "pictures drawn despite unreadable inputs"
+# --keep-going draws the readable ones and still names the bad one.
+"${PLOT[@]}" --keep-going "$TMP/junk.h5" "$one" -o "$TMP/kg" >"$TMP/kg.out" 2>&1 || fail "--keep-going failed"
+grep -q "junk.h5: not an HDF5 file" "$TMP/kg.out" || fail "--keep-going did not name the junk file"
+png_ok "$TMP/kg/percentiles.png"
+
+# Usage errors exit 2; a python3 without the modules says what to install.
+set +e
+"${PLOT[@]}" >/dev/null 2>&1
+rc=$?
+set -e
+[ $rc -eq 2 ] || fail "no arguments: exit $rc, expected 2"
+for py in $(type -ap python3); do
+	if [ "$py" != "$PY" ] && ! "$py" -c 'import h5py, matplotlib' 2>/dev/null; then
+		set +e
+		"$py" tools/ballot-plot "$one" -o "$TMP/nomod" >"$TMP/nomod.out" 2>&1
+		rc=$?
+		set -e
+		[ $rc -eq 2 ] || fail "$py without h5py: exit $rc, expected 2"
+		grep -q "python3-h5py python3-matplotlib" "$TMP/nomod.out" || fail "no install hint for $py"
+		break
+	fi
+done
+echo ok
