@@ -4,9 +4,11 @@
 #include "kernels/kernel.h"
 
 extern const struct bl_kernel bl_kernel_none;
+extern const struct bl_kernel bl_kernel_raft;
 
 const struct bl_kernel *const bl_kernels[] = {
     &bl_kernel_none,
+    &bl_kernel_raft,
     NULL,
 };
 
