@@ -48,6 +48,7 @@ static const struct rcol cols[] = {
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
 struct opts {
+        int metric; /* --metric column, -1 for the plain table */
         int csv;
         int sort; /* column index, -1: input order */
         int descending;
@@ -64,6 +65,8 @@ static void usage(FILE *f)
         fprintf(f, "usage: ballot report [--csv] [--sort [-]KEY] FILE_OR_DIR...\n"
                    "  Puts result files side by side; a directory means every *.h5 in it.\n"
                    "  --csv        comma-separated values with a header line\n"
+                   "  --metric KEY one numeric column across a sweep: a row per (workload,\n"
+                   "               ranks, replicas), a column per kernel, the mean of repeats\n"
                    "  --sort KEY   sort rows by a column (-KEY: descending); KEY is one of\n"
                    "              ");
         for (int c = 0; c < NCOLS; c++)
@@ -301,6 +304,88 @@ static void print_table(FILE *out, struct bl_report_row *const *rows, size_t n)
         }
 }
 
+/* Pivot of one metric: rows (workload, ranks, replicas), columns kernels,
+ * cells the mean over the runs that share both. Returns 0 or BL_ENOMEM. */
+static int find_col(const char *name);
+
+static int print_pivot(FILE *out, struct bl_report_row *const *rows, size_t n, int metric, int csv)
+{
+        const char **kern = bl_calloc(n + 1, sizeof(*kern));
+        size_t *rowkey = bl_calloc(n + 1, sizeof(*rowkey)), nk = 0, nr = 0;
+        struct bl_report_row **sorted = bl_calloc(n + 1, sizeof(*sorted));
+
+        if (kern == NULL || rowkey == NULL || sorted == NULL) {
+                bl_free(kern);
+                bl_free(rowkey);
+                bl_free(sorted);
+                return BL_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+                size_t k = 0;
+                while (k < nk && strcmp(kern[k], rows[i]->kernel) != 0)
+                        k++;
+                if (k == nk)
+                        kern[nk++] = rows[i]->kernel;
+                sorted[i] = rows[i];
+        }
+        qsort(kern, nk, sizeof(*kern), cmp_str);
+        /* Row order: workload, then ranks, then replicas. */
+        sort_rows(sorted, n, find_col("replicas"), 0);
+        sort_rows(sorted, n, find_col("ranks"), 0);
+        sort_rows(sorted, n, find_col("workload"), 0);
+        for (size_t i = 0; i < n; i++) {
+                const struct bl_report_row *a = sorted[i];
+                if (i == 0 || strcmp(a->workload, sorted[i - 1]->workload) != 0 ||
+                    a->ranks != sorted[i - 1]->ranks || a->replicas != sorted[i - 1]->replicas)
+                        rowkey[nr++] = i;
+        }
+        rowkey[nr] = n;
+        if (csv) {
+                fprintf(out, "workload,ranks,replicas");
+                for (size_t k = 0; k < nk; k++)
+                        fprintf(out, ",%s", kern[k]);
+                fprintf(out, "\n");
+        } else {
+                fprintf(out,
+                        "# ballot report: %s by kernel; rows: workload, ranks, replicas; "
+                        "mean over repeated runs; '-': no run\n# %-10s %5s %8s",
+                        cols[metric].name, "workload", "ranks", "replicas");
+                for (size_t k = 0; k < nk; k++)
+                        fprintf(out, " %12s", kern[k]);
+                fprintf(out, "\n");
+        }
+        for (size_t r = 0; r < nr; r++) {
+                const struct bl_report_row *first = sorted[rowkey[r]];
+                if (csv)
+                        fprintf(out, "%s,%d,%d", first->workload, first->ranks, first->replicas);
+                else
+                        fprintf(out, "  %-10s %5d %8d", first->workload, first->ranks,
+                                first->replicas);
+                for (size_t k = 0; k < nk; k++) {
+                        double sum = 0;
+                        int cnt = 0;
+                        for (size_t i = rowkey[r]; i < rowkey[r + 1]; i++) {
+                                double v = num(sorted[i], metric);
+                                if (strcmp(sorted[i]->kernel, kern[k]) == 0 && !isnan(v)) {
+                                        sum += v;
+                                        cnt++;
+                                }
+                        }
+                        if (csv)
+                                cnt ? fprintf(out, ",%.10g", sum / cnt) : fprintf(out, ",");
+                        else if (cnt)
+                                fprintf(out, " %12.2f", sum / cnt);
+                        else
+                                fprintf(out, " %12s", "-");
+                }
+                fprintf(out, "\n");
+        }
+        bl_free(kern);
+        bl_free(rowkey);
+        bl_free(sorted);
+        return 0;
+}
+
 static int find_col(const char *name)
 {
         for (int c = 0; c < NCOLS; c++)
@@ -346,6 +431,15 @@ static int parse(int argc, char **argv, struct opts *o, struct flist *fl, FILE *
                         }
                         if (set_sort(o, argv[++i], err) != 0)
                                 return 2;
+                } else if (!only_paths && strcmp(a, "--metric") == 0) {
+                        if (i + 1 >= argc || (o->metric = find_col(argv[i + 1])) < 0 ||
+                            cols[o->metric].kind != K_NUM) {
+                                fprintf(err, "ballot report: --metric needs a numeric column, "
+                                             "e.g. ops_per_s or p99_us\n");
+                                usage(err);
+                                return 2;
+                        }
+                        i++;
                 } else if (!only_paths && strncmp(a, "--sort=", 7) == 0) {
                         if (set_sort(o, a + 7, err) != 0)
                                 return 2;
@@ -373,7 +467,7 @@ static int parse(int argc, char **argv, struct opts *o, struct flist *fl, FILE *
 
 int bl_report_main(int argc, char **argv, FILE *out, FILE *err)
 {
-        struct opts o = {.csv = 0, .sort = -1, .descending = 0};
+        struct opts o = {.metric = -1, .csv = 0, .sort = -1, .descending = 0};
         struct flist fl = {0};
         struct bl_report_row *rows = NULL;
         struct bl_report_row **ok = NULL;
@@ -405,7 +499,10 @@ int bl_report_main(int argc, char **argv, FILE *out, FILE *err)
         }
         if (o.sort >= 0)
                 sort_rows(ok, nok, o.sort, o.descending);
-        if (o.csv)
+        if (o.metric >= 0) {
+                if (print_pivot(out, ok, nok, o.metric, o.csv) != 0)
+                        goto out_nomem;
+        } else if (o.csv)
                 print_csv(out, ok, nok);
         else
                 print_table(out, ok, nok);

@@ -21,6 +21,8 @@ ops=$(csv_field "$f" ops_per_s)
 awk -v x="$ops" 'BEGIN { exit !(x > 0) }' || fail "ops_per_s $ops"
 rtt=$(csv_field "$f" rtt_us)
 awk -v x="$rtt" 'BEGIN { exit !(x > 0) }' || fail "rtt_us $rtt"
+"$BALLOT" report --metric ops_per_s "$TMP" >"$TMP/pivot" || fail "report --metric failed"
+grep -Eq '^  ycsb-a +3 +1 +[0-9]' "$TMP/pivot" || fail "pivot row for ycsb-a, 3 ranks, 1 replica"
 "$BALLOT" info "$f" >"$TMP/info" || fail "ballot info FILE failed"
 grep -q 'default' "$TMP/info" || fail "info lacks the experiment name"
 echo ok
