@@ -16,8 +16,9 @@
 #include "common/wire.h"
 #include "run/clock.h"
 
-#define NET_TAG   7
-#define NET_MAGIC 0xB1
+#define NET_TAG         7
+#define NET_FLUSH_BYTES (64u << 10) /* send a destination's queue once it is this big */
+#define NET_MAGIC       0xB1
 
 /* Classes: the fixed ones, then the kernel's message types. */
 enum {
@@ -31,6 +32,14 @@ enum {
 
 static const char *const fixed_names[BL_NET_FIXED_CLASSES] = {
     "client_request", "client_reply", "ping", "pong", "status", "malformed",
+};
+
+/* Frames for one destination, coalesced into one MPI message. */
+struct outq {
+        uint8_t *buf;
+        size_t len;
+        size_t cap;
+        int listed; /* in the dirty list */
 };
 
 struct delayed {
@@ -51,8 +60,13 @@ struct bl_net {
         int npending;
         int cap;
         int *done_idx; /* scratch for MPI_Testsome */
-        uint8_t *rbuf;
+        uint8_t *rbuf; /* the last MPI message received: a batch of frames */
         size_t rcap;
+        size_t rlen, roff; /* its length and the next frame's offset */
+        int rsrc;
+        struct outq *out; /* [size]: frames waiting to leave, per destination */
+        int *dirty;       /* destinations with queued frames */
+        int ndirty;
         uint64_t *sent_to;
         uint64_t *recv_from;
         struct bl_net_counters ctr;
@@ -95,7 +109,10 @@ struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf
         n->rbuf = bl_malloc(n->rcap);
         n->sent_to = bl_calloc((size_t)n->size, sizeof(uint64_t));
         n->recv_from = bl_calloc((size_t)n->size, sizeof(uint64_t));
-        if (!n->reqs || !n->bufs || !n->done_idx || !n->rbuf || !n->sent_to || !n->recv_from) {
+        n->out = bl_calloc((size_t)n->size, sizeof(*n->out));
+        n->dirty = bl_calloc((size_t)n->size, sizeof(int));
+        if (!n->reqs || !n->bufs || !n->done_idx || !n->rbuf || !n->sent_to || !n->recv_from ||
+            !n->out || !n->dirty) {
                 bl_net_destroy(n);
                 goto out_nomem;
         }
@@ -109,6 +126,8 @@ void bl_net_destroy(struct bl_net *n)
 {
         if (n == NULL)
                 return;
+        if (n->out != NULL)
+                bl_net_flush_out(n);
         if (n->npending > 0) {
                 MPI_Waitall(n->npending, n->reqs, MPI_STATUSES_IGNORE);
                 for (int i = 0; i < n->npending; i++)
@@ -124,6 +143,10 @@ void bl_net_destroy(struct bl_net *n)
         bl_free(n->recv_from);
         bl_net_discard_delayed(n);
         bl_free(n->delayed);
+        for (int i = 0; n->out != NULL && i < n->size; i++)
+                bl_free(n->out[i].buf);
+        bl_free(n->out);
+        bl_free(n->dirty);
         bl_free(n->group);
         bl_free(n->rules);
         bl_free(n);
@@ -186,8 +209,8 @@ static int grow_pending(struct bl_net *n)
         return 0;
 }
 
-/* Hand a built frame to MPI; takes ownership of msg. */
-static int post(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len)
+/* Hand one MPI message to MPI; takes ownership of msg. */
+static int isend(struct bl_net *n, int dest, uint8_t *msg, size_t len)
 {
         if (n->npending == n->cap && grow_pending(n) != 0) {
                 bl_free(msg);
@@ -200,9 +223,89 @@ static int post(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len)
         }
         n->bufs[n->npending++] = msg;
         n->sent_to[dest]++;
+        return 0;
+}
+
+static int flush_dest(struct bl_net *n, int dest)
+{
+        struct outq *q = &n->out[dest];
+        uint8_t *buf = q->buf;
+        size_t len = q->len;
+
+        if (len == 0)
+                return 0;
+        q->buf = NULL;
+        q->len = q->cap = 0;
+        return isend(n, dest, buf, len);
+}
+
+int bl_net_flush_out(struct bl_net *n)
+{
+        int rc = 0;
+
+        for (int i = 0; i < n->ndirty; i++) {
+                int r = flush_dest(n, n->dirty[i]);
+                n->out[n->dirty[i]].listed = 0;
+                rc = rc ? rc : r;
+        }
+        n->ndirty = 0;
+        return rc;
+}
+
+/* Room for `len` more bytes in dest's queue; returns where they go, or NULL
+ * (BL_ENOMEM). */
+static uint8_t *reserve(struct bl_net *n, int dest, size_t len)
+{
+        struct outq *q = &n->out[dest];
+
+        if (q->len + len > q->cap) {
+                size_t cap = q->cap ? q->cap : 1024;
+                while (cap < q->len + len)
+                        cap *= 2;
+                uint8_t *b = bl_realloc(q->buf, cap);
+                if (b == NULL)
+                        return NULL;
+                q->buf = b;
+                q->cap = cap;
+        }
+        if (q->len == 0 && !q->listed) {
+                n->dirty[n->ndirty++] = dest;
+                q->listed = 1;
+        }
+        q->len += len;
+        return q->buf + q->len - len;
+}
+
+/* Queue one frame (header + payload, `len` bytes in all) for dest: a 4-byte
+ * length, then the frame. The queue leaves as one MPI message at the next
+ * poll (or once it passes NET_FLUSH_BYTES). */
+static int append(struct bl_net *n, int dest, int cls, const uint8_t *frame, size_t len)
+{
+        uint8_t *p = reserve(n, dest, 4 + len);
+        struct bl_wbuf w;
+
+        if (p == NULL)
+                return BL_ENOMEM;
+        bl_wbuf_init(&w, p, 4 + len);
+        bl_put_u32(&w, (uint32_t)len);
+        bl_put_bytes(&w, frame, len);
         n->ctr.sent[cls]++;
         n->ctr.sent_bytes[cls] += len;
+        if (n->out[dest].len >= NET_FLUSH_BYTES) {
+                /* Flushing one destination early leaves it in the dirty
+                 * list with an empty queue; flush_dest skips it. */
+                return flush_dest(n, dest);
+        }
         return 0;
+}
+
+/* As append, for a frame in a heap buffer that is then freed. */
+static int post(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len)
+{
+        int rc = append(n, dest, cls, msg, len);
+
+        bl_free(msg);
+        return rc;
 }
 
 static int data_plane(int kind)
@@ -287,28 +390,46 @@ out_drop:
         return 0;
 }
 
+static void put_header(struct bl_wbuf *w, int kind, int type, uint32_t group)
+{
+        bl_put_u8(w, NET_MAGIC);
+        bl_put_u8(w, (uint8_t)kind);
+        bl_put_u8(w, (uint8_t)type);
+        bl_put_u8(w, 0);
+        bl_put_u32(w, group);
+}
+
 int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, const void *buf,
                 size_t len)
 {
         struct bl_wbuf w;
         uint8_t *msg;
         int cls = bl_net_class(n, kind, type);
+        size_t flen = BL_NET_HEADER + len;
 
-        if (cls < 0 || dest < 0 || dest >= n->size || len > (size_t)INT32_MAX - BL_NET_HEADER)
+        if (cls < 0 || dest < 0 || dest >= n->size || len > (size_t)INT32_MAX - 64)
                 return BL_EINVAL;
-        msg = bl_malloc(BL_NET_HEADER + len);
-        if (msg == NULL)
+        if (data_plane(kind) && (n->isolated || n->group != NULL || n->nrules > 0)) {
+                /* Faults may hold or copy the frame: build it on the heap. */
+                msg = bl_malloc(flen);
+                if (msg == NULL)
+                        return BL_ENOMEM;
+                bl_wbuf_init(&w, msg, flen);
+                put_header(&w, kind, type, group);
+                bl_put_bytes(&w, buf, len);
+                return inject(n, dest, cls, msg, flen);
+        }
+        /* Fast path: straight into the destination's queue. */
+        uint8_t *p = reserve(n, dest, 4 + flen);
+        if (p == NULL)
                 return BL_ENOMEM;
-        bl_wbuf_init(&w, msg, BL_NET_HEADER + len);
-        bl_put_u8(&w, NET_MAGIC);
-        bl_put_u8(&w, (uint8_t)kind);
-        bl_put_u8(&w, (uint8_t)type);
-        bl_put_u8(&w, 0);
-        bl_put_u32(&w, group);
+        bl_wbuf_init(&w, p, 4 + flen);
+        bl_put_u32(&w, (uint32_t)flen);
+        put_header(&w, kind, type, group);
         bl_put_bytes(&w, buf, len);
-        if (data_plane(kind) && (n->isolated || n->group != NULL || n->nrules > 0))
-                return inject(n, dest, cls, msg, w.len);
-        return post(n, dest, cls, msg, w.len);
+        n->ctr.sent[cls]++;
+        n->ctr.sent_bytes[cls] += flen;
+        return n->out[dest].len >= NET_FLUSH_BYTES ? flush_dest(n, dest) : 0;
 }
 
 /* Send the delayed frames whose time has come. */
@@ -412,65 +533,98 @@ void bl_net_progress(struct bl_net *n)
         n->npending = j;
 }
 
+/* The next frame of the current batch: 1 with *f filled, 0 when the batch
+ * is used up. Malformed frames are counted and skipped; a bad length ends
+ * the batch. */
+static int next_frame(struct bl_net *n, struct bl_frame *f)
+{
+        while (n->roff < n->rlen) {
+                struct bl_rbuf r;
+                bl_rbuf_init(&r, n->rbuf + n->roff, n->rlen - n->roff);
+                uint32_t flen = bl_get_u32(&r);
+                if (!r.ok || flen < BL_NET_HEADER || flen > n->rlen - n->roff - 4) {
+                        n->ctr.recv[CLS_MALFORMED]++;
+                        n->ctr.recv_bytes[CLS_MALFORMED] += n->rlen - n->roff;
+                        n->roff = n->rlen;
+                        return 0;
+                }
+                const uint8_t *frame = n->rbuf + n->roff + 4;
+                n->roff += 4 + (size_t)flen;
+                bl_rbuf_init(&r, frame, flen);
+                uint8_t magic = bl_get_u8(&r);
+                f->kind = bl_get_u8(&r);
+                f->type = bl_get_u8(&r);
+                (void)bl_get_u8(&r);
+                f->group = bl_get_u32(&r);
+                int cls = r.ok && magic == NET_MAGIC ? bl_net_class(n, f->kind, f->type) : -1;
+                if (cls < 0) {
+                        n->ctr.recv[CLS_MALFORMED]++;
+                        n->ctr.recv_bytes[CLS_MALFORMED] += flen;
+                        continue;
+                }
+                n->ctr.recv[cls]++;
+                n->ctr.recv_bytes[cls] += flen;
+                if (n->isolated && data_plane(f->kind)) {
+                        n->ctr.dropped++;
+                        continue;
+                }
+                f->src = n->rsrc;
+                f->data = frame + BL_NET_HEADER;
+                f->len = flen - BL_NET_HEADER;
+                return 1;
+        }
+        return 0;
+}
+
 int bl_net_poll(struct bl_net *n, struct bl_frame *f)
 {
         MPI_Message msg;
         MPI_Status st;
-        int flag = 0;
-        int count = 0;
-        struct bl_rbuf r;
+        int flag = 0, count = 0, rc;
 
-        /* Completed sends are reaped in batches: MPI_Testsome walks every
-         * pending request, so doing it on each poll would cost O(pending)
-         * per message. Improbe below drives MPI's progress engine anyway. */
-        if (n->npending >= 32 || (++n->polls & 63) == 0)
-                bl_net_progress(n);
-        if (n->ndelayed > 0)
-                release_delayed(n);
-        if (MPI_Improbe(MPI_ANY_SOURCE, NET_TAG, n->comm, &flag, &msg, &st) != MPI_SUCCESS)
-                return BL_EMPI;
-        if (!flag)
-                return 0;
-        MPI_Get_count(&st, MPI_BYTE, &count);
-        if ((size_t)count > n->rcap) {
-                size_t cap = n->rcap;
-                while (cap < (size_t)count)
-                        cap *= 2;
-                uint8_t *b = bl_realloc(n->rbuf, cap);
-                if (b == NULL)
-                        return BL_ENOMEM;
-                n->rbuf = b;
-                n->rcap = cap;
+        for (;;) {
+                if (next_frame(n, f))
+                        return 1;
+                /* The batch is used up: what its frames made us send leaves
+                 * now, as one MPI message per destination. */
+                if (n->ndirty > 0 && (rc = bl_net_flush_out(n)) != 0)
+                        return rc;
+                /* Completed sends are reaped in batches: MPI_Testsome walks
+                 * every pending request. Improbe drives progress anyway. */
+                if (n->npending >= 32 || (++n->polls & 63) == 0)
+                        bl_net_progress(n);
+                if (n->ndelayed > 0)
+                        release_delayed(n);
+                if (MPI_Improbe(MPI_ANY_SOURCE, NET_TAG, n->comm, &flag, &msg, &st) != MPI_SUCCESS)
+                        return BL_EMPI;
+                if (!flag)
+                        return 0;
+                MPI_Get_count(&st, MPI_BYTE, &count);
+                if ((size_t)count > n->rcap) {
+                        size_t cap = n->rcap;
+                        while (cap < (size_t)count)
+                                cap *= 2;
+                        uint8_t *b = bl_realloc(n->rbuf, cap);
+                        if (b == NULL)
+                                return BL_ENOMEM;
+                        n->rbuf = b;
+                        n->rcap = cap;
+                }
+                if (MPI_Mrecv(n->rbuf, count, MPI_BYTE, &msg, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                        return BL_EMPI;
+                n->recv_from[st.MPI_SOURCE]++;
+                n->rsrc = st.MPI_SOURCE;
+                n->rlen = (size_t)count;
+                n->roff = 0;
         }
-        if (MPI_Mrecv(n->rbuf, count, MPI_BYTE, &msg, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-                return BL_EMPI;
-        n->recv_from[st.MPI_SOURCE]++;
-        bl_rbuf_init(&r, n->rbuf, (size_t)count);
-        uint8_t magic = bl_get_u8(&r);
-        f->kind = bl_get_u8(&r);
-        f->type = bl_get_u8(&r);
-        (void)bl_get_u8(&r);
-        f->group = bl_get_u32(&r);
-        int cls = r.ok && magic == NET_MAGIC ? bl_net_class(n, f->kind, f->type) : -1;
-        if (cls < 0) {
-                n->ctr.recv[CLS_MALFORMED]++;
-                n->ctr.recv_bytes[CLS_MALFORMED] += (uint64_t)count;
-                return 0;
-        }
-        n->ctr.recv[cls]++;
-        n->ctr.recv_bytes[cls] += (uint64_t)count;
-        if (n->isolated && data_plane(f->kind)) {
-                n->ctr.dropped++;
-                return 0;
-        }
-        f->src = st.MPI_SOURCE;
-        f->data = n->rbuf + BL_NET_HEADER;
-        f->len = (size_t)count - BL_NET_HEADER;
-        return 1;
 }
 
 int bl_net_flush(struct bl_net *n, void (*idle)(void *), void *arg)
 {
+        int rc = bl_net_flush_out(n);
+
+        if (rc != 0)
+                return rc;
         while (n->npending > 0) {
                 bl_net_progress(n);
                 if (n->npending > 0 && idle != NULL)

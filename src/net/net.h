@@ -9,12 +9,16 @@
 #include "common/err.h"
 
 /*
- * Every message is one MPI message on a private duplicate of the run's
- * communicator: an 8-byte frame header (magic, kind, type, group) followed by
- * the payload. Sends are non-blocking and copy the payload, so callers never
- * wait; receives use matched probes (MPI_Improbe + MPI_Mrecv) so any size
- * fits. A frame with a bad magic, unknown kind or short header is counted
- * as malformed and dropped, never handed up.
+ * A frame is an 8-byte header (magic, kind, type, group) followed by the
+ * payload. Frames to one destination are coalesced: bl_net_send appends
+ * them (length-prefixed) to that destination's queue, and the queue leaves
+ * as one non-blocking MPI message on a private duplicate of the run's
+ * communicator when the receiver side has processed the batch it was
+ * working on (or the queue grows past 64 KiB). Under load this turns many
+ * small messages into few large ones, as a server's reply burst; on an idle
+ * path it adds nothing, since the queue leaves at the very next poll.
+ * Receives use matched probes (MPI_Improbe + MPI_Mrecv) so any size fits. A frame with a bad magic,
+ * unknown kind or short header is counted as malformed and dropped, never handed up.
  *
  * Counters: messages and bytes sent and received per message class. A class
  * is a (kind, type) pair flattened by the caller into an index below
@@ -63,6 +67,11 @@ void bl_net_destroy(struct bl_net *n);
 /* Queue a message (payload copied). Returns 0, BL_ENOMEM or BL_EMPI. */
 int bl_net_send(struct bl_net *n, int dest, int kind, int type, uint32_t group, const void *buf,
                 size_t len);
+/* Send every queued frame now (one MPI message per destination). Frames
+ * are queued by bl_net_send and leave at the next bl_net_poll that finds
+ * the current batch used up, so a burst of frames to one rank travels as
+ * one MPI message. Returns 0 or BL_ENOMEM/BL_EMPI. */
+int bl_net_flush_out(struct bl_net *n);
 /* Receive one frame if one is waiting: 1 with *f filled, 0 if none, or a
  * negative error. Also advances pending sends. */
 int bl_net_poll(struct bl_net *n, struct bl_frame *f);

@@ -53,6 +53,15 @@ static int await(struct bl_rt *rt, int kind, struct bl_frame *f)
         }
 }
 
+/* Send one frame and push it out at once: the baseline waits in places
+ * that do not poll the transport (barriers), so nothing may stay queued. */
+static int send_now(struct bl_rt *rt, int peer, int kind, const void *buf, size_t len)
+{
+        int rc = bl_net_send(rt->net, peer, kind, 0, 0, buf, len);
+
+        return rc != 0 ? rc : bl_net_flush_out(rt->net);
+}
+
 static int ping_pong(struct bl_rt *rt, int peer, int initiator, int iters, double *samples)
 {
         struct bl_frame f;
@@ -62,7 +71,7 @@ static int ping_pong(struct bl_rt *rt, int peer, int initiator, int iters, doubl
         for (int i = 0; i < iters + WARMUP_PINGS; i++) {
                 if (initiator) {
                         uint64_t t = bl_now_ns();
-                        rc = bl_net_send(rt->net, peer, BL_MSG_PING, 0, 0, &x, sizeof(x));
+                        rc = send_now(rt, peer, BL_MSG_PING, &x, sizeof(x));
                         if (rc == 0)
                                 rc = await(rt, BL_MSG_PONG, &f);
                         if (rc != 0)
@@ -72,7 +81,7 @@ static int ping_pong(struct bl_rt *rt, int peer, int initiator, int iters, doubl
                 } else {
                         rc = await(rt, BL_MSG_PING, &f);
                         if (rc == 0)
-                                rc = bl_net_send(rt->net, peer, BL_MSG_PONG, 0, 0, &x, sizeof(x));
+                                rc = send_now(rt, peer, BL_MSG_PONG, &x, sizeof(x));
                         if (rc != 0)
                                 return rc;
                 }
@@ -239,7 +248,7 @@ int bl_rt_clock_sync(struct bl_rt *rt)
                         uint64_t best = UINT64_MAX;
                         for (int i = 0; i < iters && rc == 0; i++) {
                                 uint64_t x = 0, ts = bl_now_ns(), tr, t0;
-                                rc = bl_net_send(rt->net, 0, BL_MSG_PING, 0, 0, &x, sizeof(x));
+                                rc = send_now(rt, 0, BL_MSG_PING, &x, sizeof(x));
                                 if (rc == 0)
                                         rc = await(rt, BL_MSG_PONG, &f);
                                 tr = bl_now_ns();
@@ -257,8 +266,7 @@ int bl_rt_clock_sync(struct bl_rt *rt)
                                 rc = await(rt, BL_MSG_PING, &f);
                                 uint64_t t0 = bl_now_ns();
                                 if (rc == 0)
-                                        rc = bl_net_send(rt->net, r, BL_MSG_PONG, 0, 0, &t0,
-                                                         sizeof(t0));
+                                        rc = send_now(rt, r, BL_MSG_PONG, &t0, sizeof(t0));
                         }
                 }
                 if (rc != 0)

@@ -1,6 +1,8 @@
 /* Command encoding: a fixed little-endian header followed by pad bytes. */
 #include "store/cmd.h"
 
+#include <string.h>
+
 #include "common/err.h"
 #include "common/wire.h"
 
@@ -46,8 +48,7 @@ size_t bl_cmd_encode(const struct bl_cmd *c, void *buf, size_t cap)
                 return 0;
         /* The payload models the value bytes; its content is derived from the
          * value token so it is deterministic, and nobody reads it back. */
-        for (uint32_t i = 0; i < c->pad; i++)
-                w.p[w.len + i] = (uint8_t)(c->value >> (8 * (i & 7)));
+        memset(w.p + w.len, (int)(c->value & 0xff), c->pad);
         return w.len + c->pad;
 }
 
