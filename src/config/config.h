@@ -32,61 +32,61 @@ enum bl_read_mode { BL_READ_LOG, BL_READ_INDEX };
  */
 struct bl_config {
         struct {
-                char name[BL_NAME_MAX];      /* experiment name; file name prefix */
-                char kernel[BL_NAME_MAX];    /* "none", "raft", "2pc/raft", ... as given */
-                char repl[BL_NAME_MAX];      /* replication kernel, derived from kernel */
-                char commit[BL_NAME_MAX];    /* commit kernel or "none", derived */
+                char name[BL_NAME_MAX];   /* experiment name; file name prefix */
+                char kernel[BL_NAME_MAX]; /* "none", "raft", "2pc/raft", ... as given */
+                char repl[BL_NAME_MAX];   /* replication kernel, derived from kernel */
+                char commit[BL_NAME_MAX]; /* commit kernel or "none", derived */
                 uint64_t seed;
-                double duration_s;           /* measured phase length (ignored if ops > 0) */
-                double warmup_s;             /* measured, excluded from the summary */
-                uint64_t ops;                /* total operations to complete; 0 = by duration */
-                int history;                 /* record the client history */
+                double duration_s; /* measured phase length (ignored if ops > 0) */
+                double warmup_s;   /* measured, excluded from the summary */
+                uint64_t ops;      /* total operations to complete; 0 = by duration */
+                int history;       /* record the client history */
                 char output_dir[BL_PATH_MAX];
-                double status_interval_s;    /* rank 0 status line period; 0 = off */
+                double status_interval_s; /* rank 0 status line period; 0 = off */
         } experiment;
         struct {
                 int shards;
                 int replicas;
-                int client_ranks;            /* 0: clients on every rank; k: last k ranks only */
+                int client_ranks; /* 0: clients on every rank; k: last k ranks only */
                 enum bl_placement placement;
                 enum bl_pinning pinning;
                 enum bl_idle idle;
-                int tick_us;                 /* kernel tick period */
+                int tick_us; /* kernel tick period */
         } cluster;
         struct {
-                uint64_t records;            /* preloaded keys */
-                int value_size;              /* bytes per value on the wire */
+                uint64_t records; /* preloaded keys */
+                int value_size;   /* bytes per value on the wire */
         } store;
         struct {
                 enum bl_workload_type type;
-                enum bl_dist distribution;   /* DEFAULT: the workload's own */
+                enum bl_dist distribution; /* DEFAULT: the workload's own */
                 double zipf_constant;
                 double hotspot_data_fraction;
                 double hotspot_op_fraction;
-                int counters;                /* keys used by the counter workload */
+                int counters; /* keys used by the counter workload */
         } workload;
         struct {
-                int per_rank;                /* client sessions per client rank */
-                int outstanding;             /* closed loop: requests in flight per client */
-                double rate;                 /* open loop: total target ops/s; 0 = closed */
-                int timeout_ms;              /* retry after this long without a reply */
+                int per_rank;    /* client sessions per client rank */
+                int outstanding; /* closed loop: requests in flight per client */
+                double rate;     /* open loop: total target ops/s; 0 = closed */
+                int timeout_ms;  /* retry after this long without a reply */
         } clients;
         struct {
-                int interval_ms;             /* time series bucket */
+                int interval_ms; /* time series bucket */
         } metrics;
         struct {
-                int iterations;              /* ping-pongs per rank pair */
-                int window;                  /* message-rate window */
+                int iterations; /* ping-pongs per rank pair */
+                int window;     /* message-rate window */
         } baseline;
         struct {
-                int election_timeout_ms;     /* base; randomized in [t, 2t) */
+                int election_timeout_ms; /* base; randomized in [t, 2t) */
                 int heartbeat_ms;
                 int prevote;
-                int max_batch;               /* commands per AppendEntries */
-                int batch_delay_us;          /* wait at most this long to fill a batch */
-                int pipeline;                /* AppendEntries in flight per follower */
+                int max_batch;      /* commands per AppendEntries */
+                int batch_delay_us; /* wait at most this long to fill a batch */
+                int pipeline;       /* AppendEntries in flight per follower */
                 enum bl_read_mode read_mode;
-                int snapshot_entries;        /* trim the log after this many applied */
+                int snapshot_entries; /* trim the log after this many applied */
         } raft;
         struct {
                 char schedule[BL_PATH_MAX]; /* fault schedule file; "" = none */
