@@ -12,7 +12,7 @@
 /*
  * A kernel is a deterministic state machine. It sees the world only through
  * struct bl_env: it never includes mpi.h, hdf5.h or hwloc.h, never reads a
- * clock, never calls rand(), keeps no globals. The same object file links
+ * clock, never uses the C library's random numbers, keeps no globals. The same object file links
  * into the MPI runtime (src/run) and into the simulator (src/sim).
  *
  * One kernel instance serves one replica of one shard (a "group"): members
