@@ -27,6 +27,8 @@
 
 #define MAX_VERDICTS 4
 
+struct cfg_item;
+
 struct finish {
         struct bl_rt *rt;
         /* merged at rank 0 */
@@ -43,9 +45,8 @@ struct finish {
         struct bl_history_rec *hist;
         /* config dump */
         struct bl_cfg_entry *cfg;
+        struct cfg_item *cfgitems;
         size_t ncfg, capcfg;
-        char *cfgtext;
-        size_t cfgtext_len, cfgtext_cap;
         int failed_alloc;
         /* faults (rank 0) */
         struct bl_fault_row *faults;
@@ -464,56 +465,49 @@ static void summarize(const struct bl_hist *h, uint64_t errors, const char *name
 
 /* ---- result file ------------------------------------------------------ */
 
+/* One resolved option, copied: the visitor's strings are its own. */
+struct cfg_item {
+        char section[BL_NAME_MAX];
+        char key[BL_NAME_MAX];
+        char value[BL_PATH_MAX];
+};
+
 static void visit_cfg(void *arg, const char *section, const char *key, const char *value)
 {
         struct finish *f = arg;
-        size_t need = strlen(section) + strlen(key) + strlen(value) + 3;
 
-        if (f->failed_alloc)
-                return;
         if (f->ncfg == f->capcfg) {
-                size_t cap = f->capcfg ? f->capcfg * 2 : 64;
-                void *p = bl_realloc(f->cfg, cap * sizeof(*f->cfg));
-                if (p == NULL) {
-                        f->failed_alloc = 1;
-                        return;
-                }
-                f->cfg = p;
-                f->capcfg = cap;
+                f->failed_alloc = 1; /* more options than counted: cannot happen */
+                return;
         }
-        /* Offsets now, pointers once the text buffer stops moving. */
-        if (f->cfgtext_len + need > f->cfgtext_cap) {
-                size_t cap = (f->cfgtext_cap ? f->cfgtext_cap * 2 : 4096) + need;
-                char *p = bl_realloc(f->cfgtext, cap);
-                if (p == NULL) {
-                        f->failed_alloc = 1;
-                        return;
-                }
-                f->cfgtext = p;
-                f->cfgtext_cap = cap;
-        }
-        size_t off = f->cfgtext_len;
-        int n1 = sprintf(f->cfgtext + off, "%s", section) + 1;
-        int n2 = sprintf(f->cfgtext + off + n1, "%s", key) + 1;
-        int n3 = sprintf(f->cfgtext + off + n1 + n2, "%s", value) + 1;
-        f->cfg[f->ncfg].section = (const char *)(uintptr_t)off;
-        f->cfg[f->ncfg].key = (const char *)(uintptr_t)(off + (size_t)n1);
-        f->cfg[f->ncfg].value = (const char *)(uintptr_t)(off + (size_t)(n1 + n2));
+        struct cfg_item *it = &f->cfgitems[f->ncfg];
+        snprintf(it->section, sizeof(it->section), "%s", section);
+        snprintf(it->key, sizeof(it->key), "%s", key);
+        snprintf(it->value, sizeof(it->value), "%s", value);
+        f->cfg[f->ncfg] = (struct bl_cfg_entry){it->section, it->key, it->value};
         f->ncfg++;
-        f->cfgtext_len += (size_t)(n1 + n2 + n3);
+}
+
+static void count_cfg(void *arg, const char *section, const char *key, const char *value)
+{
+        (void)section;
+        (void)key;
+        (void)value;
+        ++*(size_t *)arg;
 }
 
 static int config_dump(struct finish *f)
 {
-        bl_config_visit(f->rt->cfg, visit_cfg, f);
-        if (f->failed_alloc)
+        size_t n = 0;
+
+        bl_config_visit(f->rt->cfg, count_cfg, &n);
+        f->cfg = bl_calloc(n + 1, sizeof(*f->cfg));
+        f->cfgitems = bl_calloc(n + 1, sizeof(*f->cfgitems));
+        if (f->cfg == NULL || f->cfgitems == NULL)
                 return BL_ENOMEM;
-        for (size_t i = 0; i < f->ncfg; i++) {
-                f->cfg[i].section = f->cfgtext + (uintptr_t)f->cfg[i].section;
-                f->cfg[i].key = f->cfgtext + (uintptr_t)f->cfg[i].key;
-                f->cfg[i].value = f->cfgtext + (uintptr_t)f->cfg[i].value;
-        }
-        return 0;
+        f->capcfg = n;
+        bl_config_visit(f->rt->cfg, visit_cfg, f);
+        return f->failed_alloc ? BL_ENOMEM : 0;
 }
 
 /* Rank 0 picks the file name and creates the directory; every rank gets it. */
@@ -799,7 +793,7 @@ out_free:
         bl_free(f->events);
         bl_free(f->hist);
         bl_free(f->cfg);
-        bl_free(f->cfgtext);
+        bl_free(f->cfgitems);
         bl_free(f->faults);
         bl_free(f->fault_texts);
         bl_free(f);

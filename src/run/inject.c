@@ -170,7 +170,6 @@ static void fire(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_
                 break;
         case BL_FAULT_TRANSFER: {
                 int i = leading_replica(rt, f->target);
-                (void)rc;
                 if (i < 0 || rt->kern->transfer == NULL)
                         break;
                 /* The kernel records the transfer itself (BL_EV_TRANSFER). */
