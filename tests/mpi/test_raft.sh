@@ -28,4 +28,10 @@ run 5 run configs/ycsb-a.ini "${RAFT[@]}" -o cluster.replicas=5 -o cluster.shard
 	-o raft.read_mode=index -o experiment.duration_s=1
 expect_rc 0
 grep -q '# verdict linearizable .*pass' "$TMP/out" || fail "5 replicas, ReadIndex: linearizability"
+# Nine replicas per group on nine ranks (oversubscribed: the idle policy yields).
+run 9 run configs/counter.ini "${RAFT[@]}" -o cluster.replicas=9 -o cluster.shards=2 \
+	-o experiment.duration_s=1
+expect_rc 0
+grep -q '# verdict digests .*pass' "$TMP/out" || fail "9 replicas: digests"
+grep -q '# verdict linearizable .*pass' "$TMP/out" || fail "9 replicas: linearizability"
 echo ok
