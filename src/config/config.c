@@ -171,7 +171,10 @@ static const struct opt options[] = {
     O_U64(E, "ops", experiment.ops, "0", 0, UINT64_C(1000000000000),
           "stop after this many completed operations; 0: run for duration_s"),
     O_BOOL(E, "history", experiment.history, "false",
-           "record every client operation (needed for the linearizability check)"),
+           "record every client operation in the result and check linearizability"),
+    O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,
+          "history off: still check linearizability on the keys of 1 in N (by key hash); "
+          "0: off"),
     O_STR(E, "output_dir", experiment.output_dir, "results", NULL, NULL,
           "directory for the result file"),
     O_DBL(E, "status_interval_s", experiment.status_interval_s, "1", 0, 3600, 0,

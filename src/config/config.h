@@ -37,10 +37,11 @@ struct bl_config {
                 char repl[BL_NAME_MAX];   /* replication kernel, derived from kernel */
                 char commit[BL_NAME_MAX]; /* commit kernel or "none", derived */
                 uint64_t seed;
-                double duration_s; /* measured phase length (ignored if ops > 0) */
-                double warmup_s;   /* measured, excluded from the summary */
-                uint64_t ops;      /* total operations to complete; 0 = by duration */
-                int history;       /* record the client history */
+                double duration_s;  /* measured phase length (ignored if ops > 0) */
+                double warmup_s;    /* measured, excluded from the summary */
+                uint64_t ops;       /* total operations to complete; 0 = by duration */
+                int history;        /* record the client history */
+                int history_sample; /* check 1 in N keys when history is off; 0 = off */
                 char output_dir[BL_PATH_MAX];
                 double status_interval_s; /* rank 0 status line period; 0 = off */
         } experiment;

@@ -244,8 +244,20 @@ static int verdict_lin(struct finish *f)
                 struct bl_lin_result res;
                 h.cap = h.n;
                 rc = bl_lin_check(&h, rt->cfg->store.records, 60.0, &res);
-                if (rc == 0)
-                        bl_check_lin(&res, &f->v[f->nv++]);
+                if (rc == 0) {
+                        struct bl_verdict *v = &f->v[f->nv++];
+                        bl_check_lin(&res, v);
+                        int n = rt->cfg->experiment.history_sample;
+                        if (!rt->cfg->experiment.history && h.n == 0) {
+                                v->pass = -1;
+                                snprintf(v->reason, sizeof(v->reason),
+                                         "no operation fell on the sampled keys (1 in %d)", n);
+                        } else if (!rt->cfg->experiment.history) {
+                                size_t len = strlen(v->reason);
+                                snprintf(v->reason + len, sizeof(v->reason) - len,
+                                         "; sampled keys, 1 in %d", n);
+                        }
+                }
         }
         bl_free(all);
         return rc;
@@ -257,7 +269,7 @@ static int judge(struct finish *f)
 
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
                 rc = verdict_counter(f);
-        if (rc == 0 && f->rt->cfg->experiment.history)
+        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample))
                 rc = verdict_lin(f);
         return rc;
 }
@@ -733,7 +745,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .replicas = f->reps,
                     .n_events = bl_evlog_count(&rt->ev),
                     .events = f->events,
-                    .n_history = rt->hist.n,
+                    .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
                     .history = f->hist,
                 },
             .global =

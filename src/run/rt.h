@@ -146,6 +146,7 @@ void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_clients_step(struct bl_rt *rt, uint64_t now);
 int bl_rt_clients_idle(const struct bl_rt *rt);
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
+int bl_rt_records(const struct bl_rt *rt, uint64_t key);
 
 /* baseline.c */
 struct bl_baseline;

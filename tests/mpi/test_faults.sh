@@ -3,7 +3,9 @@
 #    (client, seq), the store applies each increment at most once, so the
 #    counter is exact and the history linearizable;
 #  - a crash of shard 0's owner and its recovery: events and an
-#    availability row land in the file and the report;
+#    availability row land in the file and the report, and since the none
+#    kernel keeps no copy, the recovered shard has lost acknowledged writes:
+#    the linearizability verdict fails and the run exits 3 (file written);
 #  - a bad schedule is refused with file:line before anything runs.
 . "$(dirname "$0")/lib.sh"
 cat >"$TMP/drop.faults" <<'F'
@@ -22,8 +24,9 @@ cat >"$TMP/crash.faults" <<'F'
 0.8s recover leader:0
 F
 run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/crash.faults" \
-	-o clients.timeout_ms=50
-expect_rc 0
+	-o clients.timeout_ms=50 -o experiment.history=1
+expect_rc 3
+grep -q '# verdict linearizable .*FAIL' "$TMP/out" || fail "lost writes not detected"
 grep -q '# fault .*crash leader:0' "$TMP/out" || fail "no fault row in the summary"
 f=$(only_file)
 h5dump -H "$f" >"$TMP/h5"
