@@ -16,7 +16,10 @@
 #include "common/wire.h"
 #include "run/clock.h"
 
-#define NET_TAG         7
+#define NET_TAG         7 /* batches up to NET_RING_BYTES: pre-posted receives */
+#define NET_BIG_TAG     8 /* larger batches: matched probes */
+#define NET_RING        8
+#define NET_RING_BYTES  (256u << 10)
 #define NET_FLUSH_BYTES (64u << 10) /* send a destination's queue once it is this big */
 #define NET_MAGIC       0xB1
 
@@ -60,9 +63,17 @@ struct bl_net {
         int npending;
         int cap;
         int *done_idx; /* scratch for MPI_Testsome */
-        uint8_t *rbuf; /* the last MPI message received: a batch of frames */
-        size_t rcap;
-        size_t rlen, roff; /* its length and the next frame's offset */
+        /* Receives: a ring of pre-posted MPI_Irecv (testing a posted request
+         * is cheap; a matched probe starts a request on every call), plus
+         * matched probes on a second tag for batches too big for a slot. */
+        MPI_Request ring_req[NET_RING];
+        uint8_t *ring_buf[NET_RING];
+        int head;     /* next ring slot to complete */
+        int cur;      /* ring slot whose frames are being handed out, -1 none */
+        uint8_t *big; /* buffer of the last big batch */
+        size_t bigcap;
+        const uint8_t *rbuf; /* the batch being handed out */
+        size_t rlen, roff;   /* its length and the next frame's offset */
         int rsrc;
         struct outq *out; /* [size]: frames waiting to leave, per destination */
         int *dirty;       /* destinations with queued frames */
@@ -80,6 +91,28 @@ struct bl_net {
         struct delayed *delayed;
         size_t ndelayed, capdelayed;
 };
+
+static int post_slot(struct bl_net *n, int i)
+{
+        return MPI_Irecv(n->ring_buf[i], (int)NET_RING_BYTES, MPI_BYTE, MPI_ANY_SOURCE, NET_TAG,
+                         n->comm, &n->ring_req[i]) == MPI_SUCCESS
+                   ? 0
+                   : BL_EMPI;
+}
+
+/* Allocate and post the receive ring. Returns 0, BL_ENOMEM or BL_EMPI. */
+static int post_ring(struct bl_net *n)
+{
+        for (int i = 0; i < NET_RING; i++) {
+                n->ring_buf[i] = bl_malloc(NET_RING_BYTES);
+                if (n->ring_buf[i] == NULL)
+                        return BL_ENOMEM;
+        }
+        for (int i = 0; i < NET_RING; i++)
+                if (post_slot(n, i) != 0)
+                        return BL_EMPI;
+        return 0;
+}
 
 struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf *eb)
 {
@@ -105,14 +138,15 @@ struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf
         n->reqs = bl_malloc(sizeof(*n->reqs) * (size_t)n->cap);
         n->bufs = bl_malloc(sizeof(*n->bufs) * (size_t)n->cap);
         n->done_idx = bl_malloc(sizeof(*n->done_idx) * (size_t)n->cap);
-        n->rcap = 4096;
-        n->rbuf = bl_malloc(n->rcap);
+        n->cur = -1;
+        for (int i = 0; i < NET_RING; i++)
+                n->ring_req[i] = MPI_REQUEST_NULL;
         n->sent_to = bl_calloc((size_t)n->size, sizeof(uint64_t));
         n->recv_from = bl_calloc((size_t)n->size, sizeof(uint64_t));
         n->out = bl_calloc((size_t)n->size, sizeof(*n->out));
         n->dirty = bl_calloc((size_t)n->size, sizeof(int));
-        if (!n->reqs || !n->bufs || !n->done_idx || !n->rbuf || !n->sent_to || !n->recv_from ||
-            !n->out || !n->dirty) {
+        if (!n->reqs || !n->bufs || !n->done_idx || !n->sent_to || !n->recv_from || !n->out ||
+            !n->dirty || post_ring(n) != 0) {
                 bl_net_destroy(n);
                 goto out_nomem;
         }
@@ -138,7 +172,14 @@ void bl_net_destroy(struct bl_net *n)
         bl_free(n->reqs);
         bl_free(n->bufs);
         bl_free(n->done_idx);
-        bl_free(n->rbuf);
+        for (int i = 0; i < NET_RING; i++) {
+                if (n->ring_req[i] != MPI_REQUEST_NULL) {
+                        MPI_Cancel(&n->ring_req[i]);
+                        MPI_Wait(&n->ring_req[i], MPI_STATUS_IGNORE);
+                }
+                bl_free(n->ring_buf[i]);
+        }
+        bl_free(n->big);
         bl_free(n->sent_to);
         bl_free(n->recv_from);
         bl_net_discard_delayed(n);
@@ -216,7 +257,8 @@ static int isend(struct bl_net *n, int dest, uint8_t *msg, size_t len)
                 bl_free(msg);
                 return BL_ENOMEM;
         }
-        if (MPI_Isend(msg, (int)len, MPI_BYTE, dest, NET_TAG, n->comm, &n->reqs[n->npending]) !=
+        int tag = len <= NET_RING_BYTES ? NET_TAG : NET_BIG_TAG;
+        if (MPI_Isend(msg, (int)len, MPI_BYTE, dest, tag, n->comm, &n->reqs[n->npending]) !=
             MPI_SUCCESS) {
                 bl_free(msg);
                 return BL_EMPI;
@@ -576,44 +618,77 @@ static int next_frame(struct bl_net *n, struct bl_frame *f)
         return 0;
 }
 
-int bl_net_poll(struct bl_net *n, struct bl_frame *f)
+/* A big batch, if one is waiting: 1 (batch set), 0 (none) or an error. */
+static int recv_big(struct bl_net *n)
 {
         MPI_Message msg;
+        MPI_Status st;
+        int flag = 0, count = 0;
+
+        if (MPI_Improbe(MPI_ANY_SOURCE, NET_BIG_TAG, n->comm, &flag, &msg, &st) != MPI_SUCCESS)
+                return BL_EMPI;
+        if (!flag)
+                return 0;
+        MPI_Get_count(&st, MPI_BYTE, &count);
+        if ((size_t)count > n->bigcap) {
+                uint8_t *b = bl_realloc(n->big, (size_t)count);
+                if (b == NULL)
+                        return BL_ENOMEM;
+                n->big = b;
+                n->bigcap = (size_t)count;
+        }
+        if (MPI_Mrecv(n->big, count, MPI_BYTE, &msg, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+                return BL_EMPI;
+        n->recv_from[st.MPI_SOURCE]++;
+        n->rsrc = st.MPI_SOURCE;
+        n->rbuf = n->big;
+        n->rlen = (size_t)count;
+        n->roff = 0;
+        return 1;
+}
+
+int bl_net_poll(struct bl_net *n, struct bl_frame *f)
+{
         MPI_Status st;
         int flag = 0, count = 0, rc;
 
         for (;;) {
                 if (next_frame(n, f))
                         return 1;
-                /* The batch is used up: what its frames made us send leaves
-                 * now, as one MPI message per destination. */
+                /* The batch is used up: give its ring slot back to MPI, and
+                 * send what its frames made us send, as one MPI message per
+                 * destination. */
+                if (n->cur >= 0) {
+                        rc = post_slot(n, n->cur);
+                        n->cur = -1;
+                        n->head = (n->head + 1) % NET_RING;
+                        if (rc != 0)
+                                return rc;
+                }
+                n->rlen = n->roff = 0;
                 if (n->ndirty > 0 && (rc = bl_net_flush_out(n)) != 0)
                         return rc;
                 /* Completed sends are reaped in batches: MPI_Testsome walks
-                 * every pending request. Improbe drives progress anyway. */
-                if (n->npending >= 32 || (++n->polls & 63) == 0)
+                 * every pending request. */
+                n->polls++;
+                if (n->npending >= 32 || (n->polls & 63) == 0)
                         bl_net_progress(n);
                 if (n->ndelayed > 0)
                         release_delayed(n);
-                if (MPI_Improbe(MPI_ANY_SOURCE, NET_TAG, n->comm, &flag, &msg, &st) != MPI_SUCCESS)
+                if ((n->polls & 15) == 0 && (rc = recv_big(n)) != 0) {
+                        if (rc < 0)
+                                return rc;
+                        continue;
+                }
+                if (MPI_Test(&n->ring_req[n->head], &flag, &st) != MPI_SUCCESS)
                         return BL_EMPI;
                 if (!flag)
                         return 0;
                 MPI_Get_count(&st, MPI_BYTE, &count);
-                if ((size_t)count > n->rcap) {
-                        size_t cap = n->rcap;
-                        while (cap < (size_t)count)
-                                cap *= 2;
-                        uint8_t *b = bl_realloc(n->rbuf, cap);
-                        if (b == NULL)
-                                return BL_ENOMEM;
-                        n->rbuf = b;
-                        n->rcap = cap;
-                }
-                if (MPI_Mrecv(n->rbuf, count, MPI_BYTE, &msg, MPI_STATUS_IGNORE) != MPI_SUCCESS)
-                        return BL_EMPI;
                 n->recv_from[st.MPI_SOURCE]++;
+                n->cur = n->head;
                 n->rsrc = st.MPI_SOURCE;
+                n->rbuf = n->ring_buf[n->head];
                 n->rlen = (size_t)count;
                 n->roff = 0;
         }
