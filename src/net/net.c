@@ -717,18 +717,3 @@ const uint64_t *bl_net_recv_from(const struct bl_net *n)
 {
         return n->recv_from;
 }
-
-MPI_Comm bl_net_comm(const struct bl_net *n)
-{
-        return n->comm;
-}
-
-int bl_net_rank(const struct bl_net *n)
-{
-        return n->rank;
-}
-
-int bl_net_size(const struct bl_net *n)
-{
-        return n->size;
-}

@@ -125,8 +125,4 @@ int bl_net_active_rules(struct bl_net *n, uint64_t now);
 /* Drop every delayed frame not yet sent (before the final drain). */
 void bl_net_discard_delayed(struct bl_net *n);
 
-MPI_Comm bl_net_comm(const struct bl_net *n);
-int bl_net_rank(const struct bl_net *n);
-int bl_net_size(const struct bl_net *n);
-
 #endif

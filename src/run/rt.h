@@ -160,7 +160,6 @@ int bl_rt_status_init(struct bl_rt *rt);
 void bl_rt_status_free(struct bl_rt *rt);
 void bl_rt_status_step(struct bl_rt *rt, uint64_t now);
 void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f);
-void bl_rt_status_final(struct bl_rt *rt);
 
 /* inject.c */
 int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan);
