@@ -273,6 +273,30 @@ static int add_member(hid_t mt, const char *name, size_t off, size_t size, hid_t
         return ok ? 0 : -1;
 }
 
+/* One member of a memory type: name, offset, string size (> 0) or type. */
+struct mspec {
+        const char *name;
+        size_t off;
+        size_t strsize;
+        hid_t type;
+};
+
+/* A compound memory type of `size` bytes from a member list; -1 on failure
+ * (read_table then reports it). H5T_NATIVE_* are not constants, so callers
+ * build the list at run time. */
+static hid_t compound(size_t size, const struct mspec *m, size_t n)
+{
+        hid_t mt = H5Tcreate(H5T_COMPOUND, size);
+
+        for (size_t i = 0; mt >= 0 && i < n; i++) {
+                if (add_member(mt, m[i].name, m[i].off, m[i].strsize, m[i].type) < 0) {
+                        H5Tclose(mt);
+                        mt = -1;
+                }
+        }
+        return mt;
+}
+
 /* Read every row of the 1-D compound dataset `path` through memory type mt
  * (rows of size bytes) into *rows (bl_free it). */
 static int read_table(struct rctx *rx, const char *path, hid_t mt, size_t size, void **rows,
@@ -384,20 +408,15 @@ static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
         *n = 0;
         if (H5Lexists(rx->file, BL_SP_FAULTS, H5P_DEFAULT) <= 0)
                 return 0;
-        mt = H5Tcreate(H5T_COMPOUND, sizeof(**rows));
-        if (mt >= 0 &&
-            (add_member(mt, BL_SC_T_S, offsetof(struct fault_row, t_s), 0, H5T_NATIVE_DOUBLE) < 0 ||
-             add_member(mt, BL_SC_RANK, offsetof(struct fault_row, rank), 0, H5T_NATIVE_INT32) <
-                 0 ||
-             add_member(mt, BL_SC_DESCRIPTION, offsetof(struct fault_row, description),
-                        sizeof((*rows)->description), -1) < 0 ||
-             add_member(mt, BL_SC_UNAVAILABLE_S, offsetof(struct fault_row, unavailable_s), 0,
-                        H5T_NATIVE_DOUBLE) < 0 ||
-             add_member(mt, BL_SC_RECOVERY_S, offsetof(struct fault_row, recovery_s), 0,
-                        H5T_NATIVE_DOUBLE) < 0)) {
-                H5Tclose(mt);
-                mt = -1;
-        }
+        const struct mspec m[] = {
+            {BL_SC_T_S, offsetof(struct fault_row, t_s), 0, H5T_NATIVE_DOUBLE},
+            {BL_SC_RANK, offsetof(struct fault_row, rank), 0, H5T_NATIVE_INT32},
+            {BL_SC_DESCRIPTION, offsetof(struct fault_row, description),
+             sizeof((*rows)->description), -1},
+            {BL_SC_UNAVAILABLE_S, offsetof(struct fault_row, unavailable_s), 0, H5T_NATIVE_DOUBLE},
+            {BL_SC_RECOVERY_S, offsetof(struct fault_row, recovery_s), 0, H5T_NATIVE_DOUBLE},
+        };
+        mt = compound(sizeof(**rows), m, sizeof(m) / sizeof(m[0]));
         rc = read_table(rx, BL_SP_FAULTS, mt, sizeof(**rows), (void **)rows, n);
         if (mt >= 0)
                 H5Tclose(mt);
@@ -891,22 +910,16 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
         struct replica_rrow *rows = NULL;
         struct bl_replica_state *st = NULL;
         size_t n = 0;
-        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        const struct mspec m[] = {
+            {BL_SC_SHARD, offsetof(struct replica_rrow, shard), 0, H5T_NATIVE_INT32},
+            {BL_SC_MEMBER, offsetof(struct replica_rrow, member), 0, H5T_NATIVE_INT32},
+            {BL_SC_RANK, offsetof(struct replica_rrow, rank), 0, H5T_NATIVE_INT32},
+            {BL_SC_APPLIED, offsetof(struct replica_rrow, applied), 0, H5T_NATIVE_UINT64},
+            {BL_SC_DIGEST, offsetof(struct replica_rrow, digest), 0, H5T_NATIVE_UINT64},
+        };
+        hid_t mt = compound(sizeof(*rows), m, sizeof(m) / sizeof(m[0]));
         int rc;
 
-        if (mt >= 0 && (add_member(mt, BL_SC_SHARD, offsetof(struct replica_rrow, shard), 0,
-                                   H5T_NATIVE_INT32) < 0 ||
-                        add_member(mt, BL_SC_MEMBER, offsetof(struct replica_rrow, member), 0,
-                                   H5T_NATIVE_INT32) < 0 ||
-                        add_member(mt, BL_SC_RANK, offsetof(struct replica_rrow, rank), 0,
-                                   H5T_NATIVE_INT32) < 0 ||
-                        add_member(mt, BL_SC_APPLIED, offsetof(struct replica_rrow, applied), 0,
-                                   H5T_NATIVE_UINT64) < 0 ||
-                        add_member(mt, BL_SC_DIGEST, offsetof(struct replica_rrow, digest), 0,
-                                   H5T_NATIVE_UINT64) < 0)) {
-                H5Tclose(mt);
-                mt = -1;
-        }
         rc = read_table(rx, BL_SP_REPLICAS, mt, sizeof(*rows), (void **)&rows, &n);
         if (mt >= 0)
                 H5Tclose(mt);
@@ -931,31 +944,21 @@ static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, st
         struct bl_history h;
         struct bl_lin_result res;
         size_t n = 0;
-        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        const struct mspec m[] = {
+            {BL_SC_CLIENT, offsetof(struct history_rrow, client), 0, H5T_NATIVE_UINT32},
+            {BL_SC_OP, offsetof(struct history_rrow, op), 0, H5T_NATIVE_INT32},
+            {BL_SC_OUTCOME, offsetof(struct history_rrow, outcome), 0, H5T_NATIVE_INT32},
+            {BL_SC_KEY, offsetof(struct history_rrow, key), 0, H5T_NATIVE_UINT64},
+            {BL_SC_ARG, offsetof(struct history_rrow, arg), 0, H5T_NATIVE_UINT64},
+            {BL_SC_RET, offsetof(struct history_rrow, ret), 0, H5T_NATIVE_UINT64},
+            {BL_SC_RET_STATUS, offsetof(struct history_rrow, ret_status), 0, H5T_NATIVE_INT32},
+            {BL_SC_INVOKE_NS, offsetof(struct history_rrow, invoke_ns), 0, H5T_NATIVE_INT64},
+            {BL_SC_RETURN_NS, offsetof(struct history_rrow, return_ns), 0, H5T_NATIVE_INT64},
+        };
+        hid_t mt = compound(sizeof(*rows), m, sizeof(m) / sizeof(m[0]));
         int rc;
 
         bl_history_init(&h);
-        if (mt >= 0 &&
-            (add_member(mt, BL_SC_CLIENT, offsetof(struct history_rrow, client), 0,
-                        H5T_NATIVE_UINT32) < 0 ||
-             add_member(mt, BL_SC_OP, offsetof(struct history_rrow, op), 0, H5T_NATIVE_INT32) < 0 ||
-             add_member(mt, BL_SC_OUTCOME, offsetof(struct history_rrow, outcome), 0,
-                        H5T_NATIVE_INT32) < 0 ||
-             add_member(mt, BL_SC_KEY, offsetof(struct history_rrow, key), 0, H5T_NATIVE_UINT64) <
-                 0 ||
-             add_member(mt, BL_SC_ARG, offsetof(struct history_rrow, arg), 0, H5T_NATIVE_UINT64) <
-                 0 ||
-             add_member(mt, BL_SC_RET, offsetof(struct history_rrow, ret), 0, H5T_NATIVE_UINT64) <
-                 0 ||
-             add_member(mt, BL_SC_RET_STATUS, offsetof(struct history_rrow, ret_status), 0,
-                        H5T_NATIVE_INT32) < 0 ||
-             add_member(mt, BL_SC_INVOKE_NS, offsetof(struct history_rrow, invoke_ns), 0,
-                        H5T_NATIVE_INT64) < 0 ||
-             add_member(mt, BL_SC_RETURN_NS, offsetof(struct history_rrow, return_ns), 0,
-                        H5T_NATIVE_INT64) < 0)) {
-                H5Tclose(mt);
-                mt = -1;
-        }
         rc = read_table(rx, BL_SP_HISTORY, mt, sizeof(*rows), (void **)&rows, &n);
         if (mt >= 0)
                 H5Tclose(mt);
