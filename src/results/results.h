@@ -197,6 +197,9 @@ struct bl_run_global {
         size_t n_faults;
         const struct bl_fault_row *faults;
         uint64_t mem_max_bytes; /* largest memory use of any rank */
+        /* Client retransmissions, timeouts, redirects; frames dropped as
+         * malformed; summed over all ranks. */
+        uint64_t retries, timeouts, redirects, malformed;
 };
 
 struct bl_run_result {

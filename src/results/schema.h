@@ -28,7 +28,9 @@
  * /summary                       compound [nops] {op, count, errors, mean_us, p50_us, p90_us,
  *                                  p99_us, p999_us, max_us}; the row op = "all" covers every
  *                                  op; attrs ops, errors, ops_per_s, duration_s, warmup_ops,
- *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes
+ *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes,
+ *                                  client_retries, client_timeouts, client_redirects,
+ *                                  malformed_frames
  * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
  * /latency/bucket_high_ns        uint64 [nbuckets]
  * /latency/<op>/counts           uint64 [nbuckets], one group per /summary row
@@ -147,6 +149,10 @@
 #define BL_SA_MSGS_PER_OP   "msgs_per_op"
 #define BL_SA_BYTES_PER_OP  "bytes_per_op"
 #define BL_SA_MEM_MAX_BYTES "mem_max_bytes"
+#define BL_SA_RETRIES       "client_retries"
+#define BL_SA_TIMEOUTS      "client_timeouts"
+#define BL_SA_REDIRECTS     "client_redirects"
+#define BL_SA_MALFORMED     "malformed_frames"
 
 /* /latency */
 #define BL_SP_LATENCY        "/latency"

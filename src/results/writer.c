@@ -74,6 +74,7 @@ struct shared {
         int32_t history;
         int32_t has_hist; /* histogram counts present */
         uint64_t ops, errors, warmup_ops, mem_max_bytes;
+        uint64_t retries, timeouts, redirects, malformed;
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
         double interval_s;
@@ -752,6 +753,10 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->errors = g->errors;
         sh->warmup_ops = g->warmup_ops;
         sh->mem_max_bytes = g->mem_max_bytes;
+        sh->retries = g->retries;
+        sh->timeouts = g->timeouts;
+        sh->redirects = g->redirects;
+        sh->malformed = g->malformed;
         sh->ops_per_s = g->ops_per_s;
         sh->duration_s = g->duration_s;
         sh->p50_rtt = g->p50_rtt;
@@ -1106,6 +1111,10 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_MSGS_PER_OP, .kind = A_F64, .d = w->sh.msgs_per_op},
             {.name = BL_SA_BYTES_PER_OP, .kind = A_F64, .d = w->sh.bytes_per_op},
             {.name = BL_SA_MEM_MAX_BYTES, .kind = A_U64, .u = w->sh.mem_max_bytes},
+            {.name = BL_SA_RETRIES, .kind = A_U64, .u = w->sh.retries},
+            {.name = BL_SA_TIMEOUTS, .kind = A_U64, .u = w->sh.timeouts},
+            {.name = BL_SA_REDIRECTS, .kind = A_U64, .u = w->sh.redirects},
+            {.name = BL_SA_MALFORMED, .kind = A_U64, .u = w->sh.malformed},
         };
         hid_t d;
         int rc = write_table(w, BL_SP_SUMMARY, cols, ARRAY_SIZE(cols), w->summary,

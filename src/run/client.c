@@ -105,7 +105,6 @@ static void transmit(struct bl_rt *rt, struct bl_session *s, uint64_t now)
         if (rc != 0)
                 bl_rt_fail(rt, rc, "sending a client request");
         s->sent_ns = now;
-        s->attempts++;
 }
 
 static int may_issue(const struct bl_rt *rt)
@@ -128,7 +127,6 @@ static void issue(struct bl_rt *rt, struct bl_session *s, uint64_t invoke, uint6
         s->member = member_of_rank(rt, shard, rt->leader_rank[shard]);
         s->busy = 1;
         s->resend_at = 0;
-        s->attempts = 0;
         s->invoke_ns = invoke;
         rt->issued++;
         transmit(rt, s, now);

@@ -37,6 +37,7 @@ struct finish {
         uint64_t ops, warmup_ops;
         double duration_s;
         uint64_t total_msgs, total_bytes;
+        uint64_t counts[4]; /* retries, timeouts, redirects, malformed */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
         /* local rows */
@@ -98,6 +99,8 @@ static void merge_messages(struct finish *f)
                 mine[1] += ctr->sent_bytes[c];
         }
         MPI_Reduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        uint64_t c[4] = {rt->retries, rt->timeouts, rt->redirects, rt->malformed};
+        MPI_Reduce(c, f->counts, 4, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->total_msgs = sum[0];
         f->total_bytes = sum[1];
 }
@@ -440,6 +443,10 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                        r->p50_us, r->p90_us, r->p99_us, r->p999_us, r->max_us,
                        rtt_us > 0 ? r->p50_us / rtt_us : 0.0);
         }
+        printf("# clients: %llu retries, %llu timeouts, %llu redirects; %llu malformed frames "
+               "dropped\n",
+               (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
+               (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
         for (int i = 0; i < f->nv; i++)
                 printf("# verdict %-13s %-7s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
@@ -563,7 +570,11 @@ static int local_rows(struct finish *f)
 
         f->reps = bl_calloc((size_t)rt->nreps + 1, sizeof(*f->reps));
         f->events = bl_calloc(nev + 1, sizeof(*f->events));
-        f->hist = bl_calloc(rt->hist.n + 1, sizeof(*f->hist));
+        /* Only the full history goes into the file; a sampled one is only
+         * checked. */
+        size_t nhist = rt->cfg->experiment.history ? rt->hist.n : 0;
+
+        f->hist = bl_calloc(nhist + 1, sizeof(*f->hist));
         if (!f->reps || !f->events || !f->hist)
                 return BL_ENOMEM;
         for (int i = 0; i < rt->nreps; i++) {
@@ -587,7 +598,7 @@ static int local_rows(struct finish *f)
                 f->events[i] =
                     (struct bl_event_rec){(int64_t)e->t_ns, e->rank, e->type, e->a, e->b};
         }
-        for (size_t i = 0; i < rt->hist.n; i++) {
+        for (size_t i = 0; i < nhist; i++) {
                 const struct bl_hop *h = &rt->hist.ops[i];
                 f->hist[i] = (struct bl_history_rec){
                     .client = h->client,
@@ -782,6 +793,10 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .n_faults = f->nfaults,
                     .faults = f->faults,
                     .mem_max_bytes = mem_max,
+                    .retries = f->counts[0],
+                    .timeouts = f->counts[1],
+                    .redirects = f->counts[2],
+                    .malformed = f->counts[3],
                 },
         };
         rc = bl_results_write(rt->comm, path, &res, eb);

@@ -41,7 +41,6 @@ struct bl_session {
         uint64_t sent_ns;   /* last (re)transmission */
         uint64_t resend_at; /* back-off after a redirect: resend then; 0 = none */
         int member;         /* member the last attempt went to */
-        int attempts;
         struct bl_workload wl;
 };
 
@@ -97,7 +96,7 @@ struct bl_rt {
         uint64_t errors[BL_OP__COUNT];
         uint64_t measured_ops;
         uint64_t warmup_ops;
-        uint64_t retries, timeouts, redirects;
+        uint64_t retries, timeouts, redirects; /* client side, reported at the end */
         uint64_t acked_incr, unknown_incr;
         uint64_t malformed;
         struct bl_series series;

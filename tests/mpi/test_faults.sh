@@ -17,6 +17,9 @@ run 3 run configs/counter.ini "${QUICK[@]}" -o faults.schedule="$TMP/drop.faults
 expect_rc 0
 grep -q '# verdict counter .*pass' "$TMP/out" || fail "counter not exact under loss"
 grep -q '# verdict linearizable .*pass' "$TMP/out" || fail "history not linearizable under loss"
+# Lost messages show up as client retransmissions.
+r=$(sed -n 's/^# clients: \([0-9]*\) retries.*/\1/p' "$TMP/out")
+[ -n "$r" ] && [ "$r" -gt 0 ] || fail "no client retries reported under 5% loss ('$r')"
 rm -f "$TMP"/*.h5
 
 cat >"$TMP/crash.faults" <<'F'
@@ -27,6 +30,8 @@ run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/crash.fault
 	-o clients.timeout_ms=50 -o experiment.history=1
 expect_rc 3
 grep -q '# verdict linearizable .*FAIL' "$TMP/out" || fail "lost writes not detected"
+t=$(sed -n 's/^# clients: [0-9]* retries, \([0-9]*\) timeouts.*/\1/p' "$TMP/out")
+[ -n "$t" ] && [ "$t" -gt 0 ] || fail "no client timeouts reported while a shard owner was down ('$t')"
 grep -q '# fault .*crash leader:0' "$TMP/out" || fail "no fault row in the summary"
 f=$(only_file)
 h5dump -H "$f" >"$TMP/h5"
