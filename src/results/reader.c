@@ -191,6 +191,14 @@ static int attr_f64(struct rctx *rx, hid_t obj, const char *where, const char *n
         return rc;
 }
 
+/* An attribute newer files have: NaN (and 0) when absent. */
+static int opt_f64(struct rctx *rx, hid_t obj, const char *where, const char *name, double *v)
+{
+        int rc = attr_f64(rx, obj, where, name, v, 0);
+
+        return rc == 1 ? 0 : rc;
+}
+
 static int attr_i64(struct rctx *rx, hid_t obj, const char *where, const char *name, int64_t *v,
                     int required)
 {
@@ -515,6 +523,15 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &row->msgs_per_op, 1);
         if (rc == 0)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
+        /* Figures added later: NaN in older files. */
+        if (rc == 0)
+                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ERRORS, &row->errors);
+        if (rc == 0)
+                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_OFFERED_PER_S, &row->offered_per_s);
+        if (rc == 0)
+                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ACHIEVED_PER_S, &row->achieved_per_s);
+        if (rc == 0)
+                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MPI_MSGS_PER_OP, &row->mpi_msgs_per_op);
         if (rc == 0)
                 base = open_required(rx, BL_SP_BASELINE, &rc);
         if (rc == 0)
@@ -547,6 +564,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->ops_per_s = row->p50_us = row->p99_us = row->p999_us = NAN;
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
+        row->errors = row->offered_per_s = row->achieved_per_s = row->mpi_msgs_per_op = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
 

@@ -25,10 +25,12 @@
  *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns
  * /baseline/rtt_ns               float64 [nranks][nranks]: median round trip row -> column;
  *                                  0 on the diagonal, NaN when not measured
- * /summary                       compound [nops] {op, count, errors, mean_us, p50_us, p90_us,
- *                                  p99_us, p999_us, max_us}; the row op = "all" covers every
- *                                  op; attrs ops, errors, ops_per_s, duration_s, warmup_ops,
- *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes,
+ * /summary                       compound [nops] {op, count, errors, unfinished, mean_us,
+ *                                  p50_us, p90_us, p99_us, p999_us, max_us}; the row op = "all"
+ *                                  covers every op; attrs ops, errors, ops_per_s, duration_s,
+ *                                  warmup_ops, offered, unfinished, unserved, offered_per_s,
+ *                                  achieved_per_s, deadline_hit, p50_rtt, msgs_per_op,
+ *                                  mpi_msgs_per_op, bytes_per_op, mem_max_bytes,
  *                                  client_retries, client_timeouts, client_redirects,
  *                                  malformed_frames
  * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
@@ -130,29 +132,37 @@
 #define BL_SA_RTT_MAX_NS     "rtt_max_ns"
 
 /* /summary: dataset columns and attributes. */
-#define BL_SP_SUMMARY       "/summary"
-#define BL_SUMMARY_ALL      "all"
-#define BL_SC_OP            "op"
-#define BL_SC_COUNT         "count"
-#define BL_SC_ERRORS        "errors"
-#define BL_SC_MEAN_US       "mean_us"
-#define BL_SC_P50_US        "p50_us"
-#define BL_SC_P90_US        "p90_us"
-#define BL_SC_P99_US        "p99_us"
-#define BL_SC_P999_US       "p999_us"
-#define BL_SC_MAX_US        "max_us"
-#define BL_SA_OPS           "ops"
-#define BL_SA_ERRORS        "errors"
-#define BL_SA_DURATION_S    "duration_s"
-#define BL_SA_WARMUP_OPS    "warmup_ops"
-#define BL_SA_P50_RTT       "p50_rtt"
-#define BL_SA_MSGS_PER_OP   "msgs_per_op"
-#define BL_SA_BYTES_PER_OP  "bytes_per_op"
-#define BL_SA_MEM_MAX_BYTES "mem_max_bytes"
-#define BL_SA_RETRIES       "client_retries"
-#define BL_SA_TIMEOUTS      "client_timeouts"
-#define BL_SA_REDIRECTS     "client_redirects"
-#define BL_SA_MALFORMED     "malformed_frames"
+#define BL_SP_SUMMARY         "/summary"
+#define BL_SUMMARY_ALL        "all"
+#define BL_SC_OP              "op"
+#define BL_SC_COUNT           "count"
+#define BL_SC_ERRORS          "errors"
+#define BL_SC_UNFINISHED      "unfinished"
+#define BL_SC_MEAN_US         "mean_us"
+#define BL_SC_P50_US          "p50_us"
+#define BL_SC_P90_US          "p90_us"
+#define BL_SC_P99_US          "p99_us"
+#define BL_SC_P999_US         "p999_us"
+#define BL_SC_MAX_US          "max_us"
+#define BL_SA_OPS             "ops"
+#define BL_SA_ERRORS          "errors"
+#define BL_SA_DURATION_S      "duration_s"
+#define BL_SA_WARMUP_OPS      "warmup_ops"
+#define BL_SA_P50_RTT         "p50_rtt"
+#define BL_SA_MSGS_PER_OP     "msgs_per_op"
+#define BL_SA_MPI_MSGS_PER_OP "mpi_msgs_per_op"
+#define BL_SA_OFFERED         "offered"
+#define BL_SA_UNFINISHED      "unfinished"
+#define BL_SA_UNSERVED        "unserved"
+#define BL_SA_OFFERED_PER_S   "offered_per_s"
+#define BL_SA_ACHIEVED_PER_S  "achieved_per_s"
+#define BL_SA_DEADLINE_HIT    "deadline_hit"
+#define BL_SA_BYTES_PER_OP    "bytes_per_op"
+#define BL_SA_MEM_MAX_BYTES   "mem_max_bytes"
+#define BL_SA_RETRIES         "client_retries"
+#define BL_SA_TIMEOUTS        "client_timeouts"
+#define BL_SA_REDIRECTS       "client_redirects"
+#define BL_SA_MALFORMED       "malformed_frames"
 
 /* /latency */
 #define BL_SP_LATENCY        "/latency"
