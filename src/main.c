@@ -1,6 +1,6 @@
 /*
  * ballot: the command line. A thin layer over the library:
- *   ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]
+ *   ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--force] [--quiet]
  *   ballot report [--csv] [--sort KEY] FILE_OR_DIR ...
  *   ballot info [FILE.h5]
  *   ballot --help | --version
@@ -18,6 +18,7 @@
 #include "common/version.h"
 #include "config/config.h"
 #include "kernels/kernel.h"
+#include "results/dest.h"
 #include "results/report.h"
 #include "run/run.h"
 #include "sim/sim.h"
@@ -30,7 +31,8 @@
 static void usage(FILE *out)
 {
         fprintf(out,
-                "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]\n"
+                "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--force]\n"
+                "                  [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
                 "       ballot info [FILE.h5]\n"
                 "       ballot check [--time-limit SECONDS] FILE.h5 ...\n"
@@ -66,6 +68,35 @@ static char *join_args(int argc, char **argv)
         return s;
 }
 
+/*
+ * The value of option argv[*i] ("-o", "--out"), taken from the next argument
+ * and advancing *i; NULL when there is none or when the next argument looks
+ * like an option ("--out --quiet" must not write a file named --quiet: write
+ * --out=./-name for such a name).
+ */
+static const char *option_value(int argc, char **argv, int *i)
+{
+        const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+        if (v == NULL || (v[0] == '-' && v[1] != '\0'))
+                return NULL;
+        ++*i;
+        return v;
+}
+
+/* Rank 0 checks where the result file will go; every rank learns the
+ * answer (the message goes to rank 0's stderr only). */
+static int check_destination(const struct bl_run_opts *opts, const struct bl_config *cfg, int force,
+                             int rank, struct bl_errbuf *eb)
+{
+        int rc = 0;
+
+        if (rank == 0)
+                rc = bl_result_dest_check(opts->out_path, cfg->experiment.output_dir, force, eb);
+        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
         const char *config = NULL;
@@ -74,7 +105,7 @@ static int cmd_run(int argc, char **argv)
         struct bl_config cfg;
         struct bl_fault_plan plan = {0};
         struct bl_errbuf eb = {{0}};
-        int nov = 0, rank, size, rc, collective = 1, status = 0;
+        int nov = 0, rank, size, rc, collective = 1, status = 0, force = 0;
         char *cmdline;
 
         MPI_Init(&argc, &argv);
@@ -86,15 +117,35 @@ static int cmd_run(int argc, char **argv)
                 MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
         }
         for (int i = 2; i < argc; i++) {
-                if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
-                        ov[nov++] = argv[++i];
-                } else if (strncmp(argv[i], "-o", 2) == 0 && argv[i][2] != '\0') {
-                        ov[nov++] = argv[i] + 2;
-                } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-                        opts.out_path = argv[++i];
-                } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+                const char *a = argv[i];
+
+                if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
+                        const char *v = option_value(argc, argv, &i);
+
+                        if (v == NULL) {
+                                if (rank == 0) {
+                                        fprintf(stderr, "ballot run: %s needs a value%s\n", a,
+                                                a[1] == 'o' ? " (section.key=value)"
+                                                            : " (FILE; --out=FILE if it starts "
+                                                              "with '-')");
+                                        usage(stderr);
+                                }
+                                status = EXIT_USAGE;
+                                goto out_finalize;
+                        }
+                        if (a[1] == 'o')
+                                ov[nov++] = v;
+                        else
+                                opts.out_path = v;
+                } else if (strncmp(a, "-o", 2) == 0 && a[2] != '\0') {
+                        ov[nov++] = a + 2;
+                } else if (strncmp(a, "--out=", 6) == 0) {
+                        opts.out_path = a + 6;
+                } else if (strcmp(a, "--force") == 0) {
+                        force = 1;
+                } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                         opts.quiet = 1;
-                } else if (argv[i][0] == '-' || config != NULL) {
+                } else if (a[0] == '-' || config != NULL) {
                         if (rank == 0) {
                                 fprintf(stderr, "ballot run: unexpected argument '%s'\n", argv[i]);
                                 usage(stderr);
@@ -134,6 +185,12 @@ static int cmd_run(int argc, char **argv)
                         goto out_finalize;
                 }
                 opts.faults = &plan;
+        }
+        if (check_destination(&opts, &cfg, force, rank, &eb) != 0) {
+                if (rank == 0)
+                        fprintf(stderr, "ballot: %s\n", eb.msg);
+                status = EXIT_USAGE;
+                goto out_finalize;
         }
         opts.command_line = cmdline;
         rc = bl_run(MPI_COMM_WORLD, &cfg, &opts, &collective, &eb);

@@ -217,6 +217,10 @@ static int open_file(struct rctx *rx, const char *path, struct bl_errbuf *eb)
                 return bl_errf(eb, BL_EIO, "%s: %s", path, strerror(errno));
         if (S_ISDIR(st.st_mode))
                 return bl_errf(eb, BL_EIO, "%s: is a directory", path);
+        /* HDF5 would open a FIFO or a device and block on it forever. */
+        if (!S_ISREG(st.st_mode))
+                return bl_errf(eb, BL_EIO, "%s: not a regular file (a FIFO, socket or device)",
+                               path);
         is = H5Fis_hdf5(path);
         H5Eclear2(H5E_DEFAULT);
         if (is <= 0)
