@@ -175,6 +175,9 @@ static const struct opt options[] = {
     O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,
           "history off: still check linearizability on the keys of 1 in N (by key hash); "
           "0: off"),
+    O_DBL(E, "check_time_limit_s", experiment.check_time_limit_s, "60", 1e-6, 1e6, 0,
+          "time budget of the linearizability check at the end; past it the verdict is "
+          "inconclusive"),
     O_STR(E, "output_dir", experiment.output_dir, "results", NULL, NULL,
           "directory for the result file"),
     O_DBL(E, "status_interval_s", experiment.status_interval_s, "1", 0, 3600, 0,

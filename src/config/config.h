@@ -43,7 +43,8 @@ struct bl_config {
                 int history;        /* record the client history */
                 int history_sample; /* check 1 in N keys when history is off; 0 = off */
                 char output_dir[BL_PATH_MAX];
-                double status_interval_s; /* rank 0 status line period; 0 = off */
+                double status_interval_s;  /* rank 0 status line period; 0 = off */
+                double check_time_limit_s; /* linearizability check budget at the end */
         } experiment;
         struct {
                 int shards;
