@@ -940,7 +940,11 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
         hid_t mt = compound(sizeof(*rows), m, sizeof(m) / sizeof(m[0]));
         int rc;
 
-        rc = read_table(rx, BL_SP_REPLICAS, mt, sizeof(*rows), (void **)&rows, &n);
+        /* /digests holds every checkpoint; files written before it existed
+         * only have each replica's final state in /replicas. */
+        const char *path = obj_exists(rx->file, BL_SP_DIGESTS) ? BL_SP_DIGESTS : BL_SP_REPLICAS;
+
+        rc = read_table(rx, path, mt, sizeof(*rows), (void **)&rows, &n);
         if (mt >= 0)
                 H5Tclose(mt);
         if (rc == 0) {
@@ -948,9 +952,18 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                 if (st == NULL)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
-        for (size_t i = 0; rc == 0 && i < n; i++)
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
+                        rc =
+                            fail(rx, BL_EPROTO,
+                                 "%s row %zu (from 0) is malformed: negative shard, member or "
+                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
+                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                        break;
+                }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
                                                   rows[i].applied, rows[i].digest};
+        }
         if (rc == 0 && bl_check_digests(st, n, v) != 0)
                 rc = fail(rx, BL_ENOMEM, "out of memory comparing digests");
         bl_free(rows);

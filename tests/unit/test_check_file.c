@@ -28,6 +28,7 @@ struct fx {
         char path[64];
         struct bl_cfg_entry cfg[1];
         struct bl_replica_info reps[4];
+        struct bl_digest_rec digests[4];
         struct bl_history_rec hist[MAXH];
         size_t nhist;
         struct bl_run_result r;
@@ -51,6 +52,11 @@ static int setup(void **state)
         /* Two replicas of shard 0 that agree. */
         f->reps[0] = (struct bl_replica_info){.shard = 0, .member = 0, .applied = 2, .digest = 7};
         f->reps[1] = (struct bl_replica_info){.shard = 0, .member = 1, .applied = 2, .digest = 7};
+        /* Their checkpoints: both reached 8 commands, then stopped apart. */
+        f->digests[0] = (struct bl_digest_rec){0, 0, 0, 8, 0xd8};
+        f->digests[1] = (struct bl_digest_rec){0, 0, 0, 12, 0xd12};
+        f->digests[2] = (struct bl_digest_rec){0, 1, 0, 8, 0xd8};
+        f->digests[3] = (struct bl_digest_rec){0, 1, 0, 10, 0xd10};
         /* put k=5 v=1000, then a read of it, then an unknown put. */
         f->hist[0] = (struct bl_history_rec){.client = 1,
                                              .op = BL_OP_PUT,
@@ -102,6 +108,8 @@ static int write_and_check(struct fx *f, struct bl_errbuf *eb)
         f->r.prov.config = f->cfg;
         f->r.local.n_replicas = 2;
         f->r.local.replicas = f->reps;
+        f->r.local.n_digests = 4;
+        f->r.local.digests = f->digests;
         f->r.local.n_history = f->nhist;
         f->r.local.history = f->hist;
         assert_int_equal(bl_results_write(MPI_COMM_WORLD, f->path, &f->r, eb), 0);
@@ -127,6 +135,7 @@ static void test_good_file_passes(void **state)
         struct bl_errbuf eb = {{0}};
 
         assert_int_equal(write_and_check(f, &eb), 0);
+        assert_has(f->out, "digests       pass         replicas agree at 1 shared checkpoints");
         assert_has(f->out, "linearizable  pass");
         assert_has(f->out, "overall       pass");
 }
@@ -219,6 +228,30 @@ static void test_bad_records(void **state)
         assert_int_equal(write_and_check(f, &eb), 0);
 }
 
+/* The digest checkpoints are re-judged: a divergence on the common prefix
+ * fails `ballot check`, though the final counts differ. */
+static void test_digest_divergence_fails(void **state)
+{
+        struct fx *f = *state;
+        struct bl_errbuf eb = {{0}};
+
+        f->digests[2].digest = 0xbad;
+        assert_int_equal(write_and_check(f, &eb), BL_ECHECK);
+        assert_has(f->out, "digests       FAIL         shard 0: after 8 commands");
+        assert_has(f->out, "overall       fail");
+}
+
+static void test_digest_row_malformed(void **state)
+{
+        struct fx *f = *state;
+        struct bl_errbuf eb = {{0}};
+
+        f->digests[3].shard = -2;
+        assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
+        assert_has(eb.msg, "/digests row 3 ");
+        assert_has(eb.msg, "negative shard");
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -231,6 +264,8 @@ int main(int argc, char **argv)
             cmocka_unit_test_setup_teardown(test_unknown_with_return, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_ret_status, setup, teardown),
             cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_digest_divergence_fails, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_digest_row_malformed, setup, teardown),
         };
         int fails;
 
