@@ -615,7 +615,7 @@ static int local_rows(struct finish *f)
         for (int i = 0; i < rt->nreps; i++) {
                 struct bl_kernel_stats st = {0};
                 struct bl_replica *r = &rt->reps[i];
-                if (rt->kern->stats != NULL)
+                if (rt->kern->stats != NULL && r->k != NULL)
                         rt->kern->stats(r->k, &st);
                 f->reps[i] = (struct bl_replica_info){
                     .shard = r->shard,
