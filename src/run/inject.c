@@ -72,6 +72,7 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
         rt->crashed_by[idx] = 1;
         for (int i = 0; i < rt->nreps; i++)
                 bl_rt_replica_crash(rt, &rt->reps[i]);
+        bl_rt_storage_crash(rt);
         bl_net_isolate(rt->net, 1);
         bl_rt_clients_abandon(rt, now);
         bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
@@ -81,8 +82,12 @@ static void recover_self(struct bl_rt *rt, size_t crash_idx)
 {
         if (!rt->crashed || !rt->crashed_by[crash_idx])
                 return;
-        rt->crashed = 0;
         rt->crashed_by[crash_idx] = 0;
+        /* A log that cannot be trusted keeps the rank down (the storage
+         * verdict reports it); a torn tail was cut and recorded. */
+        if (bl_rt_storage_recover(rt) != 0)
+                return;
+        rt->crashed = 0;
         bl_net_isolate(rt->net, 0);
         for (int i = 0; i < rt->nreps; i++) {
                 int rc = bl_rt_replica_recover(rt, &rt->reps[i]);
@@ -92,6 +97,7 @@ static void recover_self(struct bl_rt *rt, size_t crash_idx)
                         return;
                 }
         }
+        bl_rt_storage_replay_done(rt);
         rt->restart_clients = 1;
         bl_rt_event(rt, BL_EV_RECOVER, rt->rank, (int64_t)crash_idx);
 }
