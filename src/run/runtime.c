@@ -402,10 +402,11 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                 base.write_mbps = sb.write_mbps;
         }
         if (rt->rank == 0 && !opts->quiet && cfg->storage.mode != BL_STORAGE_MEMORY) {
-                printf("# storage: %s mode in %s (I/O thread), 4 KiB append + fdatasync p50 %.0f us "
-                       "p99 %.0f us, sequential write %.0f MB/s\n",
-                       bl_storage_mode_name(cfg->storage.mode), rt->storage_run_dir,
-                       base.fsync_p50_us, base.fsync_p99_us, base.write_mbps);
+                printf(
+                    "# storage: %s mode in %s (I/O thread), 4 KiB append + fdatasync p50 %.0f us "
+                    "p99 %.0f us, sequential write %.0f MB/s\n",
+                    bl_storage_mode_name(cfg->storage.mode), rt->storage_run_dir, base.fsync_p50_us,
+                    base.fsync_p99_us, base.write_mbps);
         }
         if (rt->rank == 0 && !opts->quiet) {
                 printf("# baseline: median round trip %.2f us over %d ranks, message rate %.0f "

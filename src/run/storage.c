@@ -240,7 +240,8 @@ int bl_rt_storage_baseline(struct bl_rt *rt, struct bl_storage_baseline *out)
         }
         MPI_Bcast(v, 3, MPI_DOUBLE, 0, rt->comm);
         if (v[0] < 0)
-                return bl_errf(&rt->eb, BL_EIO, "storage baseline failed on rank 0 (see its message)");
+                return bl_errf(&rt->eb, BL_EIO,
+                               "storage baseline failed on rank 0 (see its message)");
         out->fsync_p50_us = v[0];
         out->fsync_p99_us = v[1];
         out->write_mbps = v[2];
