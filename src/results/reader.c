@@ -191,11 +191,9 @@ static int attr_f64(struct rctx *rx, hid_t obj, const char *where, const char *n
         return rc;
 }
 
-/* An attribute newer files have: NaN (and 0) when absent. */
-static int opt_f64(struct rctx *rx, hid_t obj, const char *where, const char *name, double *v)
+/* An optional attribute's result: absent (1) is fine, errors stay. */
+static int optional(int rc)
 {
-        int rc = attr_f64(rx, obj, where, name, v, 0);
-
         return rc == 1 ? 0 : rc;
 }
 
@@ -550,19 +548,32 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
         /* Figures added later: NaN in older files. */
         if (rc == 0)
-                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ERRORS, &row->errors);
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ERRORS, &row->errors, 0));
         if (rc == 0)
-                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_OFFERED_PER_S, &row->offered_per_s);
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_OFFERED_PER_S, &row->offered_per_s, 0));
         if (rc == 0)
-                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ACHIEVED_PER_S, &row->achieved_per_s);
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ACHIEVED_PER_S, &row->achieved_per_s, 0));
         if (rc == 0)
-                rc = opt_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MPI_MSGS_PER_OP, &row->mpi_msgs_per_op);
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MPI_MSGS_PER_OP,
+                                       &row->mpi_msgs_per_op, 0));
+        /* Storage figures are optional: files from before the write-ahead log lack them. */
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &row->syncs_per_op, 0));
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP,
+                                       &row->disk_bytes_per_op, 0));
         if (rc == 0)
                 base = open_required(rx, BL_SP_BASELINE, &rc);
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt_ns, 1);
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &row->msg_rate, 1);
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, base, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &row->fsync_us, 0));
         row->rtt_us = rtt_ns / 1000.0;
         if (rc == 0) {
                 struct fault_row *fr;
@@ -588,6 +599,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->ranks = row->shards = row->replicas = -1;
         row->ops_per_s = row->p50_us = row->p99_us = row->p999_us = NAN;
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
+        row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
         row->errors = row->offered_per_s = row->achieved_per_s = row->mpi_msgs_per_op = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);

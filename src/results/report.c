@@ -51,11 +51,14 @@ static const struct rcol cols[] = {
     COL(verdict, K_STR, NULL),
     COL(unavail_ms, K_NUM, "%.1f"),
     COL(recovery_ms, K_NUM, "%.1f"),
+    COL(file, K_STR, NULL),
+    COL(fsync_us, K_NUM, "%.1f"),
+    COL(syncs_per_op, K_NUM, "%.3f"),
+    COL(disk_bytes_per_op, K_NUM, "%.1f"),
     COL(errors, K_NUM, "%.0f"),
     COL(offered_per_s, K_NUM, "%.1f"),
     COL(achieved_per_s, K_NUM, "%.1f"),
     COL(mpi_msgs_per_op, K_NUM, "%.2f"),
-    COL(file, K_STR, NULL),
 };
 #undef COL
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
