@@ -53,9 +53,9 @@ static void probe_destroy(void *k)
         bl_free(k);
 }
 
-static int probe_submit(void *k, const void *cmd, size_t len, unsigned flags)
+static int probe_submit(void *k, const void *cmd, size_t len, unsigned flags, uint64_t tag)
 {
-        (void)k, (void)cmd, (void)len, (void)flags;
+        (void)k, (void)cmd, (void)len, (void)flags, (void)tag;
         return BL_ENOTLEADER;
 }
 

@@ -21,7 +21,7 @@
 
 static int submit_read(struct fx *fx, int i, const char *cmd)
 {
-        return fx->kern->submit(fx_r(fx, i), cmd, strlen(cmd), BL_SUBMIT_READONLY);
+        return fx->kern->submit(fx_r(fx, i), cmd, strlen(cmd), BL_SUBMIT_READONLY, 1);
 }
 
 /* Applies of `cmd` on node i so far. */
