@@ -191,6 +191,12 @@ static int attr_f64(struct rctx *rx, hid_t obj, const char *where, const char *n
         return rc;
 }
 
+/* An optional attribute's result: absent (1) is fine, errors stay. */
+static int optional(int rc)
+{
+        return rc == 1 ? 0 : rc;
+}
+
 static int attr_i64(struct rctx *rx, hid_t obj, const char *where, const char *name, int64_t *v,
                     int required)
 {
@@ -540,12 +546,22 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &row->msgs_per_op, 1);
         if (rc == 0)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
+        /* Storage figures are optional: files from before the write-ahead log lack them. */
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &row->syncs_per_op, 0));
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP,
+                                       &row->disk_bytes_per_op, 0));
         if (rc == 0)
                 base = open_required(rx, BL_SP_BASELINE, &rc);
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt_ns, 1);
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &row->msg_rate, 1);
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, base, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &row->fsync_us, 0));
         row->rtt_us = rtt_ns / 1000.0;
         if (rc == 0) {
                 struct fault_row *fr;
@@ -571,6 +587,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->ranks = row->shards = row->replicas = -1;
         row->ops_per_s = row->p50_us = row->p99_us = row->p999_us = NAN;
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
+        row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }

@@ -194,6 +194,11 @@ struct bl_run_global {
         double p50_rtt; /* p50 latency of "all" in RTT units */
         double msgs_per_op;
         double bytes_per_op;
+        /* Storage: baseline (NaN in memory mode) and the write-ahead logs'
+         * fdatasync calls and bytes written, summed over ranks, per op. */
+        double fsync_p50_us, fsync_p99_us, write_mbps;
+        const char *storage_io; /* how the log reaches the disk: "thread" */
+        double syncs_per_op, disk_bytes_per_op;
         /* Time series, one entry per interval. */
         double interval_s;
         size_t n_intervals;
@@ -252,8 +257,11 @@ struct bl_report_row {
         double msgs_per_op;
         double bytes_per_op;
         char verdict[16];
-        double unavail_ms;  /* worst unavailability over the faults; NaN: no faults */
-        double recovery_ms; /* worst recovery time; NaN: no faults, -1: not recovered */
+        double fsync_us;          /* baseline fdatasync p50; NaN: memory mode or older file */
+        double syncs_per_op;      /* fdatasync calls per op, every rank */
+        double disk_bytes_per_op; /* bytes written to the logs per op */
+        double unavail_ms;        /* worst unavailability over the faults; NaN: no faults */
+        double recovery_ms;       /* worst recovery time; NaN: no faults, -1: not recovered */
         char file[1024];
 };
 

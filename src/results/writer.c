@@ -77,6 +77,7 @@ struct shared {
         uint64_t retries, timeouts, redirects, malformed;
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
+        double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
         double interval_s;
         double all_p50_us, all_p99_us, all_p999_us;
 };
@@ -763,6 +764,11 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->p50_rtt = g->p50_rtt;
         sh->msgs_per_op = g->msgs_per_op;
         sh->bytes_per_op = g->bytes_per_op;
+        sh->fsync_p50_us = g->fsync_p50_us;
+        sh->fsync_p99_us = g->fsync_p99_us;
+        sh->write_mbps = g->write_mbps;
+        sh->syncs_per_op = g->syncs_per_op;
+        sh->disk_bytes_per_op = g->disk_bytes_per_op;
         sh->median_rtt_ns = g->median_rtt_ns;
         sh->msg_rate_per_s = g->msg_rate_per_s;
         sh->rtt_p50_ns = g->rtt_p50_ns;
@@ -1067,6 +1073,12 @@ static int step_baseline(struct wctx *w)
             {.name = BL_SA_RTT_P90_NS, .kind = A_F64, .d = w->sh.rtt_p90_ns},
             {.name = BL_SA_RTT_P99_NS, .kind = A_F64, .d = w->sh.rtt_p99_ns},
             {.name = BL_SA_RTT_MAX_NS, .kind = A_F64, .d = w->sh.rtt_max_ns},
+            {.name = BL_SA_FSYNC_P50_US, .kind = A_F64, .d = w->sh.fsync_p50_us},
+            {.name = BL_SA_FSYNC_P99_US, .kind = A_F64, .d = w->sh.fsync_p99_us},
+            {.name = BL_SA_WRITE_MBPS, .kind = A_F64, .d = w->sh.write_mbps},
+            {.name = BL_SA_STORAGE_IO,
+             .kind = A_STR,
+             .s = w->r->global.storage_io ? w->r->global.storage_io : "thread"},
         };
         const double *row = w->r->local.rtt_ns;
         double *nan_row = NULL;
@@ -1118,6 +1130,8 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_TIMEOUTS, .kind = A_U64, .u = w->sh.timeouts},
             {.name = BL_SA_REDIRECTS, .kind = A_U64, .u = w->sh.redirects},
             {.name = BL_SA_MALFORMED, .kind = A_U64, .u = w->sh.malformed},
+            {.name = BL_SA_SYNCS_PER_OP, .kind = A_F64, .d = w->sh.syncs_per_op},
+            {.name = BL_SA_DISK_BYTES_PER_OP, .kind = A_F64, .d = w->sh.disk_bytes_per_op},
         };
         hid_t d;
         int rc = write_table(w, BL_SP_SUMMARY, cols, ARRAY_SIZE(cols), w->summary,

@@ -25,7 +25,7 @@
 #include "run/clock.h"
 #include "run/finish.h"
 
-#define MAX_VERDICTS 4
+#define MAX_VERDICTS 5
 
 struct cfg_item;
 
@@ -37,7 +37,8 @@ struct finish {
         uint64_t ops, warmup_ops;
         double duration_s;
         uint64_t total_msgs, total_bytes;
-        uint64_t counts[4]; /* retries, timeouts, redirects, malformed */
+        uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
         /* local rows */
@@ -105,6 +106,13 @@ static void merge_messages(struct finish *f)
         MPI_Reduce(c, f->counts, 4, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->total_msgs = sum[0];
         f->total_bytes = sum[1];
+        struct bl_wal_stats ws = {0};
+        if (rt->wal != NULL)
+                bl_wal_stats(rt->wal, &ws);
+        uint64_t w[2] = {ws.syncs, ws.disk_bytes}, wsum[2] = {0, 0};
+        MPI_Reduce(w, wsum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        f->wal_syncs = wsum[0];
+        f->wal_disk_bytes = wsum[1];
 }
 
 static int merge_series(struct bl_rt *rt)
@@ -308,9 +316,40 @@ static int verdict_lin(struct finish *f)
         return rc;
 }
 
+/* Storage (write, fsync mode): every recovery read its log back. A log
+ * that refused recovery (corrupt, not a torn tail) fails the run; the first
+ * refusing rank's message is the reason. */
+static void verdict_storage(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        char why[BL_ERRMSG_SIZE];
+        int mine = rt->storage_refused[0] ? rt->rank : rt->size, first = rt->size;
+
+        if (rt->cfg->storage.mode == BL_STORAGE_MEMORY)
+                return;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
+        if (first < rt->size) {
+                memcpy(why, rt->storage_refused, sizeof(why));
+                MPI_Bcast(why, (int)sizeof(why), MPI_CHAR, first, rt->comm);
+        }
+        if (rt->rank != 0)
+                return;
+        struct bl_verdict *v = &f->v[f->nv++];
+        snprintf(v->name, sizeof(v->name), "storage");
+        v->pass = first < rt->size ? BL_VERDICT_FAIL : BL_VERDICT_PASS;
+        if (first < rt->size)
+                snprintf(v->reason, sizeof(v->reason), "rank %d refused recovery: %.200s", first,
+                         why);
+        else
+                snprintf(v->reason, sizeof(v->reason), "%s mode: no log refused recovery",
+                         bl_storage_mode_name(rt->cfg->storage.mode));
+}
+
 static int judge(struct finish *f)
 {
         int rc = verdict_digests(f);
+
+        verdict_storage(f);
 
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
                 rc = verdict_counter(f);
@@ -482,6 +521,16 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                "dropped\n",
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
                (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
+        if (cfg->storage.mode != BL_STORAGE_MEMORY) {
+                uint64_t n = f->ops + f->warmup_ops;
+
+                printf("# storage: %s mode, %.3f fdatasync/op, %.1f disk bytes/op; baseline "
+                       "fdatasync p50 %.0f us, p99 %.0f us\n",
+                       bl_storage_mode_name(cfg->storage.mode),
+                       n ? (double)f->wal_syncs / (double)n : 0.0,
+                       n ? (double)f->wal_disk_bytes / (double)n : 0.0, base->fsync_p50_us,
+                       base->fsync_p99_us);
+        }
         for (int i = 0; i < f->nv; i++)
                 printf("# verdict %-13s %-12s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
@@ -752,6 +801,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         double rtt_us = base->median_rtt_ns / 1e3;
         uint64_t total_ops = f->ops + f->warmup_ops;
+        int in_memory = rt->cfg->storage.mode == BL_STORAGE_MEMORY;
         struct bl_run_result res = {
             .prov =
                 {
@@ -818,6 +868,13 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
                     .msgs_per_op = total_ops ? (double)f->total_msgs / (double)total_ops : 0,
                     .bytes_per_op = total_ops ? (double)f->total_bytes / (double)total_ops : 0,
+                    .fsync_p50_us = in_memory ? NAN : base->fsync_p50_us,
+                    .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
+                    .write_mbps = in_memory ? NAN : base->write_mbps,
+                    .storage_io = "thread",
+                    .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                    .disk_bytes_per_op =
+                        total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
                     .interval_s = ival,
                     .n_intervals = nts,
                     .ts_t_s = ts_t,
