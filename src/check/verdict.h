@@ -27,7 +27,7 @@
 struct bl_verdict {
         char name[32];
         int pass;
-        char reason[256];
+        char reason[384];
 };
 
 /* One digest checkpoint of one replica: after `applied` commands its running

@@ -41,6 +41,7 @@ struct finish {
         uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
+        uint64_t lin_ops_checked, lin_ops_total; /* rank 0 */
         /* local rows */
         struct bl_replica_info *reps;
         struct bl_digest_rec *digests;
@@ -285,30 +286,40 @@ static int verdict_lin(struct finish *f)
         struct bl_rt *rt = f->rt;
         void *all = NULL;
         int total = 0, rc;
+        uint64_t seen = 0;
 
+        MPI_Reduce(&rt->hist_seen, &seen, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         rc = gather_bytes(rt->comm, rt->rank, rt->size, rt->hist.ops,
                           (int)(sizeof(struct bl_hop) * rt->hist.n), &all, &total);
         if (rc == 0 && rt->rank == 0) {
                 struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
                 struct bl_lin_result res;
+                char what[96];
+
                 h.cap = h.n;
+                f->lin_ops_checked = h.n;
+                f->lin_ops_total = seen;
+                bl_key_sample_describe(&rt->sample, what, sizeof(what));
                 rc = bl_lin_check(&h, rt->cfg->store.records,
                                   rt->cfg->experiment.check_time_limit_s, &res);
                 if (rc == 0) {
                         struct bl_verdict *v = &f->v[f->nv++];
+                        size_t len;
+
                         bl_check_lin(&res, v);
-                        int n = rt->cfg->experiment.history_sample;
                         if (h.n == 0) {
                                 /* An empty history proves nothing. */
                                 v->pass = BL_VERDICT_UNKNOWN;
-                                snprintf(v->reason, sizeof(v->reason), "%s",
-                                         rt->cfg->experiment.history
-                                             ? "no operation in the history"
-                                             : "no operation fell on the sampled keys");
+                                snprintf(v->reason, sizeof(v->reason),
+                                         "no operation to check (keys checked: %s)", what);
                         } else if (!rt->cfg->experiment.history) {
-                                size_t len = strlen(v->reason);
+                                /* Keys are not equally busy: the share of
+                                 * operations says how much was checked. */
+                                len = strlen(v->reason);
                                 snprintf(v->reason + len, sizeof(v->reason) - len,
-                                         "; sampled keys, 1 in %d", n);
+                                         "; checked %s: %.1f%% of the operations (%llu of %llu)",
+                                         what, seen ? 100.0 * (double)h.n / (double)seen : 0.0,
+                                         (unsigned long long)h.n, (unsigned long long)seen);
                         }
                 }
         }
@@ -353,7 +364,8 @@ static int judge(struct finish *f)
 
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
                 rc = verdict_counter(f);
-        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample))
+        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample ||
+                        f->rt->cfg->experiment.history_hot))
                 rc = verdict_lin(f);
         return rc;
 }
@@ -884,6 +896,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .n_verdicts = (size_t)f->nv,
                     .verdicts = vrows,
                     .verdict = overall(f),
+                    .lin_ops_checked = f->lin_ops_checked,
+                    .lin_ops_total = f->lin_ops_total,
                     .n_faults = f->nfaults,
                     .faults = f->faults,
                     .mem_max_bytes = mem_max,
