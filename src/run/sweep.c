@@ -338,6 +338,23 @@ static int make_points(struct sweep *s, struct bl_errbuf *eb)
 
 /* ---- folder and index ------------------------------------------------------ */
 
+/* mkdir -p: create dir and the folders above it. 0 or -1 with errno. */
+static int mkdir_p(const char *dir)
+{
+        char buf[DIR_MAX];
+
+        snprintf(buf, sizeof(buf), "%s", dir);
+        for (char *p = buf + 1; *p != '\0'; p++) {
+                if (*p != '/')
+                        continue;
+                *p = '\0';
+                if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                        return -1;
+                *p = '/';
+        }
+        return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static int make_dir(struct sweep *s, struct bl_errbuf *eb)
 {
         int rc = 0;
@@ -352,11 +369,11 @@ static int make_dir(struct sweep *s, struct bl_errbuf *eb)
                 strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
                 if (s->out_dir != NULL) {
                         snprintf(s->dir, sizeof(s->dir), "%s", s->out_dir);
-                        if (mkdir(s->dir, 0777) != 0 && errno != EEXIST)
+                        if (mkdir_p(s->dir) != 0)
                                 rc = bl_errf(eb, BL_EIO, "cannot create %s: %s", s->dir,
                                              strerror(errno));
                 } else {
-                        if (mkdir(c->experiment.output_dir, 0777) != 0 && errno != EEXIST)
+                        if (mkdir_p(c->experiment.output_dir) != 0)
                                 rc = bl_errf(eb, BL_EIO, "cannot create %s: %s",
                                              c->experiment.output_dir, strerror(errno));
                         snprintf(s->dir, sizeof(s->dir), "%s/%s-%s", c->experiment.output_dir,
@@ -472,6 +489,7 @@ static int probe(struct sweep *s, int group, int *collective, struct bl_errbuf *
         opts.command_line = s->command_line;
         opts.out_path = path;
         opts.quiet = 1;
+        opts.no_summary = 1;
         opts.faults = p->plan.n > 0 ? &p->plan : NULL;
         rc = bl_run(s->comm, &cfg, &opts, collective, eb);
         if (rc != 0 && rc != BL_ECHECK)
@@ -531,6 +549,21 @@ static int resolve_auto(struct sweep *s, int *collective, struct bl_errbuf *eb)
 
 /* ---- the runs ------------------------------------------------------------------ */
 
+/* Rank 0: one line with the run's headline numbers, read back from its file. */
+static void print_run(const char *path, const char *status)
+{
+        struct bl_report_row row;
+        struct bl_errbuf eb = {{0}};
+
+        if (strcmp(status, "error") == 0 || bl_results_read_row(path, &row, &eb) != 0) {
+                printf("# sweep run: %s\n", status);
+        } else {
+                printf("# sweep run: %.0f ops/s, p50 %.1f us, p99 %.1f us, verdict %s -> %s\n",
+                       row.ops_per_s, row.p50_us, row.p99_us, row.verdict, path);
+        }
+        fflush(stdout);
+}
+
 static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *nfail, int *nerr)
 {
         int total = s->npts * s->repeat;
@@ -547,14 +580,15 @@ static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *
                 snprintf(path, sizeof(path), "%s/p%03d-r%d.h5", s->dir, i, r);
                 point_label(s, p, label, sizeof(label));
                 if (s->rank == 0) {
-                        printf("\n# sweep run %d/%d: point %d (%s), repetition %d, seed %llu\n",
-                               run + 1, total, i, label[0] ? label : "base", r,
-                               (unsigned long long)cfg.experiment.seed);
+                        printf("%s# sweep run %d/%d: point %d (%s), repetition %d, seed %llu\n",
+                               s->quiet ? "" : "\n", run + 1, total, i, label[0] ? label : "base",
+                               r, (unsigned long long)cfg.experiment.seed);
                         fflush(stdout);
                 }
                 opts.command_line = s->command_line;
                 opts.out_path = path;
                 opts.quiet = s->quiet;
+                opts.no_summary = s->quiet;
                 opts.faults = p->plan.n > 0 ? &p->plan : NULL;
                 rc = bl_run(s->comm, &cfg, &opts, collective, &reb);
                 if (rc != 0 && !*collective) {
@@ -573,8 +607,10 @@ static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *
                                 fprintf(stderr, "ballot sweep: run %d (%s): %s\n", run, label,
                                         reb.msg);
                 }
-                if (s->rank == 0)
+                if (s->rank == 0) {
                         write_index(s);
+                        print_run(path, s->status[run]);
+                }
         }
         return 0;
 }
