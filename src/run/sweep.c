@@ -259,7 +259,10 @@ static int load_point(struct sweep *s, struct point *p, struct bl_errbuf *eb)
         for (int i = 0; i < s->nov; i++)
                 ov[i] = s->ov[i];
         for (int k = 0; k < s->nvary; k++)
-                ov[s->nov + k] = p->ov[k];
+                ov[s->nov + k] =
+                    s->vary[k].is_auto && strcmp(p->ov[k], RATE_KEY "=" AUTO_VALUE) == 0 ? RATE_KEY
+                        "=1" /* validated with a placeholder rate */
+                                                                                         : p->ov[k];
         rc = bl_config_load(&p->cfg, s->config, ov, s->nov + s->nvary, s->size, eb);
         bl_free(ov);
         bl_faults_free(&p->plan);
@@ -315,8 +318,8 @@ static int make_points(struct sweep *s, struct bl_errbuf *eb)
                                 group_stride *= nk;
                         }
                         if (point_override(p, k, s->vary[k].key,
-                                           s->vary[k].is_auto ? "1" : s->vary[k].vals[p->vi[k]]) !=
-                            0)
+                                           s->vary[k].is_auto ? AUTO_VALUE
+                                                              : s->vary[k].vals[p->vi[k]]) != 0)
                                 return bl_errf(eb, BL_ENOMEM, "out of memory");
                 }
                 p->probe = auto_k >= 0 ? group : -1;
@@ -483,7 +486,7 @@ static int probe(struct sweep *s, int group, int *collective, struct bl_errbuf *
         snprintf(path, sizeof(path), "%s/probe/probe-%03d.h5", s->dir, group);
         point_label(s, p, label, sizeof(label));
         if (s->rank == 0) {
-                printf("# sweep: probing the closed-loop peak for %s\n", label);
+                printf("# sweep: probing the closed-loop peak for %s (probe %d)\n", label, group);
                 fflush(stdout);
         }
         opts.command_line = s->command_line;
