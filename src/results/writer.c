@@ -635,10 +635,11 @@ static hid_t enum_outcome(void)
 
 static hid_t enum_verdict(void)
 {
-        static const char *const names[] = {"fail", "pass", "n/a"};
-        static const int32_t values[] = {BL_VERDICT_FAIL, BL_VERDICT_PASS, BL_VERDICT_NA};
+        static const char *const names[] = {"fail", "pass", "unknown", "inconclusive"};
+        static const int32_t values[] = {BL_VERDICT_FAIL, BL_VERDICT_PASS, BL_VERDICT_UNKNOWN,
+                                         BL_VERDICT_INCONCLUSIVE};
 
-        return make_enum(names, values, 3);
+        return make_enum(names, values, (int)ARRAY_SIZE(values));
 }
 
 /* ---- preparation (before the file exists) -------------------------------- */
@@ -799,7 +800,7 @@ static int prepare_root(struct wctx *w, char **packed)
         src[S_HWLOC] = p->hwloc_version;
         src[S_IDLE] = p->idle_policy;
         src[S_PIN] = p->pinning_policy;
-        src[S_VERDICT] = g->verdict != NULL ? g->verdict : "n/a";
+        src[S_VERDICT] = g->verdict != NULL ? g->verdict : bl_verdict_name(BL_VERDICT_UNKNOWN);
         bl_fingerprint_hex(bl_fingerprint(p->config, p->n_config, w->size, NULL), w->fingerprint);
         src[S_FINGERPRINT] = w->fingerprint;
         for (uint64_t i = 0; i < sh->n_config; i++) {

@@ -62,6 +62,7 @@ struct sweep {
         int nvary;
         int repeat;
         int quiet;
+        int force;           /* --force: reuse an existing sweep folder */
         const char *out_dir; /* --out */
         const char *command_line;
         struct point *pts;
@@ -78,7 +79,7 @@ static void usage_hint(struct bl_errbuf *eb)
 
         snprintf(eb->msg + n, sizeof(eb->msg) - n,
                  "\nusage: ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--vary ...] "
-                 "[--repeat N] [-o section.key=value ...] [--out DIR] [--quiet]");
+                 "[--repeat N] [-o section.key=value ...] [--out DIR] [--force] [--quiet]");
 }
 
 /* ---- arguments ---------------------------------------------------------- */
@@ -153,7 +154,7 @@ static int add_vary(struct sweep *s, const char *arg, struct bl_errbuf *eb)
 /* A value for an option must be present and must not be the next option. */
 static const char *value_of(int argc, char **argv, int *i, struct bl_errbuf *eb)
 {
-        if (*i + 1 >= argc || strncmp(argv[*i + 1], "--", 2) == 0) {
+        if (*i + 1 >= argc || (argv[*i + 1][0] == '-' && argv[*i + 1][1] != '\0')) {
                 bl_errf(eb, BL_EINVAL, "%s needs a value", argv[*i]);
                 return NULL;
         }
@@ -203,6 +204,8 @@ static int parse_args(struct sweep *s, int argc, char **argv, struct bl_errbuf *
                                 return BL_EINVAL;
                 } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                         s->quiet = 1;
+                } else if (strcmp(a, "--force") == 0) {
+                        s->force = 1;
                 } else if (a[0] == '-' || s->config != NULL) {
                         return bl_errf(eb, BL_EINVAL, "unexpected argument '%s'", a);
                 } else {
@@ -371,8 +374,16 @@ static int make_dir(struct sweep *s, struct bl_errbuf *eb)
                 gmtime_r(&now, &tm);
                 strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
                 if (s->out_dir != NULL) {
+                        char idx[DIR_MAX + 32];
+
                         snprintf(s->dir, sizeof(s->dir), "%s", s->out_dir);
-                        if (mkdir_p(s->dir) != 0)
+                        snprintf(idx, sizeof(idx), "%s/%s", s->dir, BL_SWEEP_INDEX);
+                        if (!s->force && access(idx, F_OK) == 0)
+                                rc = bl_errf(eb, BL_ECONFIG,
+                                             "--out %s holds a sweep already (%s); another folder, "
+                                             "or --force to replace its runs",
+                                             s->dir, BL_SWEEP_INDEX);
+                        else if (mkdir_p(s->dir) != 0)
                                 rc = bl_errf(eb, BL_EIO, "cannot create %s: %s", s->dir,
                                              strerror(errno));
                 } else {
@@ -553,7 +564,7 @@ static int resolve_auto(struct sweep *s, int *collective, struct bl_errbuf *eb)
 /* ---- the runs ------------------------------------------------------------------ */
 
 /* Rank 0: one line with the run's headline numbers, read back from its file. */
-static void print_run(const char *path, const char *status)
+static void print_run(const char *path, char *status)
 {
         struct bl_report_row row;
         struct bl_errbuf eb = {{0}};
@@ -561,13 +572,17 @@ static void print_run(const char *path, const char *status)
         if (strcmp(status, "error") == 0 || bl_results_read_row(path, &row, &eb) != 0) {
                 printf("# sweep run: %s\n", status);
         } else {
+                /* A run that returned 0 passed, or had nothing to judge. */
+                if (strcmp(status, "pass") == 0)
+                        snprintf(status, 16, "%s", row.verdict);
                 printf("# sweep run: %.0f ops/s, p50 %.1f us, p99 %.1f us, verdict %s -> %s\n",
                        row.ops_per_s, row.p50_us, row.p99_us, row.verdict, path);
         }
         fflush(stdout);
 }
 
-static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *nfail, int *nerr)
+static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *nfail, int *ninc,
+                   int *nerr)
 {
         int total = s->npts * s->repeat;
 
@@ -603,6 +618,9 @@ static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *
                 } else if (rc == BL_ECHECK) {
                         snprintf(s->status[run], 16, "fail");
                         ++*nfail;
+                } else if (rc == BL_EINCONCLUSIVE) {
+                        snprintf(s->status[run], 16, "inconclusive");
+                        ++*ninc;
                 } else {
                         snprintf(s->status[run], 16, "error");
                         ++*nerr;
@@ -611,8 +629,8 @@ static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *
                                         reb.msg);
                 }
                 if (s->rank == 0) {
-                        write_index(s);
                         print_run(path, s->status[run]);
+                        write_index(s);
                 }
         }
         return 0;
@@ -644,7 +662,7 @@ int bl_sweep_main(MPI_Comm comm, int argc, char **argv, const char *command_line
                   struct bl_errbuf *eb)
 {
         struct sweep s;
-        int rc, nfail = 0, nerr = 0;
+        int rc, nfail = 0, ninc = 0, nerr = 0;
 
         memset(&s, 0, sizeof(s));
         *collective = 1;
@@ -678,12 +696,13 @@ int bl_sweep_main(MPI_Comm comm, int argc, char **argv, const char *command_line
         if (rc == 0 && s.rank == 0)
                 write_index(&s);
         if (rc == 0)
-                rc = run_all(&s, collective, eb, &nfail, &nerr);
+                rc = run_all(&s, collective, eb, &nfail, &ninc, &nerr);
         if (rc == 0 && s.rank == 0) {
                 char *rargv[] = {"report", "--group", s.dir, NULL};
 
-                printf("\n# sweep done: %d runs, %d failed a verdict, %d errors; index %s/%s\n",
-                       s.npts * s.repeat, nfail, nerr, s.dir, BL_SWEEP_INDEX);
+                printf("\n# sweep done: %d runs, %d failed a verdict, %d inconclusive, %d errors; "
+                       "index %s/%s\n",
+                       s.npts * s.repeat, nfail, ninc, nerr, s.dir, BL_SWEEP_INDEX);
                 fflush(stdout);
                 bl_report_main(3, rargv, stdout, stderr);
                 printf("# next: build/ballot report --compare KEY %s   "
@@ -698,6 +717,10 @@ int bl_sweep_main(MPI_Comm comm, int argc, char **argv, const char *command_line
                 rc =
                     bl_errf(eb, BL_ECHECK, "%d of %d runs failed a correctness verdict (see %s/%s)",
                             nfail, s.npts * s.repeat, s.dir, BL_SWEEP_INDEX);
+        else if (rc == 0 && ninc > 0)
+                rc = bl_errf(eb, BL_EINCONCLUSIVE,
+                             "%d of %d runs had an inconclusive verdict (see %s/%s)", ninc,
+                             s.npts * s.repeat, s.dir, BL_SWEEP_INDEX);
         free_sweep(&s);
         return rc;
 }

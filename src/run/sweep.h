@@ -12,7 +12,7 @@
 
 /*
  * ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--vary ...]
- *              [--repeat N] [-o section.key=value ...] [--out DIR] [--quiet]
+ *              [--repeat N] [-o section.key=value ...] [--out DIR] [--force] [--quiet]
  * argv[0] is "sweep". Collective over comm: every rank parses the same
  * arguments and configurations, so refusals need no communication.
  *
@@ -27,13 +27,13 @@
  * replaced by rates derived from a short closed-loop probe of each
  * combination of the other values (the probes' files go to DIR/probe/).
  *
- * Returns 0 when every run completed and passed, BL_ECHECK when all
- * completed but some verdict failed (marked "fail" in the index), BL_EIO
- * when some run failed with an error (marked "error"; the others still
- * ran), BL_EINVAL for a usage error and BL_ECONFIG for a refused point (a
- * message in eb, usage errors print usage when usage is set). When
- * *collective is 0 on return the failure was local to this rank and the
- * caller must abort the job.
+ * Returns 0 when every run completed and passed (or had nothing to judge:
+ * "unknown" in the index), BL_ECHECK when all completed but some verdict
+ * failed (marked "fail"), BL_EINCONCLUSIVE when none failed but some check
+ * could not finish ("inconclusive"), BL_EIO when some run failed with an
+ * error (marked "error"; the others still ran), BL_EINVAL for a usage error and BL_ECONFIG for a
+ * refused point (a message in eb, usage errors print usage when usage is set). When *collective is
+ * 0 on return the failure was local to this rank and the caller must abort the job.
  */
 int bl_sweep_main(MPI_Comm comm, int argc, char **argv, const char *command_line, int *collective,
                   struct bl_errbuf *eb);
