@@ -47,7 +47,7 @@ for r in 0 1; do
 	grep -q ",p001-r$r.h5,fail," "$idx" || fail "crash point 1 rep $r not marked fail"
 done
 [ "$(csv_field "$TMP/sw/p002-r1.h5" workload)" = ycsb-b ] || fail "p002 is not ycsb-b"
-expect_out '8 runs, [0-9] failed a verdict, 0 errors'
+expect_out '8 runs, [0-9] failed a verdict, 0 inconclusive, 0 errors'
 fp() { h5dump -a /config_fingerprint "$1" | sed -n 's/.*(0): "\([0-9a-f]*\)".*/\1/p'; }
 [ "$(fp "$TMP/sw/p001-r0.h5")" = "$(fp "$TMP/sw/p001-r1.h5")" ] || fail "repetitions differ in fingerprint"
 [ "$(fp "$TMP/sw/p001-r0.h5")" != "$(fp "$TMP/sw/p000-r0.h5")" ] || fail "points share a fingerprint"
@@ -71,18 +71,28 @@ for f in sweep.png sweep-cdf.png; do
 done
 [ ! -e "$TMP/png/throughput-latency.png" ] || fail "throughput-latency plot without a rate sweep"
 
-# ---- refusals ---------------------------------------------------------------
-run 2 sweep configs/default.ini "${S[@]}" --vary cluster.replicas=1,5 --out "$TMP/refused"
+# ---- refusals (a singleton MPI job: one rank, quicker) -------------------------
+solo() {
+	set +e
+	"$BALLOT" "$@" >"$TMP/out" 2>&1
+	RC=$?
+	set -e
+	cat "$TMP/out"
+}
+solo sweep configs/default.ini "${S[@]}" --vary cluster.replicas=1,5 --out "$TMP/refused"
 expect_rc 2
 expect_out 'point 1 (cluster.replicas=5) refused'
 expect_out 'nothing was run'
 [ ! -e "$TMP/refused" ] || fail "a refused sweep created its folder"
 for bad in "--vary" "--vary cluster.shards" "--repeat 0" "--vary clients.rate=1,auto" "--repeat --quiet"; do
 	# shellcheck disable=SC2086
-	run 2 sweep configs/default.ini $bad --out "$TMP/bad"
+	solo sweep configs/default.ini $bad --out "$TMP/bad"
 	expect_rc 2
 	[ ! -e "$TMP/bad" ] || fail "'$bad' created a folder"
 done
+solo sweep configs/default.ini --repeat 2 --out "$TMP/sw"
+expect_rc 2
+expect_out 'holds a sweep already'
 
 # ---- run --from ---------------------------------------------------------------
 run 3 run configs/default.ini "${S[@]}" -o experiment.history=1 -o experiment.seed=7 \
