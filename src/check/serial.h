@@ -40,6 +40,12 @@
  * since it never completed); one never observed constrains nothing. Failed
  * transactions stay out of the graph; reading their values is G1a.
  *
+ * Like Elle, it places only values that some read observed: an append that
+ * no read saw constrains nothing, so a run should end with a read of every
+ * key (Jepsen's final reads). With every committed value observed, the
+ * verdicts match a brute-force search over serial orders (tests/unit/
+ * test_serial.c compares them on random small histories).
+ *
  * A history whose appends repeat a (key, value) pair cannot be judged:
  * BL_EINVAL, with the pair in the reason.
  *

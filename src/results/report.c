@@ -43,7 +43,8 @@ static const struct rcol cols[] = {
     COL(msg_rate, K_NUM, "%.0f"),     COL(msgs_per_op, K_NUM, "%.2f"),
     COL(bytes_per_op, K_NUM, "%.1f"), COL(verdict, K_STR, NULL),
     COL(unavail_ms, K_NUM, "%.1f"),   COL(recovery_ms, K_NUM, "%.1f"),
-    COL(file, K_STR, NULL),
+    COL(file, K_STR, NULL),           COL(fsync_us, K_NUM, "%.1f"),
+    COL(syncs_per_op, K_NUM, "%.3f"), COL(disk_bytes_per_op, K_NUM, "%.1f"),
 };
 #undef COL
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))

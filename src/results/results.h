@@ -79,6 +79,17 @@ struct bl_replica_info {
         uint64_t mem_bytes;
 };
 
+/* One digest checkpoint of a replica hosted by this rank: after `applied`
+ * commands its running digest was `digest` (store/kv.h), the replica's final
+ * state included. */
+struct bl_digest_rec {
+        int32_t shard;
+        int32_t member;
+        int32_t rank;
+        uint64_t applied;
+        uint64_t digest;
+};
+
 /* One event (common/events.h). */
 struct bl_event_rec {
         int64_t t_ns; /* since workload start, on the rank's corrected clock */
@@ -118,6 +129,8 @@ struct bl_run_local {
         const double *rtt_ns;
         size_t n_replicas;
         const struct bl_replica_info *replicas;
+        size_t n_digests;
+        const struct bl_digest_rec *digests;
         size_t n_events;
         const struct bl_event_rec *events;
         size_t n_history; /* ignored unless prov.history */
@@ -181,6 +194,11 @@ struct bl_run_global {
         double p50_rtt; /* p50 latency of "all" in RTT units */
         double msgs_per_op;
         double bytes_per_op;
+        /* Storage: baseline (NaN in memory mode) and the write-ahead logs'
+         * fdatasync calls and bytes written, summed over ranks, per op. */
+        double fsync_p50_us, fsync_p99_us, write_mbps;
+        const char *storage_io; /* how the log reaches the disk: "thread" */
+        double syncs_per_op, disk_bytes_per_op;
         /* Time series, one entry per interval. */
         double interval_s;
         size_t n_intervals;
@@ -192,6 +210,9 @@ struct bl_run_global {
         size_t n_verdicts;
         const struct bl_verdict_row *verdicts;
         const char *verdict; /* overall: "pass", "fail", "inconclusive" or "unknown" */
+        /* Linearizability: operations on the checked keys (the history, or
+         * the key sample) and all client operations; 0, 0 when not checked. */
+        uint64_t lin_ops_checked, lin_ops_total;
         /* Faults injected, in time order. */
         size_t n_faults;
         const struct bl_fault_row *faults;
@@ -239,9 +260,12 @@ struct bl_report_row {
         double msgs_per_op;
         double bytes_per_op;
         char verdict[16];
-        double unavail_ms;    /* worst unavailability over the faults; NaN: no faults */
-        double recovery_ms;   /* worst recovery time; NaN: no faults, -1: not recovered */
-        char fingerprint[24]; /* configuration fingerprint (results/fingerprint.h), hex */
+        double fsync_us;          /* baseline fdatasync p50; NaN: memory mode or older file */
+        double syncs_per_op;      /* fdatasync calls per op, every rank */
+        double disk_bytes_per_op; /* bytes written to the logs per op */
+        double unavail_ms;        /* worst unavailability over the faults; NaN: no faults */
+        double recovery_ms;       /* worst recovery time; NaN: no faults, -1: not recovered */
+        char fingerprint[24];     /* configuration fingerprint (results/fingerprint.h), hex */
         char file[1024];
 };
 

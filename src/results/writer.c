@@ -77,8 +77,10 @@ struct shared {
         int32_t has_hist; /* histogram counts present */
         uint64_t ops, errors, warmup_ops, mem_max_bytes;
         uint64_t retries, timeouts, redirects, malformed;
+        uint64_t lin_ops_checked, lin_ops_total;
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
+        double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
         double interval_s;
         double all_p50_us, all_p99_us, all_p999_us;
 };
@@ -761,11 +763,18 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->timeouts = g->timeouts;
         sh->redirects = g->redirects;
         sh->malformed = g->malformed;
+        sh->lin_ops_checked = g->lin_ops_checked;
+        sh->lin_ops_total = g->lin_ops_total;
         sh->ops_per_s = g->ops_per_s;
         sh->duration_s = g->duration_s;
         sh->p50_rtt = g->p50_rtt;
         sh->msgs_per_op = g->msgs_per_op;
         sh->bytes_per_op = g->bytes_per_op;
+        sh->fsync_p50_us = g->fsync_p50_us;
+        sh->fsync_p99_us = g->fsync_p99_us;
+        sh->write_mbps = g->write_mbps;
+        sh->syncs_per_op = g->syncs_per_op;
+        sh->disk_bytes_per_op = g->disk_bytes_per_op;
         sh->median_rtt_ns = g->median_rtt_ns;
         sh->msg_rate_per_s = g->msg_rate_per_s;
         sh->rtt_p50_ns = g->rtt_p50_ns;
@@ -857,6 +866,8 @@ static int validate(struct wctx *w)
                 rc = check_array(w, l->recv_bytes, l->n_msg_types, "recv_bytes");
         if (rc == 0)
                 rc = check_array(w, l->replicas, l->n_replicas, "replicas");
+        if (rc == 0)
+                rc = check_array(w, l->digests, l->n_digests, "digests");
         if (rc == 0)
                 rc = check_array(w, l->events, l->n_events, "events");
         if (rc == 0 && p->history)
@@ -1071,6 +1082,12 @@ static int step_baseline(struct wctx *w)
             {.name = BL_SA_RTT_P90_NS, .kind = A_F64, .d = w->sh.rtt_p90_ns},
             {.name = BL_SA_RTT_P99_NS, .kind = A_F64, .d = w->sh.rtt_p99_ns},
             {.name = BL_SA_RTT_MAX_NS, .kind = A_F64, .d = w->sh.rtt_max_ns},
+            {.name = BL_SA_FSYNC_P50_US, .kind = A_F64, .d = w->sh.fsync_p50_us},
+            {.name = BL_SA_FSYNC_P99_US, .kind = A_F64, .d = w->sh.fsync_p99_us},
+            {.name = BL_SA_WRITE_MBPS, .kind = A_F64, .d = w->sh.write_mbps},
+            {.name = BL_SA_STORAGE_IO,
+             .kind = A_STR,
+             .s = w->r->global.storage_io ? w->r->global.storage_io : "thread"},
         };
         const double *row = w->r->local.rtt_ns;
         double *nan_row = NULL;
@@ -1122,6 +1139,8 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_TIMEOUTS, .kind = A_U64, .u = w->sh.timeouts},
             {.name = BL_SA_REDIRECTS, .kind = A_U64, .u = w->sh.redirects},
             {.name = BL_SA_MALFORMED, .kind = A_U64, .u = w->sh.malformed},
+            {.name = BL_SA_SYNCS_PER_OP, .kind = A_F64, .d = w->sh.syncs_per_op},
+            {.name = BL_SA_DISK_BYTES_PER_OP, .kind = A_F64, .d = w->sh.disk_bytes_per_op},
         };
         hid_t d;
         int rc = write_table(w, BL_SP_SUMMARY, cols, ARRAY_SIZE(cols), w->summary,
@@ -1259,6 +1278,25 @@ static int step_replicas(struct wctx *w)
                            "what it applied, term, commit index, memory in bytes");
 }
 
+static int step_digests(struct wctx *w)
+{
+        static const struct col cols[] = {
+            {BL_SC_SHARD, C_I32, offsetof(struct bl_digest_rec, shard), NULL},
+            {BL_SC_MEMBER, C_I32, offsetof(struct bl_digest_rec, member), NULL},
+            {BL_SC_RANK, C_I32, offsetof(struct bl_digest_rec, rank), NULL},
+            {BL_SC_APPLIED, C_U64, offsetof(struct bl_digest_rec, applied), NULL},
+            {BL_SC_DIGEST, C_U64, offsetof(struct bl_digest_rec, digest), NULL},
+        };
+        const struct bl_run_local *l = &w->r->local;
+
+        return write_table(w, BL_SP_DIGESTS, cols, ARRAY_SIZE(cols), l->digests,
+                           sizeof(*l->digests), l->n_digests, 0,
+                           "digest checkpoints of every replica: after `applied` commands its "
+                           "running digest was `digest`; kept at the multiples of a power-of-two "
+                           "interval (at most 1024 per replica) plus the final state, so "
+                           "replicas are compared at every count two of them reached");
+}
+
 static int step_events(struct wctx *w)
 {
         static const struct col cols[] = {
@@ -1299,10 +1337,31 @@ static int step_verdicts(struct wctx *w)
             {BL_SC_REASON, C_STR, offsetof(struct bl_verdict_row, reason), NULL},
         };
 
-        return write_table(w, BL_SP_VERDICTS, cols, ARRAY_SIZE(cols), w->r->global.verdicts,
-                           sizeof(struct bl_verdict_row), w->sh.n_verdicts, 1,
-                           "correctness checks of this run; overall verdict in the root "
-                           "attribute verdict");
+        const struct attr_spec a[] = {
+            {.name = BL_SA_LIN_OPS_CHECKED, .kind = A_U64, .u = w->sh.lin_ops_checked},
+            {.name = BL_SA_LIN_OPS_TOTAL, .kind = A_U64, .u = w->sh.lin_ops_total},
+            {.name = BL_SA_LIN_FRACTION,
+             .kind = A_F64,
+             .d = w->sh.lin_ops_total > 0
+                      ? (double)w->sh.lin_ops_checked / (double)w->sh.lin_ops_total
+                      : NAN},
+        };
+        hid_t d;
+        int rc = write_table(w, BL_SP_VERDICTS, cols, ARRAY_SIZE(cols), w->r->global.verdicts,
+                             sizeof(struct bl_verdict_row), w->sh.n_verdicts, 1,
+                             "correctness checks of this run; overall verdict in the root "
+                             "attribute verdict; the attributes say how many client operations "
+                             "the linearizability check covered (lin_checked_fraction of all)");
+
+        if (rc != 0)
+                return rc;
+        d = H5Dopen2(w->file, BL_SP_VERDICTS, H5P_DEFAULT);
+        rc = agree(w, d < 0 ? h5_fail(w, "open %s", BL_SP_VERDICTS) : 0);
+        if (rc == 0)
+                rc = write_attrs(w, d, BL_SP_VERDICTS, a, ARRAY_SIZE(a));
+        if (d >= 0)
+                H5Dclose(d);
+        return rc;
 }
 
 static int step_faults(struct wctx *w)
@@ -1352,7 +1411,7 @@ static int step_history(struct wctx *w)
 static int (*const steps[])(struct wctx *) = {
     step_root,    step_provenance, step_config,     step_topology, step_baseline,
     step_summary, step_latency,    step_timeseries, step_messages, step_replicas,
-    step_events,  step_verdicts,   step_faults,     step_history,
+    step_digests, step_events,     step_verdicts,   step_faults,   step_history,
 };
 
 /* Create the temporary file and the collective transfer list. Agreed. */

@@ -25,7 +25,7 @@
 #include "run/clock.h"
 #include "run/finish.h"
 
-#define MAX_VERDICTS 4
+#define MAX_VERDICTS 5
 
 struct cfg_item;
 
@@ -37,11 +37,15 @@ struct finish {
         uint64_t ops, warmup_ops;
         double duration_s;
         uint64_t total_msgs, total_bytes;
-        uint64_t counts[4]; /* retries, timeouts, redirects, malformed */
+        uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
+        uint64_t lin_ops_checked, lin_ops_total; /* rank 0 */
         /* local rows */
         struct bl_replica_info *reps;
+        struct bl_digest_rec *digests;
+        size_t ndigests;
         struct bl_event_rec *events;
         struct bl_history_rec *hist;
         /* config dump */
@@ -103,6 +107,13 @@ static void merge_messages(struct finish *f)
         MPI_Reduce(c, f->counts, 4, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->total_msgs = sum[0];
         f->total_bytes = sum[1];
+        struct bl_wal_stats ws = {0};
+        if (rt->wal != NULL)
+                bl_wal_stats(rt->wal, &ws);
+        uint64_t w[2] = {ws.syncs, ws.disk_bytes}, wsum[2] = {0, 0};
+        MPI_Reduce(w, wsum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        f->wal_syncs = wsum[0];
+        f->wal_disk_bytes = wsum[1];
 }
 
 static int merge_series(struct bl_rt *rt)
@@ -157,30 +168,66 @@ static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int
 
 /* ---- verdicts --------------------------------------------------------- */
 
+/* This rank's rows of /digests: every checkpoint of each hosted replica
+ * (store/kv.h), then its final state unless that is the last checkpoint. */
+static int digest_rows(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        const struct bl_kv_checkpoint *cp;
+        size_t n = 0;
+
+        for (int i = 0; i < rt->nreps; i++)
+                n += bl_kv_checkpoints(rt->reps[i].kv, &cp) + 1;
+        f->digests = bl_calloc(n + 1, sizeof(*f->digests));
+        if (f->digests == NULL)
+                return BL_ENOMEM;
+        for (int i = 0; i < rt->nreps; i++) {
+                const struct bl_replica *r = &rt->reps[i];
+                size_t ncp = bl_kv_checkpoints(r->kv, &cp);
+                uint64_t applied = bl_kv_applied(r->kv);
+                struct bl_digest_rec row = {r->shard, r->member, rt->rank, 0, 0};
+
+                for (size_t j = 0; j < ncp; j++) {
+                        row.applied = cp[j].applied;
+                        row.digest = cp[j].digest;
+                        f->digests[f->ndigests++] = row;
+                }
+                if (ncp > 0 && cp[ncp - 1].applied == applied)
+                        continue;
+                row.applied = applied;
+                row.digest = bl_kv_digest(r->kv);
+                f->digests[f->ndigests++] = row;
+        }
+        return 0;
+}
+
 static int verdict_digests(struct finish *f)
 {
         struct bl_rt *rt = f->rt;
-        struct bl_replica_state *mine = bl_calloc((size_t)rt->nreps + 1, sizeof(*mine));
+        struct bl_replica_state *st = NULL;
         void *all = NULL;
         int total = 0, rc;
 
-        if (mine == NULL)
-                return BL_ENOMEM;
-        for (int i = 0; i < rt->nreps; i++) {
-                mine[i] = (struct bl_replica_state){
-                    .shard = rt->reps[i].shard,
-                    .member = rt->reps[i].member,
-                    .rank = rt->rank,
-                    .applied = bl_kv_applied(rt->reps[i].kv),
-                    .digest = bl_kv_digest(rt->reps[i].kv),
-                };
+        rc = digest_rows(f);
+        /* Collective from here whatever happened above: gather_bytes agrees
+         * on the error. */
+        rc = gather_bytes(rt->comm, rt->rank, rt->size, f->digests,
+                          rc == 0 ? (int)(sizeof(*f->digests) * f->ndigests) : -1, &all, &total);
+        if (rc == 0 && rt->rank == 0) {
+                const struct bl_digest_rec *d = all;
+                size_t n = (size_t)total / sizeof(*d);
+
+                st = bl_calloc(n + 1, sizeof(*st));
+                if (st == NULL)
+                        rc = BL_ENOMEM;
+                for (size_t i = 0; rc == 0 && i < n; i++)
+                        st[i] = (struct bl_replica_state){d[i].shard, d[i].member, d[i].rank,
+                                                          d[i].applied, d[i].digest};
+                if (rc == 0)
+                        rc = bl_check_digests(st, n, &f->v[f->nv++]);
         }
-        rc = gather_bytes(rt->comm, rt->rank, rt->size, mine,
-                          (int)(sizeof(*mine) * (size_t)rt->nreps), &all, &total);
-        if (rc == 0 && rt->rank == 0)
-                rc = bl_check_digests(all, (size_t)total / sizeof(*mine), &f->v[f->nv++]);
+        bl_free(st);
         bl_free(all);
-        bl_free(mine);
         return rc;
 }
 
@@ -239,30 +286,40 @@ static int verdict_lin(struct finish *f)
         struct bl_rt *rt = f->rt;
         void *all = NULL;
         int total = 0, rc;
+        uint64_t seen = 0;
 
+        MPI_Reduce(&rt->hist_seen, &seen, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         rc = gather_bytes(rt->comm, rt->rank, rt->size, rt->hist.ops,
                           (int)(sizeof(struct bl_hop) * rt->hist.n), &all, &total);
         if (rc == 0 && rt->rank == 0) {
                 struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
                 struct bl_lin_result res;
+                char what[96];
+
                 h.cap = h.n;
+                f->lin_ops_checked = h.n;
+                f->lin_ops_total = seen;
+                bl_key_sample_describe(&rt->sample, what, sizeof(what));
                 rc = bl_lin_check(&h, rt->cfg->store.records,
                                   rt->cfg->experiment.check_time_limit_s, &res);
                 if (rc == 0) {
                         struct bl_verdict *v = &f->v[f->nv++];
+                        size_t len;
+
                         bl_check_lin(&res, v);
-                        int n = rt->cfg->experiment.history_sample;
                         if (h.n == 0) {
                                 /* An empty history proves nothing. */
                                 v->pass = BL_VERDICT_UNKNOWN;
-                                snprintf(v->reason, sizeof(v->reason), "%s",
-                                         rt->cfg->experiment.history
-                                             ? "no operation in the history"
-                                             : "no operation fell on the sampled keys");
+                                snprintf(v->reason, sizeof(v->reason),
+                                         "no operation to check (keys checked: %s)", what);
                         } else if (!rt->cfg->experiment.history) {
-                                size_t len = strlen(v->reason);
+                                /* Keys are not equally busy: the share of
+                                 * operations says how much was checked. */
+                                len = strlen(v->reason);
                                 snprintf(v->reason + len, sizeof(v->reason) - len,
-                                         "; sampled keys, 1 in %d", n);
+                                         "; checked %s: %.1f%% of the operations (%llu of %llu)",
+                                         what, seen ? 100.0 * (double)h.n / (double)seen : 0.0,
+                                         (unsigned long long)h.n, (unsigned long long)seen);
                         }
                 }
         }
@@ -270,13 +327,45 @@ static int verdict_lin(struct finish *f)
         return rc;
 }
 
+/* Storage (write, fsync mode): every recovery read its log back. A log
+ * that refused recovery (corrupt, not a torn tail) fails the run; the first
+ * refusing rank's message is the reason. */
+static void verdict_storage(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        char why[BL_ERRMSG_SIZE];
+        int mine = rt->storage_refused[0] ? rt->rank : rt->size, first = rt->size;
+
+        if (rt->cfg->storage.mode == BL_STORAGE_MEMORY)
+                return;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
+        if (first < rt->size) {
+                memcpy(why, rt->storage_refused, sizeof(why));
+                MPI_Bcast(why, (int)sizeof(why), MPI_CHAR, first, rt->comm);
+        }
+        if (rt->rank != 0)
+                return;
+        struct bl_verdict *v = &f->v[f->nv++];
+        snprintf(v->name, sizeof(v->name), "storage");
+        v->pass = first < rt->size ? BL_VERDICT_FAIL : BL_VERDICT_PASS;
+        if (first < rt->size)
+                snprintf(v->reason, sizeof(v->reason), "rank %d refused recovery: %.200s", first,
+                         why);
+        else
+                snprintf(v->reason, sizeof(v->reason), "%s mode: no log refused recovery",
+                         bl_storage_mode_name(rt->cfg->storage.mode));
+}
+
 static int judge(struct finish *f)
 {
         int rc = verdict_digests(f);
 
+        verdict_storage(f);
+
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
                 rc = verdict_counter(f);
-        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample))
+        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample ||
+                        f->rt->cfg->experiment.history_hot))
                 rc = verdict_lin(f);
         return rc;
 }
@@ -444,6 +533,16 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                "dropped\n",
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
                (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
+        if (cfg->storage.mode != BL_STORAGE_MEMORY) {
+                uint64_t n = f->ops + f->warmup_ops;
+
+                printf("# storage: %s mode, %.3f fdatasync/op, %.1f disk bytes/op; baseline "
+                       "fdatasync p50 %.0f us, p99 %.0f us\n",
+                       bl_storage_mode_name(cfg->storage.mode),
+                       n ? (double)f->wal_syncs / (double)n : 0.0,
+                       n ? (double)f->wal_disk_bytes / (double)n : 0.0, base->fsync_p50_us,
+                       base->fsync_p99_us);
+        }
         for (int i = 0; i < f->nv; i++)
                 printf("# verdict %-13s %-12s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
@@ -714,6 +813,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         double rtt_us = base->median_rtt_ns / 1e3;
         uint64_t total_ops = f->ops + f->warmup_ops;
+        int in_memory = rt->cfg->storage.mode == BL_STORAGE_MEMORY;
         struct bl_run_result res = {
             .prov =
                 {
@@ -751,6 +851,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .clock_offset_ns = rt->clock_offset_ns,
                     .n_replicas = (size_t)rt->nreps,
                     .replicas = f->reps,
+                    .n_digests = f->ndigests,
+                    .digests = f->digests,
                     .n_events = bl_evlog_count(&rt->ev),
                     .events = f->events,
                     .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
@@ -778,6 +880,13 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
                     .msgs_per_op = total_ops ? (double)f->total_msgs / (double)total_ops : 0,
                     .bytes_per_op = total_ops ? (double)f->total_bytes / (double)total_ops : 0,
+                    .fsync_p50_us = in_memory ? NAN : base->fsync_p50_us,
+                    .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
+                    .write_mbps = in_memory ? NAN : base->write_mbps,
+                    .storage_io = "thread",
+                    .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                    .disk_bytes_per_op =
+                        total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
                     .interval_s = ival,
                     .n_intervals = nts,
                     .ts_t_s = ts_t,
@@ -787,6 +896,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .n_verdicts = (size_t)f->nv,
                     .verdicts = vrows,
                     .verdict = overall(f),
+                    .lin_ops_checked = f->lin_ops_checked,
+                    .lin_ops_total = f->lin_ops_total,
                     .n_faults = f->nfaults,
                     .faults = f->faults,
                     .mem_max_bytes = mem_max,
@@ -816,6 +927,7 @@ out_free:
         bl_free(ts_err);
         bl_free(names);
         bl_free(f->reps);
+        bl_free(f->digests);
         bl_free(f->events);
         bl_free(f->hist);
         bl_free(f->cfg);
