@@ -210,6 +210,9 @@ struct bl_run_global {
         size_t n_verdicts;
         const struct bl_verdict_row *verdicts;
         const char *verdict; /* overall: "pass", "fail", "inconclusive" or "unknown" */
+        /* Linearizability: operations on the checked keys (the history, or
+         * the key sample) and all client operations; 0, 0 when not checked. */
+        uint64_t lin_ops_checked, lin_ops_total;
         /* Faults injected, in time order. */
         size_t n_faults;
         const struct bl_fault_row *faults;

@@ -51,7 +51,8 @@
  * /events                        compound [n] {t_ns, rank, type (enum), a, b}, concatenated
  *                                  (each rank's rows in its own order); attr type_args
  * /verdicts                      compound [n] {name, result (enum fail=0 pass=1 unknown=-1
- *                                  inconclusive=-2), reason}
+ *                                  inconclusive=-2), reason}; attrs lin_ops_checked,
+ *                                  lin_ops_total, lin_checked_fraction (NaN: not checked)
  * /history                       compound [n] {rank, client, op (enum), outcome (enum
  *                                  ok/fail/unknown), key, arg, ret, ret_status, invoke_ns,
  *                                  return_ns}, concatenated; only when history was recorded
@@ -212,10 +213,13 @@
 #define BL_SA_TYPE_ARGS "type_args"
 
 /* /verdicts */
-#define BL_SP_VERDICTS "/verdicts"
-#define BL_SC_NAME     "name"
-#define BL_SC_RESULT   "result"
-#define BL_SC_REASON   "reason"
+#define BL_SP_VERDICTS        "/verdicts"
+#define BL_SC_NAME            "name"
+#define BL_SC_RESULT          "result"
+#define BL_SC_REASON          "reason"
+#define BL_SA_LIN_OPS_CHECKED "lin_ops_checked"
+#define BL_SA_LIN_OPS_TOTAL   "lin_ops_total"
+#define BL_SA_LIN_FRACTION    "lin_checked_fraction"
 
 /* /faults: one row per injected fault, with the availability it cost */
 #define BL_SP_FAULTS         "/faults"

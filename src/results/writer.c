@@ -75,6 +75,7 @@ struct shared {
         int32_t has_hist; /* histogram counts present */
         uint64_t ops, errors, warmup_ops, mem_max_bytes;
         uint64_t retries, timeouts, redirects, malformed;
+        uint64_t lin_ops_checked, lin_ops_total;
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
         double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
@@ -759,6 +760,8 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->timeouts = g->timeouts;
         sh->redirects = g->redirects;
         sh->malformed = g->malformed;
+        sh->lin_ops_checked = g->lin_ops_checked;
+        sh->lin_ops_total = g->lin_ops_total;
         sh->ops_per_s = g->ops_per_s;
         sh->duration_s = g->duration_s;
         sh->p50_rtt = g->p50_rtt;
@@ -1328,10 +1331,31 @@ static int step_verdicts(struct wctx *w)
             {BL_SC_REASON, C_STR, offsetof(struct bl_verdict_row, reason), NULL},
         };
 
-        return write_table(w, BL_SP_VERDICTS, cols, ARRAY_SIZE(cols), w->r->global.verdicts,
-                           sizeof(struct bl_verdict_row), w->sh.n_verdicts, 1,
-                           "correctness checks of this run; overall verdict in the root "
-                           "attribute verdict");
+        const struct attr_spec a[] = {
+            {.name = BL_SA_LIN_OPS_CHECKED, .kind = A_U64, .u = w->sh.lin_ops_checked},
+            {.name = BL_SA_LIN_OPS_TOTAL, .kind = A_U64, .u = w->sh.lin_ops_total},
+            {.name = BL_SA_LIN_FRACTION,
+             .kind = A_F64,
+             .d = w->sh.lin_ops_total > 0
+                      ? (double)w->sh.lin_ops_checked / (double)w->sh.lin_ops_total
+                      : NAN},
+        };
+        hid_t d;
+        int rc = write_table(w, BL_SP_VERDICTS, cols, ARRAY_SIZE(cols), w->r->global.verdicts,
+                             sizeof(struct bl_verdict_row), w->sh.n_verdicts, 1,
+                             "correctness checks of this run; overall verdict in the root "
+                             "attribute verdict; the attributes say how many client operations "
+                             "the linearizability check covered (lin_checked_fraction of all)");
+
+        if (rc != 0)
+                return rc;
+        d = H5Dopen2(w->file, BL_SP_VERDICTS, H5P_DEFAULT);
+        rc = agree(w, d < 0 ? h5_fail(w, "open %s", BL_SP_VERDICTS) : 0);
+        if (rc == 0)
+                rc = write_attrs(w, d, BL_SP_VERDICTS, a, ARRAY_SIZE(a));
+        if (d >= 0)
+                H5Dclose(d);
+        return rc;
 }
 
 static int step_faults(struct wctx *w)

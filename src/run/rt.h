@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "check/history.h"
+#include "check/sample.h"
 #include "common/rng.h"
 #include "config/config.h"
 #include "kernels/kernel.h"
@@ -118,6 +119,8 @@ struct bl_rt {
         struct bl_series series;
         struct bl_evlog ev;
         struct bl_history hist;
+        struct bl_key_sample sample; /* keys whose operations go into hist */
+        uint64_t hist_seen;          /* operations bl_rt_records was asked about */
 
         /* Status lines. */
         uint64_t next_status;
@@ -200,7 +203,7 @@ void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_clients_step(struct bl_rt *rt, uint64_t now);
 int bl_rt_clients_idle(const struct bl_rt *rt);
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
-int bl_rt_records(const struct bl_rt *rt, uint64_t key);
+int bl_rt_records(struct bl_rt *rt, uint64_t key);
 
 /* baseline.c */
 struct bl_baseline;
