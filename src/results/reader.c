@@ -819,9 +819,18 @@ static int info_summary(struct rctx *rx, FILE *out)
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &rate, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_RTT_P99_NS, &v[0], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &v[1], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P99_US, &v[2], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_WRITE_MBPS, &v[3], 0);
         H5Oclose(o);
         fprintf(out, "\n# baseline\n  median rtt %.2f us, p99 rtt %.2f us, message rate %.0f/s\n",
                 rtt / 1000, v[0] / 1000, rate);
+        if (!isnan(v[1]))
+                fprintf(out,
+                        "  storage: 4 KiB append + fdatasync p50 %.0f us, p99 %.0f us; sequential "
+                        "write %.0f MB/s\n",
+                        v[1], v[2], v[3]);
+        v[1] = v[2] = v[3] = NAN;
 
         rc = read_summary(rx, &rows, &n);
         if (rc != 0)
@@ -854,6 +863,15 @@ static int info_summary(struct rctx *rx, FILE *out)
                 "%" PRIu64 " ops\n  p50 = %.2f RTT; %.2f messages and %.1f bytes per op; "
                 "max memory of a rank %" PRIu64 " bytes\n",
                 u[0], u[1], v[1], v[0], u[2], v[2], v[3], v[4], u[3]);
+        v[0] = v[1] = NAN;
+        o = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc != 0)
+                return rc;
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &v[0], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP, &v[1], 0);
+        H5Oclose(o);
+        if (!isnan(v[0]) && (v[0] > 0 || v[1] > 0))
+                fprintf(out, "  storage: %.3f fdatasync and %.1f disk bytes per op\n", v[0], v[1]);
         return 0;
 }
 
