@@ -942,7 +942,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 },
         };
         rc = bl_results_write(rt->comm, path, &res, eb);
-        if (rt->rank == 0)
+        if (rt->rank == 0 && !opts->no_summary)
                 print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
         bl_free(all);
         if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_FAIL)
