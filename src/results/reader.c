@@ -977,7 +977,9 @@ struct history_rrow {
         int64_t invoke_ns, return_ns;
 };
 
-static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
+/* shards and replicas: the file's cluster.shards and cluster.replicas, or -1
+ * when it does not say (rows are then only checked for negative values). */
+static int recheck_digests(struct rctx *rx, int shards, int replicas, struct bl_verdict *v)
 {
         struct replica_rrow *rows = NULL;
         struct bl_replica_state *st = NULL;
@@ -1005,12 +1007,16 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
         for (size_t i = 0; rc == 0 && i < n; i++) {
-                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
-                        rc =
-                            fail(rx, BL_EPROTO,
-                                 "%s row %zu (from 0) is malformed: negative shard, member or "
-                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
-                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0 ||
+                    (shards > 0 && rows[i].shard >= shards) ||
+                    (replicas > 0 && rows[i].member >= replicas)) {
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s row %zu (from 0) is malformed: shard %" PRId32
+                                  ", member %" PRId32 ", rank %" PRId32
+                                  " (allowed: shard in [0, %d), member in [0, %d), rank >= 0); "
+                                  "nothing was judged",
+                                  path, i, rows[i].shard, rows[i].member, rows[i].rank, shards,
+                                  replicas);
                         break;
                 }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
@@ -1118,7 +1124,7 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         struct bl_verdict v[2];
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int nv = 0, rc, overall;
+        int nv = 0, rc, overall, shards = -1, replicas = -1;
         uint64_t records = 0;
         hid_t cfg = -1;
 
@@ -1129,7 +1135,11 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
                 cfg = open_required(&rx, BL_SP_CONFIG, &rc);
         if (rc == 0)
                 rc = config_u64(&rx, cfg, BL_SCFG_RECORDS, &records);
-        if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_SHARDS, &shards);
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_REPLICAS, &replicas);
+        if (rc == 0 && (rc = recheck_digests(&rx, shards, replicas, &v[nv])) == 0)
                 nv++;
         if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
             (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
