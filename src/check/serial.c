@@ -554,12 +554,71 @@ static int cmp_kidx(const void *a, const void *b)
         return (x->w > y->w) - (x->w < y->w);
 }
 
-static int is_unobserved_writer(const struct ser_ctx *c, const uint32_t *u, size_t nu, uint32_t t)
+static int cmp_u32(const void *a, const void *b)
 {
-        for (size_t i = 0; i < nu; i++)
-                if (c->w[u[i]].txn == t)
-                        return 1;
-        return 0;
+        uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+        return (x > y) - (x < y);
+}
+
+/* Position of t in the sorted u[0..m), or NONE. */
+static uint32_t find_txn(const uint32_t *u, uint32_t m, uint32_t t)
+{
+        uint32_t lo = 0, hi = m;
+
+        while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+
+                if (u[mid] < t)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return lo < m && u[lo] == t ? lo : NONE;
+}
+
+/*
+ * Edges reader -> every writer in u[0..m) but itself, in O(m + readers):
+ * prefix chain P[i] reaches u[0..i], suffix chain S[i] reaches u[i..m).
+ * A reader outside u links to P[m-1]; the writer u[j] links to P[j-1] and
+ * S[j+1], so it never reaches itself (which would be a false cycle).
+ */
+static int unobserved_key(struct ser_ctx *c, const struct ser_key *k, uint32_t *u, uint32_t m)
+{
+        uint32_t p0, s0;
+        int rc = 0;
+
+        if (c->nodes + 2 * (size_t)m >= NONE)
+                return BL_ENOMEM;
+        p0 = (uint32_t)c->nodes;
+        s0 = p0 + m;
+        c->nodes += 2 * (size_t)m;
+        for (uint32_t x = 0; x < m && rc == 0; x++) {
+                rc = add_edge(c, p0 + x, u[x], BL_SER_RW);
+                if (rc == 0 && x > 0)
+                        rc = add_edge(c, p0 + x, p0 + x - 1, BL_SER_RW);
+                if (rc == 0)
+                        rc = add_edge(c, s0 + x, u[x], BL_SER_RW);
+                if (rc == 0 && x + 1 < m)
+                        rc = add_edge(c, s0 + x, s0 + x + 1, BL_SER_RW);
+        }
+        for (size_t r = k->rlo; r < k->rhi && rc == 0; r++) {
+                const struct ser_read *rd = &c->reads[r];
+                uint32_t j;
+
+                if (c->own[rd->mop] == NONE || !rd->prefix)
+                        continue;
+                j = find_txn(u, m, rd->txn);
+                if (j == NONE) {
+                        rc = add_edge(c, rd->txn, p0 + m - 1, BL_SER_RW);
+                        continue;
+                }
+                if (j > 0)
+                        rc = add_edge(c, rd->txn, p0 + j - 1, BL_SER_RW);
+                if (rc == 0 && j + 1 < m)
+                        rc = add_edge(c, rd->txn, s0 + j + 1, BL_SER_RW);
+        }
+        return rc;
 }
 
 /*
@@ -568,11 +627,10 @@ static int is_unobserved_writer(const struct ser_ctx *c, const uint32_t *u, size
  * was serialised before its writer (had the writer come first, the read would
  * hold it). Without this, a read that misses a write completed long before
  * would go unnoticed unless a later read showed the value. Edges go through
- * one virtual node per key (readers -> node -> unobserved writers), so they
- * cost readers + writers, not their product; a reader that is itself one of
- * those writers gets direct edges instead, or it would close a false cycle
- * through the node. Values seen only in reads that are not prefixes of the
- * version order are left out: that history is already anomalous.
+ * virtual chains (unobserved_key), so they cost readers + writers, not their
+ * product, even when every transaction reads a key and appends to it unseen.
+ * Values seen only in reads that are not prefixes of the version order are
+ * left out: that history is already anomalous.
  */
 static int unobserved(struct ser_ctx *c)
 {
@@ -590,39 +648,26 @@ static int unobserved(struct ser_ctx *c)
         qsort(idx, c->nw, sizeof(*idx), cmp_kidx);
         while (i < c->nw && rc == 0 && !bl_ser_expired(c)) {
                 uint64_t key = idx[i].key;
-                size_t j = i, nu = 0;
-                uint32_t node;
+                size_t j = i;
+                uint32_t nu = 0, m = 0;
 
                 for (; j < c->nw && idx[j].key == key; j++) {
                         const struct ser_write *w = &c->w[idx[j].w];
 
                         if (w->pos == NONE && w->stamp == NONE && c->in_graph[w->txn])
-                                u[nu++] = idx[j].w;
+                                u[nu++] = w->txn;
                 }
                 i = j;
                 while (ki < c->nkeys && c->keys[ki].key < key)
                         ki++;
                 if (nu == 0 || ki == c->nkeys || c->keys[ki].key != key)
                         continue;
-                if (c->nodes >= NONE - 1) {
-                        rc = BL_ENOMEM;
-                        break;
-                }
-                node = (uint32_t)c->nodes++;
-                for (size_t x = 0; x < nu && rc == 0; x++)
-                        rc = add_edge(c, node, c->w[u[x]].txn, BL_SER_RW);
-                for (size_t r = c->keys[ki].rlo; r < c->keys[ki].rhi && rc == 0; r++) {
-                        const struct ser_read *rd = &c->reads[r];
-
-                        if (c->own[rd->mop] == NONE || !rd->prefix)
-                                continue;
-                        if (!is_unobserved_writer(c, u, nu, rd->txn)) {
-                                rc = add_edge(c, rd->txn, node, BL_SER_RW);
-                                continue;
-                        }
-                        for (size_t x = 0; x < nu && rc == 0; x++)
-                                rc = add_edge(c, rd->txn, c->w[u[x]].txn, BL_SER_RW);
-                }
+                /* Distinct writers, sorted. */
+                qsort(u, nu, sizeof(*u), cmp_u32);
+                for (uint32_t x = 0; x < nu; x++)
+                        if (m == 0 || u[x] != u[m - 1])
+                                u[m++] = u[x];
+                rc = unobserved_key(c, &c->keys[ki], u, m);
         }
 out_free:
         bl_free(idx);
