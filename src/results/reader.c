@@ -6,6 +6,7 @@
 #include "check/verdict.h"
 #include "store/cmd.h"
 #include "results/schema.h"
+#include "results/fingerprint.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -620,9 +621,25 @@ int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_e
         rc = open_file(&rx, path, eb);
         if (rc == 0) {
                 rc = fill_row(&rx, row);
+                if (rc == 0 && attr_str(&rx, rx.file, "/", BL_SA_FINGERPRINT, row->fingerprint,
+                                        sizeof(row->fingerprint), 0) < 0)
+                        rc = fail(&rx, BL_EHDF5, "cannot read %s", BL_SA_FINGERPRINT);
                 H5Fclose(rx.file);
         }
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        /* Files written before the fingerprint existed: compute it. */
+        if (rc == 0 && row->fingerprint[0] == '\0') {
+                struct bl_stored_config c;
+
+                rc = bl_results_read_config(path, &c, eb);
+                if (rc == 0) {
+                        char hex[BL_FINGERPRINT_LEN];
+
+                        bl_fingerprint_hex(bl_fingerprint(c.entries, c.n, c.nranks, NULL), hex);
+                        snprintf(row->fingerprint, sizeof(row->fingerprint), "%s", hex);
+                }
+                bl_stored_config_free(&c);
+        }
         return rc;
 }
 
@@ -815,9 +832,18 @@ static int info_summary(struct rctx *rx, FILE *out)
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &rate, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_RTT_P99_NS, &v[0], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &v[1], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P99_US, &v[2], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_WRITE_MBPS, &v[3], 0);
         H5Oclose(o);
         fprintf(out, "\n# baseline\n  median rtt %.2f us, p99 rtt %.2f us, message rate %.0f/s\n",
                 rtt / 1000, v[0] / 1000, rate);
+        if (!isnan(v[1]))
+                fprintf(out,
+                        "  storage: 4 KiB append + fdatasync p50 %.0f us, p99 %.0f us; sequential "
+                        "write %.0f MB/s\n",
+                        v[1], v[2], v[3]);
+        v[1] = v[2] = v[3] = NAN;
 
         rc = read_summary(rx, &rows, &n);
         if (rc != 0)
@@ -850,6 +876,15 @@ static int info_summary(struct rctx *rx, FILE *out)
                 "%" PRIu64 " ops\n  p50 = %.2f RTT; %.2f messages and %.1f bytes per op; "
                 "max memory of a rank %" PRIu64 " bytes\n",
                 u[0], u[1], v[1], v[0], u[2], v[2], v[3], v[4], u[3]);
+        v[0] = v[1] = NAN;
+        o = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc != 0)
+                return rc;
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &v[0], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP, &v[1], 0);
+        H5Oclose(o);
+        if (!isnan(v[0]) && (v[0] > 0 || v[1] > 0))
+                fprintf(out, "  storage: %.3f fdatasync and %.1f disk bytes per op\n", v[0], v[1]);
         return 0;
 }
 
@@ -955,7 +990,9 @@ struct history_rrow {
         int64_t invoke_ns, return_ns;
 };
 
-static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
+/* shards and replicas: the file's cluster.shards and cluster.replicas, or -1
+ * when it does not say (rows are then only checked for negative values). */
+static int recheck_digests(struct rctx *rx, int shards, int replicas, struct bl_verdict *v)
 {
         struct replica_rrow *rows = NULL;
         struct bl_replica_state *st = NULL;
@@ -983,12 +1020,16 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
         for (size_t i = 0; rc == 0 && i < n; i++) {
-                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
-                        rc =
-                            fail(rx, BL_EPROTO,
-                                 "%s row %zu (from 0) is malformed: negative shard, member or "
-                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
-                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0 ||
+                    (shards > 0 && rows[i].shard >= shards) ||
+                    (replicas > 0 && rows[i].member >= replicas)) {
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s row %zu (from 0) is malformed: shard %" PRId32
+                                  ", member %" PRId32 ", rank %" PRId32
+                                  " (allowed: shard in [0, %d), member in [0, %d), rank >= 0); "
+                                  "nothing was judged",
+                                  path, i, rows[i].shard, rows[i].member, rows[i].rank, shards,
+                                  replicas);
                         break;
                 }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
@@ -1096,7 +1137,7 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         struct bl_verdict v[2];
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int nv = 0, rc, overall;
+        int nv = 0, rc, overall, shards = -1, replicas = -1;
         uint64_t records = 0;
         hid_t cfg = -1;
 
@@ -1107,7 +1148,11 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
                 cfg = open_required(&rx, BL_SP_CONFIG, &rc);
         if (rc == 0)
                 rc = config_u64(&rx, cfg, BL_SCFG_RECORDS, &records);
-        if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_SHARDS, &shards);
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_REPLICAS, &replicas);
+        if (rc == 0 && (rc = recheck_digests(&rx, shards, replicas, &v[nv])) == 0)
                 nv++;
         if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
             (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
@@ -1134,4 +1179,70 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         if (overall == BL_VERDICT_INCONCLUSIVE)
                 return bl_errf(eb, BL_EINCONCLUSIVE, "%s: a check was inconclusive", path);
         return 0;
+}
+
+/* ---- stored configuration (--from, report --group/--compare) ------------- */
+
+static int read_config(struct rctx *rx, struct bl_stored_config *c)
+{
+        struct config_row *rows = NULL;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        int64_t nranks = -1;
+        size_t n = 0;
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_SECTION, offsetof(struct config_row, section),
+                                   sizeof(rows->section), -1) < 0 ||
+                        add_member(mt, BL_SC_KEY, offsetof(struct config_row, key),
+                                   sizeof(rows->key), -1) < 0 ||
+                        add_member(mt, BL_SC_VALUE, offsetof(struct config_row, value),
+                                   sizeof(rows->value), -1) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_CONFIG_OPTIONS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0)
+                rc = attr_i64(rx, rx->file, "/", BL_SA_NRANKS, &nranks, 1);
+        if (rc == 0)
+                rc = attr_num(rx, rx->file, "/", BL_SA_SEED, H5T_NATIVE_UINT64, &c->seed, 1);
+        c->rows = rows;
+        if (rc == 0 && (c->entries = bl_calloc(n + 1, sizeof(*c->entries))) == NULL)
+                rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory for the configuration", rx->path);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; i < n; i++)
+                c->entries[i] = (struct bl_cfg_entry){rows[i].section, rows[i].key, rows[i].value};
+        c->n = n;
+        c->nranks = (int)nranks;
+        return 0;
+}
+
+int bl_results_read_config(const char *path, struct bl_stored_config *c, struct bl_errbuf *eb)
+{
+        struct rctx rx;
+        H5E_auto2_t old_func = NULL;
+        void *old_data = NULL;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if (path == NULL)
+                return bl_errf(eb, BL_EINVAL, "read config: no path");
+        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        rc = open_file(&rx, path, eb);
+        if (rc == 0) {
+                rc = read_config(&rx, c);
+                H5Fclose(rx.file);
+        }
+        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        return rc;
+}
+
+void bl_stored_config_free(struct bl_stored_config *c)
+{
+        bl_free(c->entries);
+        bl_free(c->rows);
+        memset(c, 0, sizeof(*c));
 }

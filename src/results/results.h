@@ -280,6 +280,7 @@ struct bl_report_row {
         double offered_per_s;     /* intended operations per second */
         double achieved_per_s;    /* successful completions per second */
         double mpi_msgs_per_op;   /* MPI messages per completion */
+        char fingerprint[24];     /* configuration fingerprint (results/fingerprint.h), hex */
         char file[1024];
 };
 
@@ -292,5 +293,23 @@ struct bl_report_row {
  * with a message that starts with the path.
  */
 int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_errbuf *eb);
+
+/* The resolved options stored in a result file (/config/options, in
+ * option-table order), its rank count and seed. */
+struct bl_stored_config {
+        size_t n;
+        struct bl_cfg_entry *entries; /* [n], strings owned by rows */
+        void *rows;
+        int nranks;
+        uint64_t seed;
+};
+
+/*
+ * Read the stored configuration of one result file, serially. Returns 0 or
+ * the codes of bl_results_read_row, with a message naming the file; free c
+ * with bl_stored_config_free (also after a failure).
+ */
+int bl_results_read_config(const char *path, struct bl_stored_config *c, struct bl_errbuf *eb);
+void bl_stored_config_free(struct bl_stored_config *c);
 
 #endif
