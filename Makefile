@@ -29,7 +29,8 @@ BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
-.PHONY: all run test unit-test mpi-test sanitize bench bench-check deps format format-check clean help
+.PHONY: all run test test-only unit-test mpi-test sanitize bench bench-check deps deps-test format \
+        format-check clean help
 
 all: $(BIN)
 
@@ -39,6 +40,7 @@ help:
 	@echo "make sanitize   the same tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make bench      run configs/bench/*.ini into results/bench/ and report them"
 	@echo "make deps       install missing Debian packages (or print what to install)"
+	@echo "make deps-test  the same, plus what the tests need (h5py, matplotlib, Slurm, munge)"
 	@echo "make format     apply .clang-format"
 
 $(BUILD)/%.o: %.c
@@ -65,6 +67,9 @@ $(BUILD)/tests/%: tests/%.c $(LIB) $(EXTRA_OBJS)
 deps:
 	@tools/install-deps.sh
 
+deps-test:
+	@tools/install-deps.sh --test
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	tools/mpirun.sh $(NP) $(BIN) run $(CONFIG)
@@ -75,7 +80,12 @@ unit-test: $(BIN) $(UNIT_TESTS)
 mpi-test: $(BIN)
 	@BUILD=$(BUILD) tools/run-tests.sh mpi $(wildcard tests/mpi/test_*.sh)
 
-test: $(BIN) $(UNIT_TESTS)
+# `make test` installs what is missing first, then builds in a new make so
+# that the pkg-config flags above are read after the installation.
+test: deps-test
+	@$(MAKE) --no-print-directory test-only
+
+test-only: $(BIN) $(UNIT_TESTS)
 	@BUILD=$(BUILD) tools/run-tests.sh all $(UNIT_TESTS) $(wildcard tests/mpi/test_*.sh)
 
 sanitize:

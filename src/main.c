@@ -1,11 +1,12 @@
 /*
  * ballot: the command line. A thin layer over the library:
- *   ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]
+ *   ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--force] [--quiet]
  *   ballot report [--csv] [--sort KEY] FILE_OR_DIR ...
  *   ballot info [FILE.h5]
  *   ballot --help | --version
  * Exit status: 0 success, 1 run-time error, 2 usage or configuration error,
- * 3 the run completed but a correctness verdict failed.
+ * 3 the run completed but a correctness verdict failed, 4 no verdict failed
+ * but a check could not finish (inconclusive: nothing was proven).
  * Only this file exits or aborts MPI.
  */
 #include <mpi.h>
@@ -17,21 +18,24 @@
 #include "common/version.h"
 #include "config/config.h"
 #include "kernels/kernel.h"
+#include "results/dest.h"
 #include "results/report.h"
 #include "run/run.h"
 #include "sim/sim.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE   2
-#define EXIT_VERDICT 3
+#define EXIT_RUNTIME      1
+#define EXIT_USAGE        2
+#define EXIT_VERDICT      3
+#define EXIT_INCONCLUSIVE 4
 
 static void usage(FILE *out)
 {
         fprintf(out,
-                "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--quiet]\n"
+                "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--force]\n"
+                "                  [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
                 "       ballot info [FILE.h5]\n"
-                "       ballot check FILE.h5 ...\n"
+                "       ballot check [--time-limit SECONDS] FILE.h5 ...\n"
                 "       ballot sim CONFIG.ini [options]   (ballot sim --help)\n"
                 "       ballot --help | --version\n"
                 "\n"
@@ -42,7 +46,7 @@ static void usage(FILE *out)
                 "sim     run a kernel in the deterministic simulator (no MPI), with faults\n"
                 "\n"
                 "Exit status: 0 ok, 1 run-time error, 2 usage/configuration error, 3 a\n"
-                "correctness verdict failed.\n");
+                "correctness verdict failed, 4 a correctness check was inconclusive.\n");
 }
 
 static char *join_args(int argc, char **argv)
@@ -64,6 +68,35 @@ static char *join_args(int argc, char **argv)
         return s;
 }
 
+/*
+ * The value of option argv[*i] ("-o", "--out"), taken from the next argument
+ * and advancing *i; NULL when there is none or when the next argument looks
+ * like an option ("--out --quiet" must not write a file named --quiet: write
+ * --out=./-name for such a name).
+ */
+static const char *option_value(int argc, char **argv, int *i)
+{
+        const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+        if (v == NULL || (v[0] == '-' && v[1] != '\0'))
+                return NULL;
+        ++*i;
+        return v;
+}
+
+/* Rank 0 checks where the result file will go; every rank learns the
+ * answer (the message goes to rank 0's stderr only). */
+static int check_destination(const struct bl_run_opts *opts, const struct bl_config *cfg, int force,
+                             int rank, struct bl_errbuf *eb)
+{
+        int rc = 0;
+
+        if (rank == 0)
+                rc = bl_result_dest_check(opts->out_path, cfg->experiment.output_dir, force, eb);
+        MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
+        return rc;
+}
+
 static int cmd_run(int argc, char **argv)
 {
         const char *config = NULL;
@@ -72,7 +105,7 @@ static int cmd_run(int argc, char **argv)
         struct bl_config cfg;
         struct bl_fault_plan plan = {0};
         struct bl_errbuf eb = {{0}};
-        int nov = 0, rank, size, rc, collective = 1, status = 0;
+        int nov = 0, rank, size, rc, collective = 1, status = 0, force = 0;
         char *cmdline;
 
         MPI_Init(&argc, &argv);
@@ -84,15 +117,35 @@ static int cmd_run(int argc, char **argv)
                 MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
         }
         for (int i = 2; i < argc; i++) {
-                if (strcmp(argv[i], "-o") == 0 && i + 1 < argc) {
-                        ov[nov++] = argv[++i];
-                } else if (strncmp(argv[i], "-o", 2) == 0 && argv[i][2] != '\0') {
-                        ov[nov++] = argv[i] + 2;
-                } else if (strcmp(argv[i], "--out") == 0 && i + 1 < argc) {
-                        opts.out_path = argv[++i];
-                } else if (strcmp(argv[i], "--quiet") == 0 || strcmp(argv[i], "-q") == 0) {
+                const char *a = argv[i];
+
+                if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
+                        const char *v = option_value(argc, argv, &i);
+
+                        if (v == NULL) {
+                                if (rank == 0) {
+                                        fprintf(stderr, "ballot run: %s needs a value%s\n", a,
+                                                a[1] == 'o' ? " (section.key=value)"
+                                                            : " (FILE; --out=FILE if it starts "
+                                                              "with '-')");
+                                        usage(stderr);
+                                }
+                                status = EXIT_USAGE;
+                                goto out_finalize;
+                        }
+                        if (a[1] == 'o')
+                                ov[nov++] = v;
+                        else
+                                opts.out_path = v;
+                } else if (strncmp(a, "-o", 2) == 0 && a[2] != '\0') {
+                        ov[nov++] = a + 2;
+                } else if (strncmp(a, "--out=", 6) == 0) {
+                        opts.out_path = a + 6;
+                } else if (strcmp(a, "--force") == 0) {
+                        force = 1;
+                } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                         opts.quiet = 1;
-                } else if (argv[i][0] == '-' || config != NULL) {
+                } else if (a[0] == '-' || config != NULL) {
                         if (rank == 0) {
                                 fprintf(stderr, "ballot run: unexpected argument '%s'\n", argv[i]);
                                 usage(stderr);
@@ -133,6 +186,12 @@ static int cmd_run(int argc, char **argv)
                 }
                 opts.faults = &plan;
         }
+        if (check_destination(&opts, &cfg, force, rank, &eb) != 0) {
+                if (rank == 0)
+                        fprintf(stderr, "ballot: %s\n", eb.msg);
+                status = EXIT_USAGE;
+                goto out_finalize;
+        }
         opts.command_line = cmdline;
         rc = bl_run(MPI_COMM_WORLD, &cfg, &opts, &collective, &eb);
         if (rc != 0 && !collective) {
@@ -142,6 +201,8 @@ static int cmd_run(int argc, char **argv)
         }
         if (rc == BL_ECHECK) {
                 status = EXIT_VERDICT;
+        } else if (rc == BL_EINCONCLUSIVE) {
+                status = EXIT_INCONCLUSIVE;
         } else if (rc != 0) {
                 if (rank == 0)
                         fprintf(stderr, "ballot: %s\n", eb.msg);
@@ -191,21 +252,41 @@ static int cmd_info(int argc, char **argv)
 static int cmd_check(int argc, char **argv)
 {
         struct bl_errbuf eb = {{0}};
-        int status = 0;
+        int status = 0, first = 2, failed = 0, inconclusive = 0;
+        double limit_s = 300.0;
 
-        if (argc < 3) {
+        if (argc >= 4 && strcmp(argv[2], "--time-limit") == 0) {
+                char *end = NULL;
+                limit_s = strtod(argv[3], &end);
+                if (end == argv[3] || *end != '\0' || !(limit_s > 0) || limit_s > 1e6) {
+                        fprintf(stderr,
+                                "ballot check: --time-limit '%s': expected seconds in (0, 1e6]\n",
+                                argv[3]);
+                        return EXIT_USAGE;
+                }
+                first = 4;
+        }
+        if (argc <= first) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        for (int i = 2; i < argc; i++) {
-                int rc = bl_check_file(argv[i], 300.0, stdout, &eb);
+        for (int i = first; i < argc; i++) {
+                int rc = bl_check_file(argv[i], limit_s, stdout, &eb);
                 if (rc == BL_ECHECK) {
-                        status = status ? status : EXIT_VERDICT;
+                        failed = 1;
+                } else if (rc == BL_EINCONCLUSIVE) {
+                        inconclusive = 1;
                 } else if (rc != 0) {
                         fprintf(stderr, "ballot check: %s\n", eb.msg);
                         status = EXIT_RUNTIME;
                 }
         }
+        /* A file that could not be judged outranks a verdict; a failure
+         * outranks an inconclusive check, as in `ballot run`. */
+        if (status == 0 && failed)
+                status = EXIT_VERDICT;
+        else if (status == 0 && inconclusive)
+                status = EXIT_INCONCLUSIVE;
         return status;
 }
 

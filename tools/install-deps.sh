@@ -1,14 +1,30 @@
 #!/usr/bin/env bash
-# Make sure the build dependencies are present: an MPI C compiler, parallel
-# HDF5, hwloc, inih and cmocka. An existing environment (a cluster's
+# Make sure the build dependencies are present: a C compiler and the MPI
+# wrapper around it, parallel HDF5, hwloc, inih and cmocka. With --test also
+# what the tests need: h5py and matplotlib (tools/ballot-plot), Slurm and
+# munge (tests/mpi/test_slurm.sh). An existing environment (a cluster's
 # `module load`) is honoured: if a probe program compiles and links with
 # what is found through mpicc and pkg-config, nothing is installed.
 # Otherwise, on Debian/Ubuntu the packages are installed with apt-get (through
 # sudo when not root); elsewhere the exact packages are printed and we stop.
 set -euo pipefail
-PKGS="openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libhwloc-dev hwloc libcmocka-dev libinih-dev pkg-config make"
+# mpicc is only a wrapper: it needs gcc and the C library headers, which
+# libopenmpi-dev does not pull in (a minimal Debian has neither).
+PKGS="gcc libc6-dev make openmpi-bin libopenmpi-dev libhdf5-openmpi-dev hdf5-tools libhwloc-dev
+hwloc libcmocka-dev libinih-dev pkg-config"
+PLOT_PKGS="python3 python3-h5py python3-matplotlib"
+# procps: pgrep/ps in slurm-local.sh; hostname for Slurm's node name.
+TEST_PKGS="$PLOT_PKGS slurmctld slurmd slurm-client munge procps hostname"
+case "${1:-}" in
+--test) PKGS="$PKGS $TEST_PKGS" ;;
+"") ;;
+*)
+	echo "usage: tools/install-deps.sh [--test]" >&2
+	exit 2
+	;;
+esac
 # With PLOT=1 also the plotting stack (h5py and matplotlib for /usr/bin/python3).
-if [ "${PLOT:-0}" = 1 ]; then PKGS="$PKGS python3-h5py python3-matplotlib"; fi
+if [ "${PLOT:-0}" = 1 ]; then PKGS="$PKGS $PLOT_PKGS"; fi
 
 probe() {
 	command -v mpicc >/dev/null 2>&1 || return 1

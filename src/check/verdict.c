@@ -18,9 +18,36 @@ static void verdict_set(struct bl_verdict *v, const char *name, int pass)
 
 const char *bl_verdict_word(int pass)
 {
-        if (pass > 0)
+        return pass == BL_VERDICT_FAIL ? "FAIL" : bl_verdict_name(pass);
+}
+
+const char *bl_verdict_name(int pass)
+{
+        switch (pass) {
+        case BL_VERDICT_PASS:
                 return "pass";
-        return pass == 0 ? "FAIL" : "unknown";
+        case BL_VERDICT_FAIL:
+                return "fail";
+        case BL_VERDICT_INCONCLUSIVE:
+                return "inconclusive";
+        default:
+                return "unknown";
+        }
+}
+
+int bl_verdict_overall(const struct bl_verdict *v, size_t n)
+{
+        int any_pass = 0, any_inconclusive = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].pass == BL_VERDICT_FAIL)
+                        return BL_VERDICT_FAIL;
+                any_inconclusive |= v[i].pass == BL_VERDICT_INCONCLUSIVE;
+                any_pass |= v[i].pass == BL_VERDICT_PASS;
+        }
+        if (any_inconclusive)
+                return BL_VERDICT_INCONCLUSIVE;
+        return any_pass ? BL_VERDICT_PASS : BL_VERDICT_UNKNOWN;
 }
 
 void bl_check_counter(uint64_t final_value, uint64_t acked_sum, uint64_t unknown_sum,
@@ -117,6 +144,9 @@ int bl_check_digests(const struct bl_replica_state *r, size_t n, struct bl_verdi
 
 void bl_check_lin(const struct bl_lin_result *res, struct bl_verdict *v)
 {
-        verdict_set(v, "linearizable", res->ok ? 1 : (res->timed_out ? -1 : 0));
+        verdict_set(v, "linearizable",
+                    res->ok          ? BL_VERDICT_PASS
+                    : res->timed_out ? BL_VERDICT_INCONCLUSIVE
+                                     : BL_VERDICT_FAIL);
         snprintf(v->reason, sizeof(v->reason), "%s", res->reason);
 }

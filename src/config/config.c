@@ -51,7 +51,7 @@ static const char *const dist_names[] = {"default", "uniform", "zipfian",
                                          "latest",  "hotspot", NULL};
 static const char *const workload_names[] = {"ycsb-a", "ycsb-b",  "ycsb-c", "ycsb-d",
                                              "ycsb-f", "counter", NULL};
-static const char *const read_mode_names[] = {"log", "index", NULL};
+static const char *const read_mode_names[] = BL_RAFT_READ_MODE_NAMES;
 
 /* Each table has one name per enum value, in order, plus the NULL. */
 _Static_assert(ARRAY_LEN(idle_names) == BL_IDLE_AUTO + 2, "idle_names");
@@ -175,6 +175,9 @@ static const struct opt options[] = {
     O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,
           "history off: still check linearizability on the keys of 1 in N (by key hash); "
           "0: off"),
+    O_DBL(E, "check_time_limit_s", experiment.check_time_limit_s, "60", 1e-6, 1e6, 0,
+          "time budget of the linearizability check at the end; past it the verdict is "
+          "inconclusive"),
     O_STR(E, "output_dir", experiment.output_dir, "results", NULL, NULL,
           "directory for the result file"),
     O_DBL(E, "status_interval_s", experiment.status_interval_s, "1", 0, 3600, 0,
@@ -225,20 +228,7 @@ static const struct opt options[] = {
     O_INT(B, "window", baseline.window, "64", 1, 4096,
           "messages in flight for the message-rate measurement"),
 
-    O_INT(R, "election_timeout_ms", raft.election_timeout_ms, "150", 1, 60000,
-          "base election timeout, randomized in [t, 2t); > heartbeat_ms"),
-    O_INT(R, "heartbeat_ms", raft.heartbeat_ms, "30", 1, 60000,
-          "leader heartbeat period; < election_timeout_ms"),
-    O_BOOL(R, "prevote", raft.prevote, "true",
-           "pre-vote phase before an election (thesis section 9.6)"),
-    O_INT(R, "max_batch", raft.max_batch, "64", 1, 65536, "commands per AppendEntries"),
-    O_INT(R, "batch_delay_us", raft.batch_delay_us, "0", 0, 1000000,
-          "wait at most this long to fill a batch; 0: send at once"),
-    O_INT(R, "pipeline", raft.pipeline, "4", 1, 1024, "AppendEntries in flight per follower"),
-    O_ENUM(R, "read_mode", raft.read_mode, enum bl_read_mode, read_mode_names, "log",
-           "reads through the log, or by ReadIndex (thesis section 6.4)"),
-    O_INT(R, "snapshot_entries", raft.snapshot_entries, "10000", 1, 1000000000,
-          "snapshot and trim the log after this many applied entries"),
+    BL_RAFT_OPTION_ROWS(R),
     {.section = F,
      .key = "schedule",
      .type = OPT_STRING,

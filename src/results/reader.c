@@ -217,6 +217,10 @@ static int open_file(struct rctx *rx, const char *path, struct bl_errbuf *eb)
                 return bl_errf(eb, BL_EIO, "%s: %s", path, strerror(errno));
         if (S_ISDIR(st.st_mode))
                 return bl_errf(eb, BL_EIO, "%s: is a directory", path);
+        /* HDF5 would open a FIFO or a device and block on it forever. */
+        if (!S_ISREG(st.st_mode))
+                return bl_errf(eb, BL_EIO, "%s: not a regular file (a FIFO, socket or device)",
+                               path);
         is = H5Fis_hdf5(path);
         H5Eclear2(H5E_DEFAULT);
         if (is <= 0)
@@ -595,11 +599,6 @@ struct verdict_row {
         char reason[1024];
 };
 
-static const char *verdict_name(int32_t v)
-{
-        return v == BL_VERDICT_PASS ? "pass" : v == BL_VERDICT_FAIL ? "fail" : "n/a";
-}
-
 /* Rows of a dataset, or -1 when it is absent. */
 static long long dataset_rows(struct rctx *rx, const char *path)
 {
@@ -823,7 +822,7 @@ static int info_verdicts(struct rctx *rx, FILE *out)
         if (rc == 0) {
                 fprintf(out, "\n# verdicts\n");
                 for (size_t i = 0; i < n; i++)
-                        fprintf(out, "  %-5s %-24s %s\n", verdict_name(rows[i].result),
+                        fprintf(out, "  %-12s %-24s %s\n", bl_verdict_name(rows[i].result),
                                 rows[i].name, rows[i].reason);
                 if (n == 0)
                         fprintf(out, "  (none)\n");
@@ -1000,7 +999,7 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         struct bl_verdict v[2];
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int records = -1, nv = 0, rc, failed = 0;
+        int records = -1, nv = 0, rc, overall;
         hid_t cfg = -1;
 
         H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
@@ -1025,13 +1024,17 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         if (rc != 0)
                 return rc;
         fprintf(out, "# ballot check %s\n", path);
-        for (int i = 0; i < nv; i++) {
-                fprintf(out, "# verdict %-13s %-7s %s\n", v[i].name, bl_verdict_word(v[i].pass),
+        for (int i = 0; i < nv; i++)
+                fprintf(out, "# verdict %-13s %-12s %s\n", v[i].name, bl_verdict_word(v[i].pass),
                         v[i].reason);
-                failed |= v[i].pass == 0;
-        }
         if (nv < 2)
                 fprintf(out, "# (no client history in the file: run with experiment.history = "
                              "true to check linearizability)\n");
-        return failed ? bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path) : 0;
+        overall = bl_verdict_overall(v, (size_t)nv);
+        fprintf(out, "# verdict %-13s %s\n", "overall", bl_verdict_name(overall));
+        if (overall == BL_VERDICT_FAIL)
+                return bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path);
+        if (overall == BL_VERDICT_INCONCLUSIVE)
+                return bl_errf(eb, BL_EINCONCLUSIVE, "%s: a check was inconclusive", path);
+        return 0;
 }

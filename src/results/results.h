@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include "check/verdict.h"
 #include "common/err.h"
 
 /*
@@ -31,10 +32,8 @@ struct bl_cfg_entry {
         const char *value;
 };
 
-/* Result of a correctness verdict (as in check/verdict.h). */
-#define BL_VERDICT_FAIL 0
-#define BL_VERDICT_PASS 1
-#define BL_VERDICT_NA   (-1) /* not applicable to this run, or not checked */
+/* A verdict's result is one of BL_VERDICT_PASS, _FAIL, _UNKNOWN (nothing to
+ * judge) and _INCONCLUSIVE (the check could not finish): check/verdict.h. */
 
 struct bl_provenance {
         const char *name;          /* experiment name */
@@ -141,7 +140,7 @@ struct bl_op_summary {
 /* One correctness verdict (check/verdict.h's struct bl_verdict, by reference). */
 struct bl_verdict_row {
         const char *name;
-        int32_t pass; /* BL_VERDICT_PASS, _FAIL or _NA; column "result" in the file */
+        int32_t pass; /* BL_VERDICT_*; column "result" in the file */
         const char *reason;
 };
 
@@ -192,7 +191,7 @@ struct bl_run_global {
         /* Verdicts. */
         size_t n_verdicts;
         const struct bl_verdict_row *verdicts;
-        const char *verdict; /* overall: "pass", "fail" or "n/a" */
+        const char *verdict; /* overall: "pass", "fail", "inconclusive" or "unknown" */
         /* Faults injected, in time order. */
         size_t n_faults;
         const struct bl_fault_row *faults;

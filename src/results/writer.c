@@ -632,10 +632,11 @@ static hid_t enum_outcome(void)
 
 static hid_t enum_verdict(void)
 {
-        static const char *const names[] = {"fail", "pass", "n/a"};
-        static const int32_t values[] = {BL_VERDICT_FAIL, BL_VERDICT_PASS, BL_VERDICT_NA};
+        static const char *const names[] = {"fail", "pass", "unknown", "inconclusive"};
+        static const int32_t values[] = {BL_VERDICT_FAIL, BL_VERDICT_PASS, BL_VERDICT_UNKNOWN,
+                                         BL_VERDICT_INCONCLUSIVE};
 
-        return make_enum(names, values, 3);
+        return make_enum(names, values, (int)ARRAY_SIZE(values));
 }
 
 /* ---- preparation (before the file exists) -------------------------------- */
@@ -796,7 +797,7 @@ static int prepare_root(struct wctx *w, char **packed)
         src[S_HWLOC] = p->hwloc_version;
         src[S_IDLE] = p->idle_policy;
         src[S_PIN] = p->pinning_policy;
-        src[S_VERDICT] = g->verdict != NULL ? g->verdict : "n/a";
+        src[S_VERDICT] = g->verdict != NULL ? g->verdict : bl_verdict_name(BL_VERDICT_UNKNOWN);
         for (uint64_t i = 0; i < sh->n_config; i++) {
                 src[s_cfg(i, 0)] = p->config[i].section;
                 src[s_cfg(i, 1)] = p->config[i].key;

@@ -246,15 +246,19 @@ static int verdict_lin(struct finish *f)
                 struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
                 struct bl_lin_result res;
                 h.cap = h.n;
-                rc = bl_lin_check(&h, rt->cfg->store.records, 60.0, &res);
+                rc = bl_lin_check(&h, rt->cfg->store.records,
+                                  rt->cfg->experiment.check_time_limit_s, &res);
                 if (rc == 0) {
                         struct bl_verdict *v = &f->v[f->nv++];
                         bl_check_lin(&res, v);
                         int n = rt->cfg->experiment.history_sample;
-                        if (!rt->cfg->experiment.history && h.n == 0) {
-                                v->pass = -1;
-                                snprintf(v->reason, sizeof(v->reason),
-                                         "no operation fell on the sampled keys (1 in %d)", n);
+                        if (h.n == 0) {
+                                /* An empty history proves nothing. */
+                                v->pass = BL_VERDICT_UNKNOWN;
+                                snprintf(v->reason, sizeof(v->reason), "%s",
+                                         rt->cfg->experiment.history
+                                             ? "no operation in the history"
+                                             : "no operation fell on the sampled keys");
                         } else if (!rt->cfg->experiment.history) {
                                 size_t len = strlen(v->reason);
                                 snprintf(v->reason + len, sizeof(v->reason) - len,
@@ -407,14 +411,7 @@ static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrow
 
 static const char *overall(const struct finish *f)
 {
-        int any_pass = 0;
-
-        for (int i = 0; i < f->nv; i++) {
-                if (f->v[i].pass == 0)
-                        return "fail";
-                any_pass |= f->v[i].pass == 1;
-        }
-        return any_pass ? "pass" : "n/a";
+        return bl_verdict_name(bl_verdict_overall(f->v, (size_t)f->nv));
 }
 
 static void print_summary(const struct finish *f, const struct bl_baseline *base,
@@ -448,7 +445,7 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
                (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
         for (int i = 0; i < f->nv; i++)
-                printf("# verdict %-13s %-7s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
+                printf("# verdict %-13s %-12s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
         printf("# verdict %-13s %s\n", "overall", overall(f));
         for (size_t i = 0; i < f->nfaults; i++) {
@@ -580,7 +577,7 @@ static int local_rows(struct finish *f)
         for (int i = 0; i < rt->nreps; i++) {
                 struct bl_kernel_stats st = {0};
                 struct bl_replica *r = &rt->reps[i];
-                if (rt->kern->stats != NULL)
+                if (rt->kern->stats != NULL && r->k != NULL)
                         rt->kern->stats(r->k, &st);
                 f->reps[i] = (struct bl_replica_info){
                     .shard = r->shard,
@@ -803,8 +800,10 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         if (rt->rank == 0)
                 print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
         bl_free(all);
-        if (rc == 0 && strcmp(overall(f), "fail") == 0)
+        if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_FAIL)
                 rc = bl_errf(eb, BL_ECHECK, "a correctness verdict failed");
+        else if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_INCONCLUSIVE)
+                rc = bl_errf(eb, BL_EINCONCLUSIVE, "a correctness check was inconclusive");
         /* Every rank must agree on the verdict exit status. */
         MPI_Bcast(&rc, 1, MPI_INT, 0, rt->comm);
 out_free:

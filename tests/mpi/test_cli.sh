@@ -17,4 +17,17 @@ echo "not hdf5" >"$TMP/junk.h5"
 [ $? -ne 0 ] || fail "report of a junk file must fail"
 set -e
 grep -q 'junk.h5' "$TMP/err" || fail "report error does not name the file"
+# A FIFO named *.h5 (alone, or in a directory) is refused, not waited on.
+mkdir "$TMP/d"
+mkfifo "$TMP/d/f.h5"
+for cmd in "report $TMP/d/f.h5" "report $TMP/d" "info $TMP/d/f.h5" "check $TMP/d/f.h5"; do
+	set +e
+	# shellcheck disable=SC2086
+	timeout 20 "$BALLOT" $cmd >/dev/null 2>"$TMP/err"
+	rc=$?
+	set -e
+	[ $rc -ne 124 ] || fail "ballot $cmd blocked on a FIFO"
+	[ $rc -ne 0 ] || fail "ballot $cmd accepted a FIFO"
+	grep -q 'not a regular file' "$TMP/err" || fail "ballot $cmd: no 'not a regular file' ($(cat "$TMP/err"))"
+done
 echo ok

@@ -169,10 +169,32 @@ static void test_lin_verdict(void **state)
 
         r.timed_out = 1;
         bl_check_lin(&r, &v);
-        assert_int_equal(v.pass, -1);
-        assert_string_equal(bl_verdict_word(v.pass), "unknown");
+        assert_int_equal(v.pass, BL_VERDICT_INCONCLUSIVE);
+        assert_string_equal(bl_verdict_word(v.pass), "inconclusive");
+        assert_string_equal(bl_verdict_name(v.pass), "inconclusive");
+        assert_string_equal(bl_verdict_word(BL_VERDICT_UNKNOWN), "unknown");
+        assert_string_equal(bl_verdict_name(0), "fail");
         assert_string_equal(bl_verdict_word(0), "FAIL");
         assert_string_equal(bl_verdict_word(1), "pass");
+}
+
+/* An inconclusive check must never let the run read as pass: it outranks
+ * pass and unknown, and only a failure outranks it. */
+static void test_overall(void **state)
+{
+        struct bl_verdict v[3] = {{"digests", BL_VERDICT_PASS, ""},
+                                  {"counter", BL_VERDICT_UNKNOWN, ""},
+                                  {"linearizable", BL_VERDICT_INCONCLUSIVE, ""}};
+
+        (void)state;
+        assert_int_equal(bl_verdict_overall(v, 0), BL_VERDICT_UNKNOWN);
+        assert_int_equal(bl_verdict_overall(v, 1), BL_VERDICT_PASS);
+        assert_int_equal(bl_verdict_overall(v + 1, 1), BL_VERDICT_UNKNOWN);
+        assert_int_equal(bl_verdict_overall(v, 2), BL_VERDICT_PASS);
+        assert_int_equal(bl_verdict_overall(v, 3), BL_VERDICT_INCONCLUSIVE);
+        assert_int_equal(bl_verdict_overall(v + 2, 1), BL_VERDICT_INCONCLUSIVE);
+        v[1].pass = BL_VERDICT_FAIL;
+        assert_int_equal(bl_verdict_overall(v, 3), BL_VERDICT_FAIL);
 }
 
 static void test_lin_end_to_end(void **state)
@@ -212,6 +234,7 @@ int main(void)
             cmocka_unit_test(test_digests_nothing_to_compare),
             cmocka_unit_test(test_digests_oom),
             cmocka_unit_test(test_lin_verdict),
+            cmocka_unit_test(test_overall),
             cmocka_unit_test(test_lin_end_to_end),
         };
 
