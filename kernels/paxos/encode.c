@@ -10,14 +10,10 @@
 #include "kernels/paxos/internal.h"
 
 const char *const bl_paxos_msg_names[BL_PAXOS_MSG__COUNT] = {
-    [BL_PAXOS_MSG_PREPARE] = "prepare",
-    [BL_PAXOS_MSG_PROMISE] = "promise",
-    [BL_PAXOS_MSG_ACCEPT] = "accept",
-    [BL_PAXOS_MSG_ACCEPTED] = "accepted",
-    [BL_PAXOS_MSG_CATCHUP] = "catchup",
-    [BL_PAXOS_MSG_LEARN] = "learn",
-    [BL_PAXOS_MSG_SNAPSHOT] = "snapshot_chunk",
-    [BL_PAXOS_MSG_TIMEOUT_NOW] = "timeout_now",
+    [BL_PAXOS_MSG_PREPARE] = "prepare",         [BL_PAXOS_MSG_PROMISE] = "promise",
+    [BL_PAXOS_MSG_ACCEPT] = "accept",           [BL_PAXOS_MSG_ACCEPTED] = "accepted",
+    [BL_PAXOS_MSG_CATCHUP] = "catchup",         [BL_PAXOS_MSG_LEARN] = "learn",
+    [BL_PAXOS_MSG_SNAPSHOT] = "snapshot_chunk", [BL_PAXOS_MSG_TIMEOUT_NOW] = "timeout_now",
 };
 
 static size_t finish(const struct bl_wbuf *w)

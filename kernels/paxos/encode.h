@@ -1,4 +1,5 @@
-/* Multi-Paxos messages and persistent records: their fields, and bounds-checked encoding and decoding. */
+/* Multi-Paxos messages and persistent records: their fields, and bounds-checked encoding and
+ * decoding. */
 #ifndef BL_KERNELS_PAXOS_ENCODE_H
 #define BL_KERNELS_PAXOS_ENCODE_H
 
@@ -40,7 +41,7 @@ struct bl_paxos_wire_value {
         const uint8_t *buf;
 };
 
-#define BL_PAXOS_WIRE_VALUE        5  /* type u8, len u32 */
+#define BL_PAXOS_WIRE_VALUE         5  /* type u8, len u32 */
 #define BL_PAXOS_WIRE_PROMISE_VALUE 21 /* slot u64, ballot u64, type u8, len u32 */
 
 /* Promise (1b). ok = 0: refused, promised says what we promised instead.

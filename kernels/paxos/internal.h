@@ -1,4 +1,5 @@
-/* Multi-Paxos kernel internals: the instance struct shared by the kernel's files (and white-box tests). */
+/* Multi-Paxos kernel internals: the instance struct shared by the kernel's files (and white-box
+ * tests). */
 #ifndef BL_KERNELS_PAXOS_INTERNAL_H
 #define BL_KERNELS_PAXOS_INTERNAL_H
 
@@ -141,8 +142,8 @@ struct bl_paxos {
         } snap;
 
         /* Durability. */
-        uint64_t persisted_seq; /* latest record persisted */
-        uint64_t durable_seq;   /* latest reported durable */
+        uint64_t persisted_seq;  /* latest record persisted */
+        uint64_t durable_seq;    /* latest reported durable */
         uint64_t checkpoint_seq; /* a checkpoint waiting to become durable, then compact */
         struct bl_paxos_deferred *deferred;
         size_t def_head, def_n, def_cap; /* ring */
@@ -150,7 +151,7 @@ struct bl_paxos {
         /* Volatile state on every member. */
         int started;
         int role;
-        int leader; /* member believed to lead, -1 if unknown */
+        int leader;             /* member believed to lead, -1 if unknown */
         uint64_t leader_ballot; /* ballot of the last message from the leader */
         uint64_t leader_commit; /* the leader's commit point, as last heard */
         uint64_t commit;        /* slots up to here are chosen and held (or applied) */
@@ -164,20 +165,20 @@ struct bl_paxos {
         struct bl_paxos_incoming in;
 
         /* Candidate: phase 1. */
-        uint64_t seen;        /* highest ballot seen in a refusal or a preemption */
-        uint64_t ballot;      /* the ballot we lead or try to lead; 0 none */
-        int p1_sent;          /* prepares sent (our own promise is durable) */
-        uint64_t p1_seq;      /* record of our own promise */
-        uint64_t p1_from;     /* first slot phase 1 covers */
-        uint64_t promises;    /* bit i: member i promised */
-        int p1_force;         /* leadership transfer: acceptors skip stickiness */
+        uint64_t seen;          /* highest ballot seen in a refusal or a preemption */
+        uint64_t ballot;        /* the ballot we lead or try to lead; 0 none */
+        int p1_sent;            /* prepares sent (our own promise is durable) */
+        uint64_t p1_seq;        /* record of our own promise */
+        uint64_t p1_from;       /* first slot phase 1 covers */
+        uint64_t promises;      /* bit i: member i promised */
+        int p1_force;           /* leadership transfer: acceptors skip stickiness */
         struct bl_paxos_log p1; /* highest-ballot value per slot from the promises */
-        int p1_stale;         /* a promise showed slots compacted beyond our commit */
+        int p1_stale;           /* a promise showed slots compacted beyond our commit */
 
         /* Leader: phase 2. */
-        uint64_t next_send;      /* first slot not yet sent in an Accept */
-        uint64_t p1_end;         /* last slot re-proposed after phase 1 */
-        uint64_t *inflight_end;  /* ring of the last slot of each batch in flight */
+        uint64_t next_send;     /* first slot not yet sent in an Accept */
+        uint64_t p1_end;        /* last slot re-proposed after phase 1 */
+        uint64_t *inflight_end; /* ring of the last slot of each batch in flight */
         int inflight_front, inflight;
         uint64_t leader_since_ns;
         uint64_t last_commit_ns; /* when the commit point last moved (resends) */

@@ -32,8 +32,7 @@ static void snapshot_maybe_take(struct bl_paxos *p)
         size_t len = 0;
         uint64_t index = p->applied;
 
-        if (p->snapshot_entries == 0 || p->applying ||
-            index < p->snap.index + p->snapshot_entries)
+        if (p->snapshot_entries == 0 || p->applying || index < p->snap.index + p->snapshot_entries)
                 return;
         if (p->env.snapshot(p->env.ctx, &buf, &len) != 0)
                 return;
@@ -104,8 +103,7 @@ void bl_paxos_catchup_maybe(struct bl_paxos *p, int to, int now)
         size_t len;
 
         if (to < 0) {
-                if (p->role != BL_PAXOS_FOLLOWER || p->leader < 0 ||
-                    p->leader_commit <= p->commit)
+                if (p->role != BL_PAXOS_FOLLOWER || p->leader < 0 || p->leader_commit <= p->commit)
                         return;
                 to = p->leader;
         }

@@ -24,7 +24,10 @@ struct bl_paxos_options {
         int snapshot_chunk;   /* bytes per snapshot chunk on the wire */
 };
 
-#define BL_PAXOS_READ_MODE_NAMES {"log", "quorum", NULL}
+#define BL_PAXOS_READ_MODE_NAMES                                                                   \
+        {                                                                                          \
+                "log", "quorum", NULL                                                              \
+        }
 
 /* Rows; O_INT and O_ENUM are config.c's row makers. */
 #define BL_PAXOS_OPTION_ROWS(P)                                                                    \

@@ -104,8 +104,8 @@ static void *paxos_create(const struct bl_env *env, const struct bl_group *g,
             cfg->paxos.batch_delay_us > 0 ? (uint64_t)cfg->paxos.batch_delay_us * 1000u : 0;
         p->snapshot_entries =
             cfg->paxos.snapshot_entries > 0 ? (uint64_t)cfg->paxos.snapshot_entries : 0;
-        p->chunk_bytes = cfg->paxos.snapshot_chunk > 0 ? (uint64_t)cfg->paxos.snapshot_chunk
-                                                       : 65536;
+        p->chunk_bytes =
+            cfg->paxos.snapshot_chunk > 0 ? (uint64_t)cfg->paxos.snapshot_chunk : 65536;
         p->max_batch = cfg->paxos.max_batch > 0 ? cfg->paxos.max_batch : 1;
         p->pipeline = cfg->paxos.pipeline > 0 ? cfg->paxos.pipeline : 1;
         p->quorum_reads = cfg->paxos.read_mode == BL_PAXOS_READ_QUORUM;

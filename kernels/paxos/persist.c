@@ -118,8 +118,7 @@ void bl_paxos_reply(struct bl_paxos *p, int to, int type, const void *buf, size_
                 return;
         }
         /* Out of memory or too many waiting: drop it, the peer retries. */
-        if (p->def_n >= BL_PAXOS_MAX_DEFERRED ||
-            (p->def_n == p->def_cap && deferred_grow(p) != 0))
+        if (p->def_n >= BL_PAXOS_MAX_DEFERRED || (p->def_n == p->def_cap && deferred_grow(p) != 0))
                 return;
         copy = bl_malloc(len > 0 ? len : 1);
         if (copy == NULL)

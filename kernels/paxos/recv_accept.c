@@ -25,8 +25,7 @@
 #include "kernels/paxos/persist.h"
 #include "kernels/paxos/phase1.h"
 
-static void answer(struct bl_paxos *p, int to, const struct bl_paxos_accept *m, int ok,
-                   uint32_t n)
+static void answer(struct bl_paxos *p, int to, const struct bl_paxos_accept *m, int ok, uint32_t n)
 {
         struct bl_paxos_accepted r = {
             .ballot = m->ballot,
@@ -44,7 +43,8 @@ static void answer(struct bl_paxos *p, int to, const struct bl_paxos_accept *m, 
 }
 
 /* Store one accepted value; returns 0 or BL_ENOMEM. */
-static int store(struct bl_paxos *p, uint64_t s, uint64_t ballot, const struct bl_paxos_wire_value *v)
+static int store(struct bl_paxos *p, uint64_t s, uint64_t ballot,
+                 const struct bl_paxos_wire_value *v)
 {
         struct bl_paxos_slot *sl;
         uint64_t tag = 0;

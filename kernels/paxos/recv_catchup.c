@@ -26,7 +26,7 @@ static void send_chunk(struct bl_paxos *p, int to, const struct bl_paxos_catchup
         if (c.offset > c.total)
                 c.offset = 0;
         c.len = c.total - c.offset < p->chunk_bytes ? (size_t)(c.total - c.offset)
-                                                     : (size_t)p->chunk_bytes;
+                                                    : (size_t)p->chunk_bytes;
         c.data = (const uint8_t *)p->snap.buf + c.offset;
         buf = bl_paxos_out_buf(p, BL_PAXOS_SNAPSHOT_HEADER + c.len);
         if (buf == NULL)

@@ -1,4 +1,5 @@
-/* Simulation tests of the Multi-Paxos kernel: random fault schedules, safety invariants, liveness. */
+/* Simulation tests of the Multi-Paxos kernel: random fault schedules, safety invariants, liveness.
+ */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -40,10 +41,12 @@
  *   its own ballot that some learner committed carries the committed value
  *   (the consequence of phase 1: re-propose the highest-ballot value).
  *
- * Acceptor agreement is scanned over whole logs every 64th event
- * (BL_SIM_PAXOS_FULL=1: every event), over the slots above the commit points
- * otherwise.
+ * Acceptor agreement is scanned above the group's highest commit point
+ * after every event, and from FULL_WINDOW slots below it every 64th event
+ * (BL_SIM_PAXOS_FULL=1: every event).
  */
+
+#define FULL_WINDOW 256 /* slots below the commit point a full scan covers */
 
 struct chosen {
         uint64_t *hash; /* 0 = not recorded */
@@ -122,8 +125,8 @@ static int check_learned(struct paxos_inv *v, int sh, int m, int node, struct bl
                 uint64_t *c, h;
 
                 if (sl == NULL || sl->ballot == 0)
-                        return bl_errf(eb, BL_ECHECK, "node %d: committed slot %llu not held",
-                                       node, (unsigned long long)s);
+                        return bl_errf(eb, BL_ECHECK, "node %d: committed slot %llu not held", node,
+                                       (unsigned long long)s);
                 h = value_hash(sl);
                 c = chosen_at(&v->c[sh], s);
                 if (*c == 0)
@@ -145,13 +148,25 @@ static int check_learned(struct paxos_inv *v, int sh, int m, int node, struct bl
 static int check_acceptors(struct paxos_inv *v, int sh, struct bl_paxos **in, const int *node,
                            int reps, int full, struct bl_errbuf *eb)
 {
+        uint64_t maxc = 0;
+
+        for (int a = 0; a < reps; a++)
+                if (in[a] != NULL && in[a]->commit > maxc)
+                        maxc = in[a]->commit;
         for (int a = 0; a < reps; a++) {
                 struct bl_paxos *A = in[a];
                 uint64_t lo, hi;
 
                 if (A == NULL)
                         continue;
-                lo = full ? A->log.offset + 1 : A->commit + 1;
+                /* Slots at or below the group's highest commit point are
+                 * chosen (the learner check covers them); a full scan also
+                 * reaches back a window below it. */
+                lo = maxc + 1;
+                if (full)
+                        lo = maxc > FULL_WINDOW ? maxc - FULL_WINDOW : 1;
+                if (lo <= A->log.offset)
+                        lo = A->log.offset + 1;
                 hi = bl_paxos_log_last(&A->log);
                 for (uint64_t s = lo; s <= hi; s++) {
                         const struct bl_paxos_slot *sa = bl_paxos_log_get(&A->log, s);
@@ -204,8 +219,7 @@ static int paxos_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
         for (int sh = 0; sh < shards; sh++) {
                 for (int m = 0; m < reps; m++) {
                         node[m] = bl_sim_node_of(s, sh, m);
-                        in[m] = bl_sim_crashed(s, node[m]) ? NULL
-                                                           : bl_sim_instance(s, node[m], sh);
+                        in[m] = bl_sim_crashed(s, node[m]) ? NULL : bl_sim_instance(s, node[m], sh);
                         if (in[m] != NULL && !in[m]->started)
                                 in[m] = NULL;
                         if (in[m] != NULL && check_learned(v, sh, m, node[m], in[m], eb) != 0)
@@ -471,80 +485,80 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
 static void test_paxos3_default(void **state)
 {
         (void)state;
-        many(3, &V_DEFAULT, 300);
+        many(3, &V_DEFAULT, 400);
 }
 
 static void test_paxos5_default(void **state)
 {
         (void)state;
-        many(5, &V_DEFAULT, 200);
+        many(5, &V_DEFAULT, 250);
 }
 
 static void test_paxos3_plain(void **state)
 {
         (void)state;
-        many(3, &V_PLAIN, 200);
+        many(3, &V_PLAIN, 250);
 }
 
 static void test_paxos5_quorum_reads(void **state)
 {
         (void)state;
-        many(5, &V_QUORUM, 150);
+        many(5, &V_QUORUM, 200);
 }
 
 /* Flexible quorums below a majority: Q2 = 2 of 5, Q2 = 2 and 3 of 7. */
 static void test_fpaxos5_q2(void **state)
 {
         (void)state;
-        many(5, &V_FQ2, 150);
+        many(5, &V_FQ2, 200);
 }
 
 static void test_fpaxos7_q2(void **state)
 {
         (void)state;
-        many(7, &V_FQ2, 60);
+        many(7, &V_FQ2, 80);
 }
 
 static void test_fpaxos7_q3(void **state)
 {
         (void)state;
-        many(7, &V_FQ3, 60);
+        many(7, &V_FQ3, 80);
 }
 
 static void test_nemesis5_fast(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_PLAIN, 1, 200);
+        many_nemesis(5, &V_PLAIN, 1, 400);
 }
 
 static void test_nemesis3_default(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_DEFAULT, 0, 200);
+        many_nemesis(3, &V_DEFAULT, 0, 400);
 }
 
 static void test_nemesis5_default(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_DEFAULT, 0, 150);
+        many_nemesis(5, &V_DEFAULT, 0, 250);
 }
 
 static void test_nemesis3_quorum_reads(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_QUORUM, 0, 150);
+        many_nemesis(3, &V_QUORUM, 0, 300);
 }
 
 static void test_nemesis5_fpaxos(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_FQ2, 0, 100);
+        many_nemesis(5, &V_FQ2, 0, 200);
 }
 
 static void test_nemesis7_fpaxos(void **state)
 {
         (void)state;
-        many_nemesis(7, &V_FQ2, 1, 50);
+        many_nemesis(7, &V_FQ2, 1, 120);
 }
 
 /* Sizes 1 and 9, and several groups per node: smoke runs. */
@@ -569,7 +583,7 @@ static void test_paxos9_smoke(void **state)
 
         (void)state;
         sim_opts(&o, &cfg, 9, &inv);
-        bl_simtest_many(&o, 20, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, 10, FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 

@@ -1,4 +1,5 @@
-/* Unit tests for Multi-Paxos client requests, quorum reads and leadership transfer (client.c, transfer.c, recv_timeout_now.c). */
+/* Unit tests for Multi-Paxos client requests, quorum reads and leadership transfer (client.c,
+ * transfer.c, recv_timeout_now.c). */
 #include "test_paxos_fixture.h"
 
 #include "kernels/paxos/transfer.h"
@@ -81,7 +82,8 @@ static void test_transfer(void **state)
         for (int i = 0; i < 100 && fx_leader(fx) != t; i++)
                 fx_run(fx, 1);
         assert_int_equal(fx_leader(fx), t);
-        assert_true(fx_p(fx, t)->ballot > fx_p(fx, l)->ballot || fx_p(fx, l)->role != BL_PAXOS_LEADER);
+        assert_true(fx_p(fx, t)->ballot > fx_p(fx, l)->ballot ||
+                    fx_p(fx, l)->role != BL_PAXOS_LEADER);
         assert_true(fx_has_event(&fx->nodes[l], BL_EV_TRANSFER));
         assert_int_equal(fx_elect(fx), t);
         assert_int_equal(fx_submit(fx, t, "y", 2), 0);
@@ -107,8 +109,8 @@ static void test_unsent_dropped_on_step_down(void **state)
         assert_int_equal(fx_submit(fx, l, "a", 1), 0);
         assert_int_equal(fx_submit(fx, l, "b", 2), 0); /* waits for the pipeline */
         fx_clear_msgs(fx);
-        assert_int_equal(fx_prepare(fx, (l + 1) % 3, l, p->ballot + (1 << 8) - l + (l + 1) % 3, 1, 1),
-                         0);
+        assert_int_equal(
+            fx_prepare(fx, (l + 1) % 3, l, p->ballot + (1 << 8) - l + (l + 1) % 3, 1, 1), 0);
         assert_int_equal(p->role, BL_PAXOS_FOLLOWER);
         assert_int_equal(fx->nodes[l].n_drops, 1);
         assert_int_equal(fx->nodes[l].drops[0], 2);

@@ -82,8 +82,8 @@ static void test_accept_values(void **state)
 static void test_promise_values_checked(void **state)
 {
         uint8_t buf[256];
-        struct bl_paxos_promise m = {.ballot = 0x201, .ok = 1, .promised = 0x201, .commit = 2,
-                                     .offset = 1, .n = 2};
+        struct bl_paxos_promise m = {
+            .ballot = 0x201, .ok = 1, .promised = 0x201, .commit = 2, .offset = 1, .n = 2};
         struct bl_paxos_promise d;
         struct bl_wbuf w;
 
@@ -113,8 +113,8 @@ static void test_learn_and_snapshot_checked(void **state)
         uint8_t buf[128];
         struct bl_paxos_learn m = {.commit = 5, .first = 5, .n = 2};
         struct bl_paxos_learn d;
-        struct bl_paxos_snapshot s = {.index = 3, .total = 4, .offset = 2, .data = (const uint8_t *)"ab",
-                                      .len = 2};
+        struct bl_paxos_snapshot s = {
+            .index = 3, .total = 4, .offset = 2, .data = (const uint8_t *)"ab", .len = 2};
         struct bl_paxos_snapshot sd;
         struct bl_wbuf w;
 

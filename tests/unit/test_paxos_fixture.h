@@ -1,4 +1,5 @@
-/* Multi-Paxos unit-test fixture: a fake environment with a record store, captured sends, applies and events. */
+/* Multi-Paxos unit-test fixture: a fake environment with a record store, captured sends, applies
+ * and events. */
 #ifndef BL_TESTS_UNIT_TEST_PAXOS_FIXTURE_H
 #define BL_TESTS_UNIT_TEST_PAXOS_FIXTURE_H
 
@@ -534,8 +535,8 @@ static inline int fx_accept(struct fx *fx, int from, int to, uint64_t ballot, ui
                             uint64_t first, int n)
 {
         uint8_t buf[8192];
-        struct bl_paxos_accept m = {.ballot = ballot, .commit = commit, .first = first,
-                                    .n = (uint32_t)n};
+        struct bl_paxos_accept m = {
+            .ballot = ballot, .commit = commit, .first = first, .n = (uint32_t)n};
         struct bl_wbuf w;
         int rc;
 

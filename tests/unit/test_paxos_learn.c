@@ -57,9 +57,9 @@ static void test_learn_applies_in_order(void **state)
         assert_int_equal(catchup(fx, 2, 1, 1, 0, 0), 0);
         msg = fx_take_type(fx, 1, 2, BL_PAXOS_MSG_LEARN);
         /* Node 2 holds a different value of its own in slot 2. */
-        assert_int_equal(bl_paxos_log_set(&fx_p(fx, 2)->log, 2, bl_paxos_ballot(1, 2), BL_PAXOS_CMD,
-                                          "zz", 2),
-                         0);
+        assert_int_equal(
+            bl_paxos_log_set(&fx_p(fx, 2)->log, 2, bl_paxos_ballot(1, 2), BL_PAXOS_CMD, "zz", 2),
+            0);
         bl_paxos_log_get(&fx_p(fx, 2)->log, 2)->tag = 42;
         assert_int_equal(bl_kernel_paxos.recv(fx_p(fx, 2), 1, msg.type, msg.buf, msg.len), 0);
         free(msg.buf);
@@ -133,13 +133,14 @@ static void test_snapshot_chunk_checks(void **state)
         fx_start(fx);
         bl_wbuf_init(&w, buf + 32, 32);
         bl_paxos_put_snapshot(&w, &c);
-        assert_int_equal(bl_kernel_paxos.recv(fx_p(fx, 1), 0, BL_PAXOS_MSG_SNAPSHOT, buf + 32, w.len),
-                         BL_EPROTO);
+        assert_int_equal(
+            bl_kernel_paxos.recv(fx_p(fx, 1), 0, BL_PAXOS_MSG_SNAPSHOT, buf + 32, w.len),
+            BL_EPROTO);
         c.len = 2;
         bl_wbuf_init(&w, buf + 32, 32);
         bl_paxos_put_snapshot(&w, &c);
-        assert_int_equal(bl_kernel_paxos.recv(fx_p(fx, 1), 0, BL_PAXOS_MSG_SNAPSHOT, buf + 32, w.len),
-                         0);
+        assert_int_equal(
+            bl_kernel_paxos.recv(fx_p(fx, 1), 0, BL_PAXOS_MSG_SNAPSHOT, buf + 32, w.len), 0);
         assert_null(fx_p(fx, 1)->in.buf);
         assert_int_equal(fx_p(fx, 1)->commit, 0);
         fx_free(fx);

@@ -1,4 +1,5 @@
-/* Unit tests for Multi-Paxos persistence: records, replay after a crash, checkpoints (persist.c). */
+/* Unit tests for Multi-Paxos persistence: records, replay after a crash, checkpoints (persist.c).
+ */
 #include "test_paxos_fixture.h"
 
 /* A crash keeps what was durable: promise and accepted values come back. */

@@ -129,7 +129,7 @@ static void test_leader_reproposes_highest_and_fills_gaps(void **state)
         fx_p(fx, 2)->promised = b2;
         fx_clear_msgs(fx);
         fx->now += 500 * FX_MS; /* everyone's leader is silent */
-        fx->cut[1] = 1;        /* the phase 1 quorum is {0, 2} */
+        fx->cut[1] = 1;         /* the phase 1 quorum is {0, 2} */
         p = fx_p(fx, 0);
         bl_paxos_phase1_start(p, 0);
         fx_sync(fx, 0);

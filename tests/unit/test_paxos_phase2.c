@@ -53,8 +53,8 @@ static void test_accept_below_promise_refused(void **state)
         {
                 struct fx_msg m = fx_take_type(fx, l, (l + 1) % 3, BL_PAXOS_MSG_ACCEPT);
 
-                assert_int_equal(bl_kernel_paxos.recv(fx_p(fx, (l + 1) % 3), l, m.type, m.buf, m.len),
-                                 0);
+                assert_int_equal(
+                    bl_kernel_paxos.recv(fx_p(fx, (l + 1) % 3), l, m.type, m.buf, m.len), 0);
                 free(m.buf);
                 fx_sync_all(fx);
         }
@@ -175,8 +175,8 @@ static void test_overwritten_proposal_dropped(void **state)
         (void)state;
         fx_start(fx);
         p = fx_p(fx, 1);
-        assert_int_equal(bl_paxos_log_set(&p->log, 1, bl_paxos_ballot(1, 1), BL_PAXOS_CMD, "mine", 4),
-                         0);
+        assert_int_equal(
+            bl_paxos_log_set(&p->log, 1, bl_paxos_ballot(1, 1), BL_PAXOS_CMD, "mine", 4), 0);
         bl_paxos_log_get(&p->log, 1)->tag = 77;
         assert_int_equal(fx_accept(fx, 0, 1, bl_paxos_ballot(2, 0), 0, 1, 1), 0);
         assert_int_equal(fx->nodes[1].n_drops, 1);
