@@ -37,9 +37,11 @@
  *   proposes one value per slot in its ballot, and never reuses a ballot
  *   after a crash).
  *
- *   A leader proposes only what may be chosen: every slot a leader holds in
- *   its own ballot that some learner committed carries the committed value
- *   (the consequence of phase 1: re-propose the highest-ballot value).
+ *   Once chosen, always proposed ("Paxos Made Simple", P2): a value chosen
+ *   in ballot bc (a learner committed the slot holding it from the leader
+ *   of bc) is the only value any acceptor holds for that slot in a ballot
+ *   above bc. A phase 1 that missed an accepted value, or a leader that
+ *   reused a ballot after a crash, breaks it.
  *
  * Acceptor agreement is scanned above the group's highest commit point
  * after every event, and from FULL_WINDOW slots below it every 64th event
@@ -49,7 +51,8 @@
 #define FULL_WINDOW 256 /* slots below the commit point a full scan covers */
 
 struct chosen {
-        uint64_t *hash; /* 0 = not recorded */
+        uint64_t *hash;   /* 0 = not recorded */
+        uint64_t *ballot; /* lowest ballot a learner saw it chosen in; 0 = unknown */
         size_t cap;
 };
 
@@ -76,8 +79,10 @@ static uint64_t value_hash(const struct bl_paxos_slot *s)
 
 static void inv_reset(struct paxos_inv *v, int shards, int nodes)
 {
-        for (int sh = 0; sh < v->shards; sh++)
+        for (int sh = 0; sh < v->shards; sh++) {
                 free(v->c[sh].hash);
+                free(v->c[sh].ballot);
+        }
         free(v->c);
         free(v->verified);
         v->shards = shards;
@@ -104,8 +109,11 @@ static uint64_t *chosen_at(struct chosen *c, uint64_t s)
                 while (cap <= s)
                         cap *= 2;
                 c->hash = realloc(c->hash, cap * sizeof(uint64_t));
+                c->ballot = realloc(c->ballot, cap * sizeof(uint64_t));
                 assert_non_null(c->hash);
+                assert_non_null(c->ballot);
                 memset(c->hash + c->cap, 0, (cap - c->cap) * sizeof(uint64_t));
+                memset(c->ballot + c->cap, 0, (cap - c->cap) * sizeof(uint64_t));
                 c->cap = cap;
         }
         return &c->hash[s];
@@ -136,6 +144,11 @@ static int check_learned(struct paxos_inv *v, int sh, int m, int node, struct bl
                                        "two values chosen: shard %d slot %llu: node %d learned a "
                                        "value that differs from one learned before",
                                        sh, (unsigned long long)s, node);
+                /* A slot a learner committed in the leader's ballot was
+                 * chosen in that ballot (learn.c, phase2.c). */
+                if (sl->ballot != BL_PAXOS_CHOSEN &&
+                    (v->c[sh].ballot[s] == 0 || sl->ballot < v->c[sh].ballot[s]))
+                        v->c[sh].ballot[s] = sl->ballot;
         }
         *ver = p->commit;
         if (p->applied > p->commit)
@@ -173,13 +186,20 @@ static int check_acceptors(struct paxos_inv *v, int sh, struct bl_paxos **in, co
 
                         if (sa->ballot == 0 || sa->ballot == BL_PAXOS_CHOSEN)
                                 continue;
-                        if (A->role == BL_PAXOS_LEADER && sa->ballot == A->ballot &&
-                            s < v->c[sh].cap && v->c[sh].hash[s] != 0 &&
-                            v->c[sh].hash[s] != value_hash(sa))
+                        /* P2 of "Paxos Made Simple": once v is chosen in
+                         * ballot bc, every value accepted in a higher ballot
+                         * is v. */
+                        if (s < v->c[sh].cap && v->c[sh].hash[s] != 0 && v->c[sh].ballot[s] != 0 &&
+                            sa->ballot > v->c[sh].ballot[s] && v->c[sh].hash[s] != value_hash(sa))
                                 return bl_errf(eb, BL_ECHECK,
-                                               "leader %d proposes in slot %llu a value other "
-                                               "than the chosen one",
-                                               node[a], (unsigned long long)s);
+                                               "node %d (%s, commit %llu) holds in slot %llu a "
+                                               "value accepted in ballot %llu other than the one "
+                                               "chosen in ballot %llu",
+                                               node[a],
+                                               A->role == BL_PAXOS_LEADER ? "leader" : "acceptor",
+                                               (unsigned long long)A->commit, (unsigned long long)s,
+                                               (unsigned long long)sa->ballot,
+                                               (unsigned long long)v->c[sh].ballot[s]);
                         for (int b = a + 1; b < reps; b++) {
                                 const struct bl_paxos_slot *sb;
 
