@@ -1083,6 +1083,8 @@ static int malformed(const struct bl_hop *h, char *reason, size_t size)
                 why = "unknown operation type";
         else if (h->outcome > BL_OUT_UNKNOWN)
                 why = "unknown outcome";
+        else if (h->outcome == BL_OUT_OK && h->return_ns == UINT64_MAX)
+                why = "outcome ok but it never returned (only an unknown outcome has no return)";
         else if (h->outcome == BL_OUT_OK && h->return_ns < h->invoke_ns)
                 why = "returns before it was invoked";
         if (why == NULL)

@@ -30,7 +30,8 @@ struct bl_verdict {
         char reason[256];
 };
 
-/* What one replica of a shard reports at the end of a run. */
+/* One digest checkpoint of one replica: after `applied` commands its running
+ * digest was `digest` (store/kv.h: bl_kv_checkpoints, plus its final state). */
 struct bl_replica_state {
         int shard;
         int member; /* index within the shard's replica group */
@@ -48,11 +49,15 @@ void bl_check_counter(uint64_t final_value, uint64_t acked_sum, uint64_t unknown
                       struct bl_verdict *v);
 
 /*
- * Digest check (name "digests"): replicas of one shard that applied the same
- * number of commands must report the same digest. The reason names the shard,
- * the applied count and the ranks that disagree. pass is -1 when no two
- * replicas of a shard applied the same count (nothing to compare). Returns 0,
- * or BL_ENOMEM (v then says unknown).
+ * Digest check (name "digests") over the checkpoints of every replica, any
+ * number per replica: for each shard and each applied count that more than
+ * one replica reached, every replica must report the same digest (also two
+ * digests from one replica at one count fail). Rows with applied 0 are
+ * ignored: the empty prefix proves nothing. Fail names the shard, the count,
+ * the ranks and the digests; pass says how many shared checkpoints agreed, in
+ * how many shards, and up to which count. pass is BL_VERDICT_UNKNOWN only
+ * when no count was reached by two replicas of a shard. Returns 0, or
+ * BL_ENOMEM (v then says unknown). Cost: a sort of the n rows.
  */
 int bl_check_digests(const struct bl_replica_state *r, size_t n, struct bl_verdict *v);
 

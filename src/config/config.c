@@ -53,6 +53,7 @@ static const char *const workload_names[] = {"ycsb-a", "ycsb-b",  "ycsb-c", "ycs
                                              "ycsb-f", "counter", NULL};
 static const char *const read_mode_names[] = BL_RAFT_READ_MODE_NAMES;
 static const char *const paxos_read_mode_names[] = BL_PAXOS_READ_MODE_NAMES;
+static const char *const storage_mode_names[] = {"memory", "write", "fsync", NULL};
 
 /* Each table has one name per enum value, in order, plus the NULL. */
 _Static_assert(ARRAY_LEN(idle_names) == BL_IDLE_AUTO + 2, "idle_names");
@@ -160,6 +161,7 @@ static void allowed_kernel(char *buf, size_t n);
 #define R  "raft"
 #define P  "paxos"
 #define F  "faults"
+#define ST "storage"
 
 static const struct opt options[] = {
     O_STR(E, "name", experiment.name, "default", check_name, allowed_name,
@@ -242,6 +244,21 @@ static const struct opt options[] = {
      .def = "",
      .flags = OPT_EMPTY_OK,
      .help = "fault schedule file (relative to this config file's folder); empty: no faults"},
+
+    O_ENUM(ST, "mode", storage.mode, enum bl_storage_mode, storage_mode_names, "memory",
+           "write-ahead log: memory (durable at once, no I/O), write (write() without sync: "
+           "survives a process crash), fsync (fdatasync with group commit: survives power loss)"),
+    {.section = ST,
+     .key = "dir",
+     .type = OPT_STRING,
+     .offset = TYPED(storage.dir[0], char),
+     .size = FSIZE(storage.dir),
+     .def = "",
+     .flags = OPT_EMPTY_OK,
+     .help = "folder that holds each run's own log folder (write, fsync); empty: $TMPDIR, "
+             "else /tmp"},
+    O_BOOL(ST, "keep", storage.keep, "false",
+           "keep the run's log folder at the end instead of removing it"),
 };
 
 #undef E
@@ -252,6 +269,7 @@ static const struct opt options[] = {
 #undef M
 #undef B
 #undef F
+#undef ST
 #undef R
 #undef P
 
@@ -1149,4 +1167,9 @@ const char *bl_dist_name(enum bl_dist v)
 const char *bl_read_mode_name(enum bl_read_mode v)
 {
         return name_of(read_mode_names, (int)ARRAY_LEN(read_mode_names) - 1, (int)v);
+}
+
+const char *bl_storage_mode_name(enum bl_storage_mode v)
+{
+        return name_of(storage_mode_names, (int)ARRAY_LEN(storage_mode_names) - 1, (int)v);
 }

@@ -24,6 +24,8 @@ enum bl_workload_type {
         BL_WL_YCSB_F,
         BL_WL_COUNTER,
 };
+/* Same order as enum bl_wal_mode (src/storage/wal.h). */
+enum bl_storage_mode { BL_STORAGE_MEMORY, BL_STORAGE_WRITE, BL_STORAGE_FSYNC };
 
 /*
  * Every field has exactly one entry in the option table (config.c), which
@@ -86,6 +88,11 @@ struct bl_config {
         struct {
                 char schedule[BL_PATH_MAX]; /* fault schedule file; "" = none */
         } faults;
+        struct {
+                enum bl_storage_mode mode;
+                char dir[BL_PATH_MAX]; /* parent of the run's folder; "" = $TMPDIR or /tmp */
+                int keep;              /* keep the run's folder at the end */
+        } storage;
 };
 
 /*
@@ -121,5 +128,6 @@ const char *bl_placement_name(enum bl_placement v);
 const char *bl_workload_name(enum bl_workload_type v);
 const char *bl_dist_name(enum bl_dist v);
 const char *bl_read_mode_name(enum bl_read_mode v);
+const char *bl_storage_mode_name(enum bl_storage_mode v);
 
 #endif

@@ -79,6 +79,17 @@ struct bl_replica_info {
         uint64_t mem_bytes;
 };
 
+/* One digest checkpoint of a replica hosted by this rank: after `applied`
+ * commands its running digest was `digest` (store/kv.h), the replica's final
+ * state included. */
+struct bl_digest_rec {
+        int32_t shard;
+        int32_t member;
+        int32_t rank;
+        uint64_t applied;
+        uint64_t digest;
+};
+
 /* One event (common/events.h). */
 struct bl_event_rec {
         int64_t t_ns; /* since workload start, on the rank's corrected clock */
@@ -118,6 +129,8 @@ struct bl_run_local {
         const double *rtt_ns;
         size_t n_replicas;
         const struct bl_replica_info *replicas;
+        size_t n_digests;
+        const struct bl_digest_rec *digests;
         size_t n_events;
         const struct bl_event_rec *events;
         size_t n_history; /* ignored unless prov.history */

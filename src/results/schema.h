@@ -43,6 +43,9 @@
  *                                uint64 [nranks][ntypes], rank-major
  * /replicas                      compound [n] {shard, member, rank, applied, digest, term,
  *                                  commit, mem_bytes}, concatenated
+ * /digests                       compound [n] {shard, member, rank, applied, digest},
+ *                                  concatenated: every replica's digest checkpoints and its
+ *                                  final (applied, digest), for the digest verdict
  * /events                        compound [n] {t_ns, rank, type (enum), a, b}, concatenated
  *                                  (each rank's rows in its own order); attr type_args
  * /verdicts                      compound [n] {name, result (enum fail=0 pass=1 unknown=-1
@@ -188,6 +191,9 @@
 #define BL_SC_TERM      "term"
 #define BL_SC_COMMIT    "commit"
 #define BL_SC_MEM_BYTES "mem_bytes"
+
+/* /digests (columns as /replicas) */
+#define BL_SP_DIGESTS "/digests"
 
 /* /events */
 #define BL_SP_EVENTS    "/events"

@@ -853,6 +853,8 @@ static int validate(struct wctx *w)
         if (rc == 0)
                 rc = check_array(w, l->replicas, l->n_replicas, "replicas");
         if (rc == 0)
+                rc = check_array(w, l->digests, l->n_digests, "digests");
+        if (rc == 0)
                 rc = check_array(w, l->events, l->n_events, "events");
         if (rc == 0 && p->history)
                 rc = check_array(w, l->history, l->n_history, "history");
@@ -1253,6 +1255,25 @@ static int step_replicas(struct wctx *w)
                            "what it applied, term, commit index, memory in bytes");
 }
 
+static int step_digests(struct wctx *w)
+{
+        static const struct col cols[] = {
+            {BL_SC_SHARD, C_I32, offsetof(struct bl_digest_rec, shard), NULL},
+            {BL_SC_MEMBER, C_I32, offsetof(struct bl_digest_rec, member), NULL},
+            {BL_SC_RANK, C_I32, offsetof(struct bl_digest_rec, rank), NULL},
+            {BL_SC_APPLIED, C_U64, offsetof(struct bl_digest_rec, applied), NULL},
+            {BL_SC_DIGEST, C_U64, offsetof(struct bl_digest_rec, digest), NULL},
+        };
+        const struct bl_run_local *l = &w->r->local;
+
+        return write_table(w, BL_SP_DIGESTS, cols, ARRAY_SIZE(cols), l->digests,
+                           sizeof(*l->digests), l->n_digests, 0,
+                           "digest checkpoints of every replica: after `applied` commands its "
+                           "running digest was `digest`; kept at the multiples of a power-of-two "
+                           "interval (at most 1024 per replica) plus the final state, so "
+                           "replicas are compared at every count two of them reached");
+}
+
 static int step_events(struct wctx *w)
 {
         static const struct col cols[] = {
@@ -1346,7 +1367,7 @@ static int step_history(struct wctx *w)
 static int (*const steps[])(struct wctx *) = {
     step_root,    step_provenance, step_config,     step_topology, step_baseline,
     step_summary, step_latency,    step_timeseries, step_messages, step_replicas,
-    step_events,  step_verdicts,   step_faults,     step_history,
+    step_digests, step_events,     step_verdicts,   step_faults,   step_history,
 };
 
 /* Create the temporary file and the collective transfer list. Agreed. */

@@ -42,6 +42,8 @@ struct finish {
         int nv;
         /* local rows */
         struct bl_replica_info *reps;
+        struct bl_digest_rec *digests;
+        size_t ndigests;
         struct bl_event_rec *events;
         struct bl_history_rec *hist;
         /* config dump */
@@ -157,30 +159,66 @@ static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int
 
 /* ---- verdicts --------------------------------------------------------- */
 
+/* This rank's rows of /digests: every checkpoint of each hosted replica
+ * (store/kv.h), then its final state unless that is the last checkpoint. */
+static int digest_rows(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        const struct bl_kv_checkpoint *cp;
+        size_t n = 0;
+
+        for (int i = 0; i < rt->nreps; i++)
+                n += bl_kv_checkpoints(rt->reps[i].kv, &cp) + 1;
+        f->digests = bl_calloc(n + 1, sizeof(*f->digests));
+        if (f->digests == NULL)
+                return BL_ENOMEM;
+        for (int i = 0; i < rt->nreps; i++) {
+                const struct bl_replica *r = &rt->reps[i];
+                size_t ncp = bl_kv_checkpoints(r->kv, &cp);
+                uint64_t applied = bl_kv_applied(r->kv);
+                struct bl_digest_rec row = {r->shard, r->member, rt->rank, 0, 0};
+
+                for (size_t j = 0; j < ncp; j++) {
+                        row.applied = cp[j].applied;
+                        row.digest = cp[j].digest;
+                        f->digests[f->ndigests++] = row;
+                }
+                if (ncp > 0 && cp[ncp - 1].applied == applied)
+                        continue;
+                row.applied = applied;
+                row.digest = bl_kv_digest(r->kv);
+                f->digests[f->ndigests++] = row;
+        }
+        return 0;
+}
+
 static int verdict_digests(struct finish *f)
 {
         struct bl_rt *rt = f->rt;
-        struct bl_replica_state *mine = bl_calloc((size_t)rt->nreps + 1, sizeof(*mine));
+        struct bl_replica_state *st = NULL;
         void *all = NULL;
         int total = 0, rc;
 
-        if (mine == NULL)
-                return BL_ENOMEM;
-        for (int i = 0; i < rt->nreps; i++) {
-                mine[i] = (struct bl_replica_state){
-                    .shard = rt->reps[i].shard,
-                    .member = rt->reps[i].member,
-                    .rank = rt->rank,
-                    .applied = bl_kv_applied(rt->reps[i].kv),
-                    .digest = bl_kv_digest(rt->reps[i].kv),
-                };
+        rc = digest_rows(f);
+        /* Collective from here whatever happened above: gather_bytes agrees
+         * on the error. */
+        rc = gather_bytes(rt->comm, rt->rank, rt->size, f->digests,
+                          rc == 0 ? (int)(sizeof(*f->digests) * f->ndigests) : -1, &all, &total);
+        if (rc == 0 && rt->rank == 0) {
+                const struct bl_digest_rec *d = all;
+                size_t n = (size_t)total / sizeof(*d);
+
+                st = bl_calloc(n + 1, sizeof(*st));
+                if (st == NULL)
+                        rc = BL_ENOMEM;
+                for (size_t i = 0; rc == 0 && i < n; i++)
+                        st[i] = (struct bl_replica_state){d[i].shard, d[i].member, d[i].rank,
+                                                          d[i].applied, d[i].digest};
+                if (rc == 0)
+                        rc = bl_check_digests(st, n, &f->v[f->nv++]);
         }
-        rc = gather_bytes(rt->comm, rt->rank, rt->size, mine,
-                          (int)(sizeof(*mine) * (size_t)rt->nreps), &all, &total);
-        if (rc == 0 && rt->rank == 0)
-                rc = bl_check_digests(all, (size_t)total / sizeof(*mine), &f->v[f->nv++]);
+        bl_free(st);
         bl_free(all);
-        bl_free(mine);
         return rc;
 }
 
@@ -751,6 +789,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .clock_offset_ns = rt->clock_offset_ns,
                     .n_replicas = (size_t)rt->nreps,
                     .replicas = f->reps,
+                    .n_digests = f->ndigests,
+                    .digests = f->digests,
                     .n_events = bl_evlog_count(&rt->ev),
                     .events = f->events,
                     .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
@@ -816,6 +856,7 @@ out_free:
         bl_free(ts_err);
         bl_free(names);
         bl_free(f->reps);
+        bl_free(f->digests);
         bl_free(f->events);
         bl_free(f->hist);
         bl_free(f->cfg);
