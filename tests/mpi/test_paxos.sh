@@ -4,7 +4,8 @@
 # rank leading shard 0 is partitioned from the majority and healed; 5% of
 # messages are dropped. Each run lasts past the end of its fault, must show
 # that throughput came back (recovery_ms >= 0, -1 meaning never) and pass
-# every verdict: replica digests, the counter and linearizability. Then 5
+# every verdict: replica digests, the counter and linearizability. With
+# storage.mode = fsync, a majority crashes and recovers from its logs. Then 5
 # replicas with quorum reads, 5 replicas with FPaxos (Q2 = 2) under a leader
 # crash, and 9 replicas.
 . "$(dirname "$0")/lib.sh"
@@ -40,6 +41,15 @@ done
 h5dump -d /events "$TMP/leader-crash.h5.done" >"$TMP/ev"
 n=$(grep -c '^ *leader,$' "$TMP/ev" || true)
 [ "$n" -gt 3 ] || fail "no new leader after the crash ($n leader events for 3 shards)"
+# fsync mode: two of three ranks crash together (no quorum for 1 s) and
+# come back from their write-ahead logs; nothing acknowledged may be lost.
+run 3 run configs/counter.ini "${PAXOS[@]}" -o storage.mode=fsync -o experiment.duration_s=4.5 \
+	-o faults.schedule=faults/majority-crash.faults
+expect_rc 0
+verdicts "fsync, majority crash"
+grep -q '# verdict counter .*pass' "$TMP/out" || fail "fsync, majority crash: counter"
+recovered "fsync, majority crash" "$(only_file)"
+rm -f "$TMP"/*.h5
 # YCSB-A with 5 replicas on 5 ranks, reads confirmed by a quorum.
 run 5 run configs/ycsb-a.ini "${PAXOS[@]}" -o cluster.replicas=5 -o cluster.shards=2 \
 	-o paxos.read_mode=quorum -o experiment.duration_s=1

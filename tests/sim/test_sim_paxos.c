@@ -511,13 +511,13 @@ static void test_paxos3_default(void **state)
 static void test_paxos5_default(void **state)
 {
         (void)state;
-        many(5, &V_DEFAULT, 250);
+        many(5, &V_DEFAULT, 200);
 }
 
 static void test_paxos3_plain(void **state)
 {
         (void)state;
-        many(3, &V_PLAIN, 250);
+        many(3, &V_PLAIN, 150);
 }
 
 static void test_paxos5_quorum_reads(void **state)
@@ -530,19 +530,19 @@ static void test_paxos5_quorum_reads(void **state)
 static void test_fpaxos5_q2(void **state)
 {
         (void)state;
-        many(5, &V_FQ2, 200);
+        many(5, &V_FQ2, 150);
 }
 
 static void test_fpaxos7_q2(void **state)
 {
         (void)state;
-        many(7, &V_FQ2, 80);
+        many(7, &V_FQ2, 50);
 }
 
 static void test_fpaxos7_q3(void **state)
 {
         (void)state;
-        many(7, &V_FQ3, 80);
+        many(7, &V_FQ3, 50);
 }
 
 static void test_nemesis5_fast(void **state)
@@ -560,7 +560,7 @@ static void test_nemesis3_default(void **state)
 static void test_nemesis5_default(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_DEFAULT, 0, 250);
+        many_nemesis(5, &V_DEFAULT, 0, 180);
 }
 
 static void test_nemesis3_quorum_reads(void **state)
