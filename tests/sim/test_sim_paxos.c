@@ -304,6 +304,15 @@ static void sim_opts(struct bl_sim_opts *o, const struct bl_config *cfg, int nod
         inv->every = getenv("BL_SIM_PAXOS_FULL") ? 1 : 64;
 }
 
+/* Under AddressSanitizer (make sanitize) a schedule runs some 30 times
+ * slower: memory errors show in the first schedules, and the search for
+ * protocol bugs is the plain build's job, so run a tenth of the seeds. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SEEDS(n) ((n) / 10 > 2 ? (n) / 10 : 2)
+#else
+#define SEEDS(n) (n)
+#endif
+
 #define FAULT_NS  1000000000ull  /* 1 s of faults per seed */
 #define SETTLE_NS 10000000000ull /* up to 10 s to finish every client op */
 
@@ -505,80 +514,80 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
 static void test_paxos3_default(void **state)
 {
         (void)state;
-        many(3, &V_DEFAULT, 400);
+        many(3, &V_DEFAULT, SEEDS(400));
 }
 
 static void test_paxos5_default(void **state)
 {
         (void)state;
-        many(5, &V_DEFAULT, 200);
+        many(5, &V_DEFAULT, SEEDS(200));
 }
 
 static void test_paxos3_plain(void **state)
 {
         (void)state;
-        many(3, &V_PLAIN, 150);
+        many(3, &V_PLAIN, SEEDS(150));
 }
 
 static void test_paxos5_quorum_reads(void **state)
 {
         (void)state;
-        many(5, &V_QUORUM, 200);
+        many(5, &V_QUORUM, SEEDS(200));
 }
 
 /* Flexible quorums below a majority: Q2 = 2 of 5, Q2 = 2 and 3 of 7. */
 static void test_fpaxos5_q2(void **state)
 {
         (void)state;
-        many(5, &V_FQ2, 150);
+        many(5, &V_FQ2, SEEDS(150));
 }
 
 static void test_fpaxos7_q2(void **state)
 {
         (void)state;
-        many(7, &V_FQ2, 50);
+        many(7, &V_FQ2, SEEDS(50));
 }
 
 static void test_fpaxos7_q3(void **state)
 {
         (void)state;
-        many(7, &V_FQ3, 50);
+        many(7, &V_FQ3, SEEDS(50));
 }
 
 static void test_nemesis5_fast(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_PLAIN, 1, 400);
+        many_nemesis(5, &V_PLAIN, 1, SEEDS(400));
 }
 
 static void test_nemesis3_default(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_DEFAULT, 0, 400);
+        many_nemesis(3, &V_DEFAULT, 0, SEEDS(400));
 }
 
 static void test_nemesis5_default(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_DEFAULT, 0, 180);
+        many_nemesis(5, &V_DEFAULT, 0, SEEDS(180));
 }
 
 static void test_nemesis3_quorum_reads(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_QUORUM, 0, 300);
+        many_nemesis(3, &V_QUORUM, 0, SEEDS(300));
 }
 
 static void test_nemesis5_fpaxos(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_FQ2, 0, 200);
+        many_nemesis(5, &V_FQ2, 0, SEEDS(200));
 }
 
 static void test_nemesis7_fpaxos(void **state)
 {
         (void)state;
-        many_nemesis(7, &V_FQ2, 1, 120);
+        many_nemesis(7, &V_FQ2, 1, SEEDS(120));
 }
 
 /* Sizes 1 and 9, and several groups per node: smoke runs. */
@@ -591,7 +600,7 @@ static void test_paxos1_smoke(void **state)
         (void)state;
         sim_opts(&o, &cfg, 1, &inv);
         o.fault_mask = BL_SIM_F_CRASH | BL_SIM_F_LINK;
-        bl_simtest_many(&o, 50, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, SEEDS(50), FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 
@@ -603,7 +612,7 @@ static void test_paxos9_smoke(void **state)
 
         (void)state;
         sim_opts(&o, &cfg, 9, &inv);
-        bl_simtest_many(&o, 10, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, SEEDS(10), FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 
@@ -619,7 +628,7 @@ static void test_multi_group(void **state)
         o.replicas = 3;
         o.clients = 6;
         o.keys = 8;
-        bl_simtest_many(&o, 40, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, SEEDS(40), FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 
