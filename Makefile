@@ -75,9 +75,11 @@ deps-test:
 run: deps
 	@$(MAKE) --no-print-directory all
 	@rc=0; tools/mpirun.sh $(NP) $(BIN) run $(CONFIG) $(RUN_ARGS) || rc=$$?; \
-	echo "# next: make compare                      every kernel side by side, with confidence intervals"; \
-	echo "#       $(BIN) report results/      one row per run;  $(BIN) info results/FILE.h5"; \
-	echo "#       tools/ballot-plot results/ -o plots/      pictures;  $(BIN) info   kernels and options"; \
+	echo "# next: make compare                          every replication kernel side by side, 3 runs each"; \
+	echo "#       $(BIN) report results/             one row per run (--csv for scripts)"; \
+	echo "#       $(BIN) info results/raft-*.h5      a run's provenance, config and summary"; \
+	echo "#       tools/ballot-plot results/ -o plots/    latency percentiles, CDFs, time series"; \
+	echo "#       $(BIN) info                        kernels, workloads, every option"; \
 	exit $$rc
 
 # Every replication kernel that replicates (ballot info lists them; `none`

@@ -819,9 +819,18 @@ static int info_summary(struct rctx *rx, FILE *out)
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &rate, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_RTT_P99_NS, &v[0], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &v[1], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P99_US, &v[2], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_WRITE_MBPS, &v[3], 0);
         H5Oclose(o);
         fprintf(out, "\n# baseline\n  median rtt %.2f us, p99 rtt %.2f us, message rate %.0f/s\n",
                 rtt / 1000, v[0] / 1000, rate);
+        if (!isnan(v[1]))
+                fprintf(out,
+                        "  storage: 4 KiB append + fdatasync p50 %.0f us, p99 %.0f us; sequential "
+                        "write %.0f MB/s\n",
+                        v[1], v[2], v[3]);
+        v[1] = v[2] = v[3] = NAN;
 
         rc = read_summary(rx, &rows, &n);
         if (rc != 0)
@@ -854,6 +863,15 @@ static int info_summary(struct rctx *rx, FILE *out)
                 "%" PRIu64 " ops\n  p50 = %.2f RTT; %.2f messages and %.1f bytes per op; "
                 "max memory of a rank %" PRIu64 " bytes\n",
                 u[0], u[1], v[1], v[0], u[2], v[2], v[3], v[4], u[3]);
+        v[0] = v[1] = NAN;
+        o = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc != 0)
+                return rc;
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &v[0], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP, &v[1], 0);
+        H5Oclose(o);
+        if (!isnan(v[0]) && (v[0] > 0 || v[1] > 0))
+                fprintf(out, "  storage: %.3f fdatasync and %.1f disk bytes per op\n", v[0], v[1]);
         return 0;
 }
 
@@ -959,7 +977,9 @@ struct history_rrow {
         int64_t invoke_ns, return_ns;
 };
 
-static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
+/* shards and replicas: the file's cluster.shards and cluster.replicas, or -1
+ * when it does not say (rows are then only checked for negative values). */
+static int recheck_digests(struct rctx *rx, int shards, int replicas, struct bl_verdict *v)
 {
         struct replica_rrow *rows = NULL;
         struct bl_replica_state *st = NULL;
@@ -987,12 +1007,16 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
         for (size_t i = 0; rc == 0 && i < n; i++) {
-                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
-                        rc =
-                            fail(rx, BL_EPROTO,
-                                 "%s row %zu (from 0) is malformed: negative shard, member or "
-                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
-                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0 ||
+                    (shards > 0 && rows[i].shard >= shards) ||
+                    (replicas > 0 && rows[i].member >= replicas)) {
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s row %zu (from 0) is malformed: shard %" PRId32
+                                  ", member %" PRId32 ", rank %" PRId32
+                                  " (allowed: shard in [0, %d), member in [0, %d), rank >= 0); "
+                                  "nothing was judged",
+                                  path, i, rows[i].shard, rows[i].member, rows[i].rank, shards,
+                                  replicas);
                         break;
                 }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
@@ -1100,7 +1124,7 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         struct bl_verdict v[2];
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int nv = 0, rc, overall;
+        int nv = 0, rc, overall, shards = -1, replicas = -1;
         uint64_t records = 0;
         hid_t cfg = -1;
 
@@ -1111,7 +1135,11 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
                 cfg = open_required(&rx, BL_SP_CONFIG, &rc);
         if (rc == 0)
                 rc = config_u64(&rx, cfg, BL_SCFG_RECORDS, &records);
-        if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_SHARDS, &shards);
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_REPLICAS, &replicas);
+        if (rc == 0 && (rc = recheck_digests(&rx, shards, replicas, &v[nv])) == 0)
                 nv++;
         if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
             (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)

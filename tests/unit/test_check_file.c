@@ -26,7 +26,7 @@
 
 struct fx {
         char path[64];
-        struct bl_cfg_entry cfg[1];
+        struct bl_cfg_entry cfg[3];
         struct bl_replica_info reps[4];
         struct bl_digest_rec digests[4];
         struct bl_history_rec hist[MAXH];
@@ -49,6 +49,8 @@ static int setup(void **state)
                 return -1;
         close(fd);
         f->cfg[0] = (struct bl_cfg_entry){"store", "records", "100"};
+        f->cfg[1] = (struct bl_cfg_entry){"cluster", "shards", "2"};
+        f->cfg[2] = (struct bl_cfg_entry){"cluster", "replicas", "2"};
         /* Two replicas of shard 0 that agree. */
         f->reps[0] = (struct bl_replica_info){.shard = 0, .member = 0, .applied = 2, .digest = 7};
         f->reps[1] = (struct bl_replica_info){.shard = 0, .member = 1, .applied = 2, .digest = 7};
@@ -104,7 +106,7 @@ static int write_and_check(struct fx *f, struct bl_errbuf *eb)
         memset(&f->r, 0, sizeof(f->r));
         f->r.prov.name = "check";
         f->r.prov.history = 1;
-        f->r.prov.n_config = 1;
+        f->r.prov.n_config = 3;
         f->r.prov.config = f->cfg;
         f->r.local.n_replicas = 2;
         f->r.local.replicas = f->reps;
@@ -249,7 +251,15 @@ static void test_digest_row_malformed(void **state)
         f->digests[3].shard = -2;
         assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
         assert_has(eb.msg, "/digests row 3 ");
-        assert_has(eb.msg, "negative shard");
+        assert_has(eb.msg, "shard -2");
+        /* A shard or member the configuration does not have. */
+        f->digests[3].shard = 2;
+        assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
+        assert_has(eb.msg, "shard in [0, 2)");
+        f->digests[3].shard = 0;
+        f->digests[1].member = 2;
+        assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
+        assert_has(eb.msg, "/digests row 1 ");
 }
 
 int main(int argc, char **argv)
