@@ -860,8 +860,13 @@ static void test_mutation_stale_read(void **state)
 #define ORACLE_SEED 4242
 #endif
 
+#ifndef OR_TXNS
 #define OR_TXNS 6 /* at most 5 random transactions and the final reader */
+#endif
+#ifndef OR_KEYS
 #define OR_KEYS 2
+#endif
+#define OR_LIST (3 * OR_TXNS) /* every append to one key */
 
 struct or_txn {
         uint64_t id;
@@ -871,7 +876,7 @@ struct or_txn {
         int nops;
         int kind[3];
         uint64_t key[3], value[3];
-        uint64_t list[3][16];
+        uint64_t list[3][OR_LIST];
         uint32_t len[3];
 };
 
@@ -879,7 +884,7 @@ struct or_txn {
  * real time when rt is set? */
 static int or_replay(const struct or_txn *t, const int *ord, int n, int rt)
 {
-        uint64_t l[OR_KEYS][16];
+        uint64_t l[OR_KEYS][OR_LIST];
         uint32_t ln[OR_KEYS] = {0};
 
         for (int i = 0; i < n; i++) {
@@ -956,8 +961,9 @@ static void oracle(int final)
         bl_rng_seed(&rng, ORACLE_SEED, (uint64_t) final);
         for (int it = 0; it < ORACLE_ITERS; it++) {
                 struct or_txn t[OR_TXNS];
-                int n = 2 + (int)bl_rng_below(&rng, 4), order[OR_TXNS], ord[OR_TXNS], m = 0;
-                uint64_t l[OR_KEYS][16], value = 1;
+                int n = 2 + (int)bl_rng_below(&rng, OR_TXNS - 2), order[OR_TXNS], ord[OR_TXNS],
+                    m = 0;
+                uint64_t l[OR_KEYS][OR_LIST], value = 1;
                 uint32_t ln[OR_KEYS] = {0};
                 struct bl_txn_history h;
                 struct bl_ser_result r;
