@@ -25,9 +25,15 @@ enum { M_OPS, M_P50, M_P99, N_METRICS };
 static const char *const metric_name[N_METRICS] = {"ops_per_s", "p50_us", "p99_us"};
 static const char *const metric_fmt[N_METRICS] = {"%.0f", "%.1f", "%.1f"};
 
+/* A run that completed no operation measured a throughput (zero) but no
+ * latency: its percentiles are missing, not zero. */
 static double metric(const struct bl_report_row *r, int m)
 {
-        return m == M_OPS ? r->ops_per_s : m == M_P50 ? r->p50_us : r->p99_us;
+        if (m == M_OPS)
+                return r->ops_per_s;
+        if (!(r->ops_per_s > 0))
+                return NAN;
+        return m == M_P50 ? r->p50_us : r->p99_us;
 }
 
 /* ---- the statistics ------------------------------------------------------ */
