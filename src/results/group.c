@@ -467,9 +467,13 @@ int bl_report_compare(FILE *out, FILE *err, struct bl_report_row *const *rows, s
                 differing(&s, g0, key, conf, sizeof(conf));
                 if (!csv)
                         fprintf(out,
-                                "\n# configuration %d: %s %d ranks, %s; %s\n# %-*s %3s %4s "
+                                "\n# configuration %d: %s%s%d ranks, %s; %s\n# %-*s %3s %4s "
                                 "%-24s %6s %-7s %-22s %6s %-7s %-22s %6s %-7s %-6s %s\n",
-                                ncfg, s.runs[s.g[g0].first].row->kernel,
+                                ncfg,
+                                strcmp(key, "experiment.kernel") == 0
+                                    ? ""
+                                    : s.runs[s.g[g0].first].row->kernel,
+                                strcmp(key, "experiment.kernel") == 0 ? "" : " ",
                                 s.runs[s.g[g0].first].row->ranks,
                                 s.runs[s.g[g0].first].row->workload,
                                 conf[0] ? conf : "the only one", kw, key, "n", "ci%",
