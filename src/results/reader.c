@@ -925,6 +925,24 @@ static int info_verdicts(struct rctx *rx, FILE *out)
                         fprintf(out, "  (none)\n");
         }
         bl_free(rows);
+        if (rc == 0) {
+                uint64_t checked = 0, total = 0;
+                hid_t o = open_required(rx, BL_SP_VERDICTS, &rc);
+
+                /* Older files lack these attributes: then nothing is said. */
+                if (rc == 0 &&
+                    attr_num(rx, o, BL_SP_VERDICTS, BL_SA_LIN_OPS_CHECKED, H5T_NATIVE_UINT64,
+                             &checked, 0) == 0 &&
+                    attr_num(rx, o, BL_SP_VERDICTS, BL_SA_LIN_OPS_TOTAL, H5T_NATIVE_UINT64, &total,
+                             0) == 0 &&
+                    total > 0)
+                        fprintf(out,
+                                "  linearizability covered %.1f%% of the operations (%" PRIu64
+                                " of %" PRIu64 ")\n",
+                                100.0 * (double)checked / (double)total, checked, total);
+                if (rc == 0)
+                        H5Oclose(o);
+        }
         return rc;
 }
 
