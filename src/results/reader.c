@@ -428,6 +428,8 @@ struct fault_row {
         char description[160];
         double unavailable_s;
         double recovery_s;
+        int32_t shard;
+        double shard_unavailable_s;
 };
 
 /* Read /faults, which only runs with injected faults have: *n = 0 without. */
@@ -447,28 +449,52 @@ static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
              sizeof((*rows)->description), -1},
             {BL_SC_UNAVAILABLE_S, offsetof(struct fault_row, unavailable_s), 0, H5T_NATIVE_DOUBLE},
             {BL_SC_RECOVERY_S, offsetof(struct fault_row, recovery_s), 0, H5T_NATIVE_DOUBLE},
+            {BL_SC_SHARD, offsetof(struct fault_row, shard), 0, H5T_NATIVE_INT32},
+            {BL_SC_SHARD_UNAVAIL_S, offsetof(struct fault_row, shard_unavailable_s), 0,
+             H5T_NATIVE_DOUBLE},
         };
-        mt = compound(sizeof(**rows), m, sizeof(m) / sizeof(m[0]));
+        /* Files written before per-shard availability lack the last two. */
+        int per_shard = 0;
+        hid_t d = H5Dopen2(rx->file, BL_SP_FAULTS, H5P_DEFAULT), ft = -1;
+        if (d >= 0 && (ft = H5Dget_type(d)) >= 0)
+                per_shard = H5Tget_member_index(ft, BL_SC_SHARD_UNAVAIL_S) >= 0;
+        if (ft >= 0)
+                H5Tclose(ft);
+        if (d >= 0)
+                H5Dclose(d);
+        H5Eclear2(H5E_DEFAULT);
+        mt = compound(sizeof(**rows), m, sizeof(m) / sizeof(m[0]) - (per_shard ? 0 : 2));
         rc = read_table(rx, BL_SP_FAULTS, mt, sizeof(**rows), (void **)rows, n);
         if (mt >= 0)
                 H5Tclose(mt);
+        for (size_t i = 0; rc == 0 && !per_shard && i < *n; i++) {
+                (*rows)[i].shard = -1;
+                (*rows)[i].shard_unavailable_s = NAN;
+        }
         return rc;
 }
 
-/* Worst unavailability and recovery over the faults (NaN without faults;
- * recovery -1 when some fault was never recovered from). */
+/* Never recovered: NaN in files since per-shard availability, -1 before. */
+static int never_recovered(double recovery_s)
+{
+        return isnan(recovery_s) || recovery_s < 0;
+}
+
+/* Worst unavailability (of the service, or of its worst shard) and recovery
+ * over the faults: NaN without faults, recovery +inf when some fault was
+ * never recovered from (the report prints "never"). */
 static void fault_figures(const struct fault_row *f, size_t n, double *unavail_ms,
                           double *recovery_ms)
 {
         *unavail_ms = *recovery_ms = NAN;
         for (size_t i = 0; i < n; i++) {
                 double u = f[i].unavailable_s * 1e3, r = f[i].recovery_s * 1e3;
+                if (!isnan(f[i].shard_unavailable_s) && f[i].shard_unavailable_s * 1e3 > u)
+                        u = f[i].shard_unavailable_s * 1e3;
                 if (isnan(*unavail_ms) || u > *unavail_ms)
                         *unavail_ms = u;
-                if (*recovery_ms == -1)
-                        continue;
-                if (f[i].recovery_s < 0)
-                        *recovery_ms = -1;
+                if (never_recovered(f[i].recovery_s))
+                        *recovery_ms = INFINITY;
                 else if (isnan(*recovery_ms) || r > *recovery_ms)
                         *recovery_ms = r;
         }
@@ -483,16 +509,17 @@ static int info_faults(struct rctx *rx, FILE *out)
         if (rc != 0 || n == 0)
                 return rc;
         fprintf(out, "\n# faults (times in s since the measured phase start)\n");
-        fprintf(out, "  %8s %5s %13s %11s  %s\n", "t_s", "rank", "unavailable_s", "recovery_s",
-                "fault");
+        fprintf(out, "  %8s %5s %13s %5s %13s %11s  %s\n", "t_s", "rank", "unavailable_s", "shard",
+                "shard_unavail", "recovery_s", "fault");
         for (size_t i = 0; i < n; i++) {
                 char rec[32];
-                if (rows[i].recovery_s < 0)
+                if (never_recovered(rows[i].recovery_s))
                         snprintf(rec, sizeof(rec), "never");
                 else
                         snprintf(rec, sizeof(rec), "%.3f", rows[i].recovery_s);
-                fprintf(out, "  %8.3f %5d %13.3f %11s  %s\n", rows[i].t_s, rows[i].rank,
-                        rows[i].unavailable_s, rec, rows[i].description);
+                fprintf(out, "  %8.3f %5d %13.3f %5d %13.3f %11s  %s\n", rows[i].t_s, rows[i].rank,
+                        rows[i].unavailable_s, rows[i].shard, rows[i].shard_unavailable_s, rec,
+                        rows[i].description);
         }
         bl_free(rows);
         return 0;

@@ -1390,6 +1390,9 @@ static int step_faults(struct wctx *w)
             {BL_SC_DESCRIPTION, C_STR, offsetof(struct bl_fault_row, description), NULL},
             {BL_SC_UNAVAILABLE_S, C_F64, offsetof(struct bl_fault_row, unavailable_s), NULL},
             {BL_SC_RECOVERY_S, C_F64, offsetof(struct bl_fault_row, recovery_s), NULL},
+            {BL_SC_SHARD, C_I32, offsetof(struct bl_fault_row, shard), NULL},
+            {BL_SC_SHARD_UNAVAIL_S, C_F64, offsetof(struct bl_fault_row, shard_unavailable_s),
+             NULL},
         };
 
         if (w->sh.n_faults == 0)
@@ -1398,8 +1401,10 @@ static int step_faults(struct wctx *w)
                            sizeof(struct bl_fault_row), w->sh.n_faults, 1,
                            "injected faults: t_s since the measured phase start; "
                            "unavailable_s: longest stretch without a completed operation "
-                           "after it; recovery_s: until throughput is back within 10% of "
-                           "the second before it (-1: never)");
+                           "after it; shard, shard_unavailable_s: the same for the worst "
+                           "shard (of those busy in the second before it; -1: none); "
+                           "recovery_s: until throughput is back within 10% of the second "
+                           "before it (NaN: never)");
 }
 
 static int step_history(struct wctx *w)
