@@ -95,6 +95,45 @@ static int check_destination(const struct bl_run_opts *opts, const struct bl_con
         return rc;
 }
 
+/*
+ * Checks of a parsed schedule against the run: a transfer needs a kernel
+ * that can hand leadership over (refused: BL_ECONFIG in eb); a fault timed at
+ * or after the end of a run by duration is not applied, and a pause that
+ * outlasts the run is cut at its end (warned on rank 0).
+ */
+static int check_schedule(const char *path, const struct bl_fault_plan *plan,
+                          const struct bl_config *cfg, int rank, struct bl_errbuf *eb)
+{
+        const struct bl_kernel *k = bl_kernel_find(cfg->experiment.repl);
+        double end_s = cfg->experiment.warmup_s + cfg->experiment.duration_s;
+        uint64_t end_ns = (uint64_t)(end_s * 1e9);
+        char text[160];
+
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct bl_fault *f = &plan->f[i];
+
+                bl_faults_describe(f, text, sizeof(text));
+                if (f->kind == BL_FAULT_TRANSFER && (k == NULL || k->transfer == NULL))
+                        return bl_errf(eb, BL_ECONFIG,
+                                       "%s:%d: \"%s\": kernel '%s' has no leadership transfer; "
+                                       "remove the line or use a kernel with leaders",
+                                       path, f->line, text, cfg->experiment.repl);
+                if (rank != 0 || cfg->experiment.ops > 0)
+                        continue;
+                if (f->at_ns >= end_ns)
+                        fprintf(stderr,
+                                "ballot: warning: %s:%d: \"%s\" is timed after the end of the "
+                                "run (%.3gs: warm-up + duration); it will not be applied\n",
+                                path, f->line, text, end_s);
+                else if (f->kind == BL_FAULT_PAUSE && f->at_ns + f->pause_ns > end_ns)
+                        fprintf(stderr,
+                                "ballot: warning: %s:%d: \"%s\" outlasts the run (%.3gs: "
+                                "warm-up + duration); the pause will be cut at the end\n",
+                                path, f->line, text, end_s);
+        }
+        return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
         const char *config = NULL;
@@ -176,6 +215,8 @@ static int cmd_run(int argc, char **argv)
                 rc = bl_faults_resolve_path(config, cfg.faults.schedule, fpath, sizeof(fpath), &eb);
                 if (rc == 0)
                         rc = bl_faults_parse_file(fpath, size, cfg.cluster.shards, &plan, &eb);
+                if (rc == 0)
+                        rc = check_schedule(fpath, &plan, &cfg, rank, &eb);
                 if (rc != 0) {
                         if (rank == 0)
                                 fprintf(stderr, "ballot: %s\n", eb.msg);

@@ -19,7 +19,9 @@
         X(BL_EV_RESUME, "resume", "rank, fault index")                                             \
         X(BL_EV_LINK_FAULT, "link_fault", "fault index, per-mille (delay: us)")                    \
         X(BL_EV_LINK_CLEAR, "link_clear", "kind, -")                                               \
-        X(BL_EV_CLIENT_TIMEOUT, "client_timeout", "client, seq")
+        X(BL_EV_CLIENT_TIMEOUT, "client_timeout", "client, seq")                                   \
+        X(BL_EV_TRANSFER_ASK, "transfer_ask", "rank, fault index")                                 \
+        X(BL_EV_FAULT_SKIPPED, "fault_not_applied", "fault index, 1: after the end of the run")
 
 enum bl_event_type {
 #define BL_EV_ENUM(code, name, args) code,

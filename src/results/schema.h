@@ -208,6 +208,7 @@
 #define BL_SC_DESCRIPTION    "description"
 #define BL_SC_UNAVAILABLE_S  "unavailable_s"
 #define BL_SC_RECOVERY_S     "recovery_s"
+#define BL_SC_APPLIED        "applied"
 #define BL_SA_MAX_UNAVAIL_S  "max_unavailable_s"
 #define BL_SA_MAX_RECOVERY_S "max_recovery_s"
 
