@@ -104,14 +104,15 @@ int bl_check_digests(const struct bl_replica_state *r, size_t n, struct bl_verdi
         if (compared == 0) {
                 snprintf(v->reason, sizeof(v->reason),
                          "nothing to compare: no two replicas of a shard applied the same count "
-                         "(%zu shards, %zu replicas)",
+                         "(%zu shards, %zu replicas in all)",
                          shards, n);
                 return 0;
         }
         v->pass = 1;
-        snprintf(v->reason, sizeof(v->reason),
-                 "%zu replica pairs with equal applied counts agree (%zu shards, %zu replicas)",
-                 compared, shards, n);
+        snprintf(
+            v->reason, sizeof(v->reason),
+            "%zu replica pairs with equal applied counts agree (%zu shards, %zu replicas in all)",
+            compared, shards, n);
         return 0;
 }
 
