@@ -29,8 +29,8 @@ BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
-.PHONY: all run test test-only unit-test mpi-test sanitize bench bench-check deps deps-test format \
-        format-check clean help
+.PHONY: all run test test-only unit-test mpi-test sanitize bench bench-check bench-serial deps \
+        deps-test format format-check clean help
 
 all: $(BIN)
 
@@ -102,6 +102,13 @@ $(BUILD)/bench-check: tools/bench-check.c $(LIB)
 
 bench-check: $(BUILD)/bench-check
 	$(BUILD)/bench-check 1000000
+
+# Serializability checker benchmark: valid list-append histories of 10^4 and 10^5 transactions.
+$(BUILD)/bench-serial: tools/bench-serial.c tests/unit/txn_model.h $(LIB)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(DEP_LIBS)
+
+bench-serial: $(BUILD)/bench-serial
+	$(BUILD)/bench-serial 100000
 
 format:
 	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h)

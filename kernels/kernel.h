@@ -23,12 +23,28 @@
  * and decodes them again in apply(). A kernel only learns whether a command
  * is read-only (BL_SUBMIT_READONLY), so it may serve reads without the log.
  *
- * Replication kernels (none, raft, paxos) keep one shard's log identical on
- * its replicas. Commit kernels (2pc) make a multi-shard transaction atomic;
- * their participants will log prepare and decision records as ordinary
- * commands of the shard's replication kernel (submit), so a commit kernel
- * composes with any replication kernel ("2pc/raft") without the runtime
- * knowing either.
+ * Proposals complete. submit(cmd, tag) is a proposal; the kernel later
+ * reports apply(cmd, index, tag) on the replica that accepted it (the
+ * committed(tag, index) report) or dropped(tag). Replication kernels (none,
+ * raft, paxos) keep one shard's log identical on its replicas. Commit kernels
+ * (2pc) make a multi-shard transaction atomic; their participants log prepare
+ * and decision records as ordinary proposals of the shard's replication
+ * kernel, and learn from the completion that a record is committed, so a
+ * commit kernel composes with any replication kernel ("2pc/raft") without
+ * the runtime knowing either.
+ *
+ * Persistence. A kernel keeps its persistent state (Raft: term, vote, log,
+ * snapshot; Paxos: promised ballot, accepted values) as records appended
+ * with env->persist(). The runtime reports durability with durable(seq); a
+ * kernel never sends a message that depends on a record that is not durable
+ * yet (a vote, an AppendEntries acknowledgement, a promise, an accept), and a
+ * leader counts its own log towards a quorum only up to what is durable.
+ * Crashes are the runtime's: it destroys the instance and the state machine,
+ * discards every record not reported durable, and on recovery creates a new
+ * instance, replay()s the durable records in order, then start()s it. What a
+ * kernel forgot to persist is simply gone, and the simulator's checks find it.
+ * With storage.mode = memory, records are durable at once (durable() comes in
+ * the same loop pass), but a crash still destroys the instance.
  */
 
 /* Flags for submit(). */
@@ -47,8 +63,17 @@ struct bl_env {
         void (*send)(void *ctx, int to, int type, const void *buf, size_t len);
         /* Apply a command that is committed (or, for a read-only command, that
          * may be served now) to this replica's state machine, in log order.
-         * reply != 0: this replica answers the client that sent it. */
-        void (*apply)(void *ctx, const void *cmd, size_t len, int reply);
+         * index: its log index or slot (0 for a read served outside the log).
+         * tag: the tag submit() was given when this replica accepted the
+         * proposal and still answers for it (this call is the proposal's
+         * "committed(tag, index)" report), 0 on every other replica. */
+        void (*apply)(void *ctx, const void *cmd, size_t len, uint64_t index, uint64_t tag);
+        /* The proposal submitted with `tag` will not be committed through this
+         * replica (it lost leadership, or the entry was overwritten): whoever
+         * proposed it should retry elsewhere. Every accepted tag ends in exactly
+         * one apply(..., tag) or dropped(tag), unless the instance is destroyed
+         * (a crash: the runtime then forgets the tags itself). */
+        void (*dropped)(void *ctx, uint64_t tag);
         /* Serialize this replica's state machine (log compaction). On success
          * *buf is allocated with bl_malloc and owned by the caller. Returns 0
          * or BL_ENOMEM. */
@@ -59,6 +84,21 @@ struct bl_env {
         int (*restore)(void *ctx, const void *buf, size_t len);
         /* Record an event (see common/events.h) with two integer arguments. */
         void (*event)(void *ctx, int type, int64_t a, int64_t b);
+
+        /*
+         * Storage (see "Persistence" below). Append a record of this instance
+         * to the rank's write-ahead log. type is the kernel's own record type,
+         * 1..255; the bytes are copied before return. Returns the record's
+         * sequence number: > 0 and increasing from call to call. Returns 0 if
+         * the storage failed; the runtime has then already failed the run and
+         * the kernel need not do anything about it. Durability is reported
+         * later through kernel->durable(), never from inside persist().
+         */
+        uint64_t (*persist)(void *ctx, int type, const void *buf, size_t len);
+        /* This instance's records with sequence numbers <= seq are superseded
+         * (by a later record that is already durable, such as a snapshot) and
+         * are no longer replayed on recovery: the storage may delete them. */
+        void (*compact)(void *ctx, uint64_t seq);
 };
 
 struct bl_group {
@@ -83,22 +123,37 @@ struct bl_kernel {
         const char *version;
         const char *summary;
         enum bl_kernel_kind kind;
-        int leader_based; /* clients look for a leader (1) or use any replica (0) */
         int n_msg_types;
         const char *const *msg_names; /* n_msg_types names, for message counters */
+        /* The kernel's own section of the option table ("raft"), or NULL. */
+        const char *option_section;
+        /* How long the runtime lets groups settle at the end of a run before
+         * it compares replicas: long enough for the last commit to reach every
+         * follower (Raft: a few heartbeats). May be NULL (no settling). */
+        uint64_t (*settle_ns)(const struct bl_config *cfg);
 
         /* Create an instance. env and g are copied. Returns NULL on allocation
-         * failure. cfg stays valid for the instance's lifetime. */
+         * failure. cfg stays valid for the instance's lifetime. After create,
+         * the runtime hands a recovering instance its durable records through
+         * replay(), then calls start() (a fresh instance gets start() at once). */
         void *(*create)(const struct bl_env *env, const struct bl_group *g,
                         const struct bl_config *cfg);
         /* Free an instance and everything it holds. NULL is a no-op. */
         void (*destroy)(void *k);
-        /* A client command arrived at this replica. Returns 0 when accepted
-         * (the kernel will apply it with reply=1 once committed, or drop it if
-         * it loses leadership: the client retries), BL_ENOTLEADER when another
-         * member should be asked (see leader()), BL_EBUSY when overloaded, or
-         * BL_ENOMEM. */
-        int (*submit)(void *k, const void *cmd, size_t len, unsigned flags);
+        /* Recovery: one durable record read back from storage, in the order
+         * they were persisted. Returns 0, or BL_EPROTO when the record is
+         * malformed (the replica then refuses to come back). */
+        int (*replay)(void *k, uint64_t seq, int type, const void *buf, size_t len);
+        /* Replay is over (or there was nothing to replay): rebuild the state
+         * machine from what was replayed (env->restore, re-application) and
+         * start the timers. */
+        void (*start)(void *k);
+        /* A client command arrived at this replica. Returns 0 when accepted:
+         * the kernel later reports apply(..., tag) once it is committed (reads:
+         * once it may be served) or dropped(tag). BL_ENOTLEADER when another
+         * member should be asked (see leader()), BL_EBUSY when overloaded (the
+         * client backs off and retries here), BL_ENOMEM. tag != 0. */
+        int (*submit)(void *k, const void *cmd, size_t len, unsigned flags, uint64_t tag);
         /* A message from member `from`. Returns 0, or BL_EPROTO when the
          * message is malformed (it is then ignored and counted). */
         int (*recv)(void *k, int from, int type, const void *buf, size_t len);
@@ -106,12 +161,17 @@ struct bl_kernel {
         void (*tick)(void *k);
         /* Member this instance believes leads the group, or -1. */
         int (*leader)(void *k);
-        /* Fail-stop: discard all volatile state, keep only what the protocol
-         * declares persistent (Raft: term, vote, log). The instance receives
-         * nothing until recover(). */
+        /* Every record this instance persisted with a sequence number <= seq
+         * is durable. Called from the runtime's loop, never from inside a
+         * kernel call. May be NULL for a kernel that persists nothing. */
+        void (*durable)(void *k, uint64_t seq);
+        /*
+         * Legacy fail-stop hooks, for kernels not yet on the persistence seam:
+         * when replay is NULL, a crash calls crash() (keep only what the
+         * protocol declares persistent) and recovery calls recover(). A kernel
+         * with replay() never sees these: a crash destroys the instance.
+         */
         void (*crash)(void *k);
-        /* Restart from persistent state (rebuilding the state machine through
-         * env->restore and re-application as the protocol requires). */
         void (*recover)(void *k);
         /* Fill stats. May be NULL. */
         void (*stats)(void *k, struct bl_kernel_stats *out);

@@ -5,7 +5,8 @@
  *   ballot info [FILE.h5]
  *   ballot --help | --version
  * Exit status: 0 success, 1 run-time error, 2 usage or configuration error,
- * 3 the run completed but a correctness verdict failed.
+ * 3 the run completed but a correctness verdict failed, 4 no verdict failed
+ * but a check could not finish (inconclusive: nothing was proven).
  * Only this file exits or aborts MPI.
  */
 #include <mpi.h>
@@ -22,9 +23,10 @@
 #include "run/run.h"
 #include "sim/sim.h"
 
-#define EXIT_RUNTIME 1
-#define EXIT_USAGE   2
-#define EXIT_VERDICT 3
+#define EXIT_RUNTIME      1
+#define EXIT_USAGE        2
+#define EXIT_VERDICT      3
+#define EXIT_INCONCLUSIVE 4
 
 static void usage(FILE *out)
 {
@@ -33,7 +35,7 @@ static void usage(FILE *out)
                 "                  [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
                 "       ballot info [FILE.h5]\n"
-                "       ballot check FILE.h5 ...\n"
+                "       ballot check [--time-limit SECONDS] FILE.h5 ...\n"
                 "       ballot sim CONFIG.ini [options]   (ballot sim --help)\n"
                 "       ballot --help | --version\n"
                 "\n"
@@ -44,7 +46,7 @@ static void usage(FILE *out)
                 "sim     run a kernel in the deterministic simulator (no MPI), with faults\n"
                 "\n"
                 "Exit status: 0 ok, 1 run-time error, 2 usage/configuration error, 3 a\n"
-                "correctness verdict failed.\n");
+                "correctness verdict failed, 4 a correctness check was inconclusive.\n");
 }
 
 static char *join_args(int argc, char **argv)
@@ -240,6 +242,8 @@ static int cmd_run(int argc, char **argv)
         }
         if (rc == BL_ECHECK) {
                 status = EXIT_VERDICT;
+        } else if (rc == BL_EINCONCLUSIVE) {
+                status = EXIT_INCONCLUSIVE;
         } else if (rc != 0) {
                 if (rank == 0)
                         fprintf(stderr, "ballot: %s\n", eb.msg);
@@ -289,21 +293,41 @@ static int cmd_info(int argc, char **argv)
 static int cmd_check(int argc, char **argv)
 {
         struct bl_errbuf eb = {{0}};
-        int status = 0;
+        int status = 0, first = 2, failed = 0, inconclusive = 0;
+        double limit_s = 300.0;
 
-        if (argc < 3) {
+        if (argc >= 4 && strcmp(argv[2], "--time-limit") == 0) {
+                char *end = NULL;
+                limit_s = strtod(argv[3], &end);
+                if (end == argv[3] || *end != '\0' || !(limit_s > 0) || limit_s > 1e6) {
+                        fprintf(stderr,
+                                "ballot check: --time-limit '%s': expected seconds in (0, 1e6]\n",
+                                argv[3]);
+                        return EXIT_USAGE;
+                }
+                first = 4;
+        }
+        if (argc <= first) {
                 usage(stderr);
                 return EXIT_USAGE;
         }
-        for (int i = 2; i < argc; i++) {
-                int rc = bl_check_file(argv[i], 300.0, stdout, &eb);
+        for (int i = first; i < argc; i++) {
+                int rc = bl_check_file(argv[i], limit_s, stdout, &eb);
                 if (rc == BL_ECHECK) {
-                        status = status ? status : EXIT_VERDICT;
+                        failed = 1;
+                } else if (rc == BL_EINCONCLUSIVE) {
+                        inconclusive = 1;
                 } else if (rc != 0) {
                         fprintf(stderr, "ballot check: %s\n", eb.msg);
                         status = EXIT_RUNTIME;
                 }
         }
+        /* A file that could not be judged outranks a verdict; a failure
+         * outranks an inconclusive check, as in `ballot run`. */
+        if (status == 0 && failed)
+                status = EXIT_VERDICT;
+        else if (status == 0 && inconclusive)
+                status = EXIT_INCONCLUSIVE;
         return status;
 }
 

@@ -167,7 +167,7 @@ static const char *result_word(int rc, const struct bl_lin_result *r)
 {
         if (rc != 0)
                 return "ENOMEM";
-        return r->ok ? "ok" : r->timed_out ? "UNKNOWN" : "FAIL";
+        return r->ok ? "ok" : r->timed_out ? "INCONCLUSIVE" : "FAIL";
 }
 
 static int run(const struct scenario *s, size_t n, uint64_t seed, const double *zipf_cdf)

@@ -2,9 +2,9 @@
  * The no-replication baseline. Each shard has one owner (member 0); a command
  * is applied the moment it arrives and answered at once. Groups must have one
  * member; the runtime refuses replicas > 1 for this kernel. No persistent
- * state: a crash of the owner loses the shard's state (restore(NULL) resets
- * it to the preloaded records on recovery), which is exactly what running
- * without replication means.
+ * state: a crash of the owner destroys the instance and the shard's state,
+ * and the new instance starts from the preloaded records, which is exactly
+ * what running without replication means.
  */
 #include "kernels/kernel.h"
 
@@ -13,7 +13,6 @@
 struct none {
         struct bl_env env;
         struct bl_group g;
-        int crashed;
         uint64_t applied;
 };
 
@@ -35,15 +34,28 @@ static void none_destroy(void *k)
         bl_free(k);
 }
 
-static int none_submit(void *k, const void *cmd, size_t len, unsigned flags)
+static int none_replay(void *k, uint64_t seq, int type, const void *buf, size_t len)
+{
+        (void)k;
+        (void)seq;
+        (void)type;
+        (void)buf;
+        (void)len;
+        return BL_EPROTO; /* this kernel persists nothing */
+}
+
+static void none_start(void *k)
+{
+        (void)k;
+}
+
+static int none_submit(void *k, const void *cmd, size_t len, unsigned flags, uint64_t tag)
 {
         struct none *n = k;
 
         (void)flags;
-        if (n->crashed)
-                return BL_ENOTLEADER;
-        n->env.apply(n->env.ctx, cmd, len, 1);
         n->applied++;
+        n->env.apply(n->env.ctx, cmd, len, n->applied, tag);
         return 0;
 }
 
@@ -66,23 +78,7 @@ static int none_leader(void *k)
 {
         struct none *n = k;
 
-        return n->crashed ? -1 : n->g.self;
-}
-
-static void none_crash(void *k)
-{
-        struct none *n = k;
-
-        n->crashed = 1;
-        n->applied = 0;
-}
-
-static void none_recover(void *k)
-{
-        struct none *n = k;
-
-        n->env.restore(n->env.ctx, NULL, 0);
-        n->crashed = 0;
+        return n->g.self;
 }
 
 static void none_stats(void *k, struct bl_kernel_stats *out)
@@ -97,16 +93,15 @@ const struct bl_kernel bl_kernel_none = {
     .version = "1.0",
     .summary = "no replication: one owner per shard applies commands on arrival (baseline)",
     .kind = BL_KERNEL_REPLICATION,
-    .leader_based = 1,
     .n_msg_types = 0,
     .msg_names = NULL,
     .create = none_create,
     .destroy = none_destroy,
+    .replay = none_replay,
+    .start = none_start,
     .submit = none_submit,
     .recv = none_recv,
     .tick = none_tick,
     .leader = none_leader,
-    .crash = none_crash,
-    .recover = none_recover,
     .stats = none_stats,
 };

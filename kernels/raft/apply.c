@@ -1,7 +1,7 @@
 /*
  * Applying committed entries. Only the leader that accepted a command in its
- * current term answers the client (reply = 1); every other replica applies
- * silently. A leader that lost its term before the entry committed does not
+ * current term answers the client (the proposal's tag); every other replica
+ * applies silently (tag 0). A leader that lost its term before the entry committed does not
  * answer either: its client times out and retries, and the store's session
  * table makes the retry idempotent.
  */
@@ -20,7 +20,7 @@ void bl_raft_apply_committed(struct bl_raft *r)
                 struct bl_raft_entry *e = bl_raft_log_get(&r->log, r->applied + 1);
                 const void *buf;
                 uint32_t len;
-                int reply;
+                uint64_t tag;
 
                 if (e == NULL)
                         break; /* cannot happen: applied >= log offset */
@@ -31,8 +31,9 @@ void bl_raft_apply_committed(struct bl_raft *r)
                  * does not, and committed entries are never truncated. */
                 buf = e->buf;
                 len = e->len;
-                reply = r->role == BL_RAFT_LEADER && e->term == r->term;
-                r->env.apply(r->env.ctx, buf, len, reply);
+                tag = r->role == BL_RAFT_LEADER && e->term == r->term ? e->tag : 0;
+                e->tag = 0;
+                r->env.apply(r->env.ctx, buf, len, r->applied, tag);
         }
         r->applying = 0;
         if (r->crashed)

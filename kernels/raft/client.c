@@ -53,7 +53,7 @@ static int reads_grow(struct bl_raft *r)
         return 0;
 }
 
-static int read_submit(struct bl_raft *r, const void *cmd, size_t len)
+static int read_submit(struct bl_raft *r, const void *cmd, size_t len, uint64_t tag)
 {
         struct bl_raft_read *rd;
         uint8_t *copy = NULL;
@@ -71,6 +71,7 @@ static int read_submit(struct bl_raft *r, const void *cmd, size_t len)
         rd = read_at(r, r->reads_n);
         rd->index = 0;
         rd->round = 0;
+        rd->tag = tag;
         rd->len = (uint32_t)len;
         rd->buf = copy;
         r->reads_n++;
@@ -78,7 +79,8 @@ static int read_submit(struct bl_raft *r, const void *cmd, size_t len)
         return 0;
 }
 
-int bl_raft_client_submit(struct bl_raft *r, const void *cmd, size_t len, unsigned flags)
+int bl_raft_client_submit(struct bl_raft *r, const void *cmd, size_t len, unsigned flags,
+                          uint64_t tag)
 {
         int rc;
 
@@ -91,13 +93,14 @@ int bl_raft_client_submit(struct bl_raft *r, const void *cmd, size_t len, unsign
         if (len > UINT32_MAX)
                 return BL_EINVAL;
         if ((flags & BL_SUBMIT_READONLY) && r->read_index)
-                return read_submit(r, cmd, len);
+                return read_submit(r, cmd, len, tag);
         if (bl_raft_log_last_index(&r->log) - r->commit >= BL_RAFT_MAX_UNCOMMITTED)
                 return BL_EBUSY;
         rc = bl_raft_log_append(&r->log, r->term, BL_RAFT_ENTRY_CMD, cmd, (uint32_t)len,
                                 bl_raft_now(r));
         if (rc != 0)
                 return rc;
+        bl_raft_log_get(&r->log, bl_raft_log_last_index(&r->log))->tag = tag;
         bl_raft_replicate_all(r, 0);
         bl_raft_commit_advance(r); /* a group of one commits alone */
         return 0;
@@ -152,7 +155,7 @@ void bl_raft_reads_progress(struct bl_raft *r)
                         break;
                 r->reads_head = (r->reads_head + 1) % r->reads_cap;
                 r->reads_n--;
-                r->env.apply(r->env.ctx, rd.buf, rd.len, 1);
+                r->env.apply(r->env.ctx, rd.buf, rd.len, 0, rd.tag);
                 bl_free(rd.buf);
         }
         r->applying = 0;
@@ -161,10 +164,13 @@ void bl_raft_reads_progress(struct bl_raft *r)
                 bl_raft_apply_committed(r);
 }
 
-void bl_raft_reads_drop(struct bl_raft *r)
+void bl_raft_reads_drop(struct bl_raft *r, int notify)
 {
-        for (size_t i = 0; i < r->reads_n; i++)
+        for (size_t i = 0; i < r->reads_n; i++) {
+                if (notify)
+                        r->env.dropped(r->env.ctx, read_at(r, i)->tag);
                 bl_free(read_at(r, i)->buf);
+        }
         r->reads_n = 0;
         r->reads_head = 0;
 }

@@ -19,13 +19,31 @@ void bl_raft_reset_election_timer(struct bl_raft *r)
         r->election_deadline_ns = bl_raft_now(r) + r->election_ns + jitter;
 }
 
+/* A leader that steps down no longer answers for the proposals it accepted:
+ * they may still commit under the next leader, but their clients must ask
+ * again (the store's sessions make the retry idempotent). */
+static void drop_proposals(struct bl_raft *r)
+{
+        for (uint64_t i = r->applied + 1; i <= bl_raft_log_last_index(&r->log); i++) {
+                struct bl_raft_entry *e = bl_raft_log_get(&r->log, i);
+
+                if (e != NULL && e->tag != 0) {
+                        uint64_t tag = e->tag;
+
+                        e->tag = 0;
+                        r->env.dropped(r->env.ctx, tag);
+                }
+        }
+}
+
 void bl_raft_become_follower(struct bl_raft *r, int leader)
 {
         int was = r->role;
 
         if (was == BL_RAFT_LEADER) {
                 r->env.event(r->env.ctx, BL_EV_STEP_DOWN, (int64_t)r->term, r->g.shard);
-                bl_raft_reads_drop(r);
+                bl_raft_reads_drop(r, 1);
+                drop_proposals(r);
                 r->transfer_to = -1;
         }
         r->role = BL_RAFT_FOLLOWER;

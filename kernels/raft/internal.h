@@ -41,6 +41,7 @@ struct bl_raft_entry {
         uint32_t len;
         uint8_t *buf;     /* len bytes, NULL when len == 0 */
         uint64_t born_ns; /* volatile: when this leader appended it (batching) */
+        uint64_t tag;     /* volatile: the proposal's tag while this leader answers for it */
 };
 
 /*
@@ -88,6 +89,7 @@ struct bl_raft_progress {
 struct bl_raft_read {
         uint64_t index; /* readIndex: the commit index when the round was assigned */
         uint64_t round; /* heartbeat round that must be acknowledged; 0 = not assigned */
+        uint64_t tag;   /* the proposal's tag from submit() */
         uint32_t len;
         uint8_t *buf;
 };

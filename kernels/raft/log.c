@@ -100,6 +100,7 @@ int bl_raft_log_append(struct bl_raft_log *l, uint64_t term, uint8_t type, const
         e->len = len;
         e->buf = copy;
         e->born_ns = born_ns;
+        e->tag = 0;
         l->bytes += len;
         return 0;
 }

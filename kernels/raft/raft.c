@@ -54,7 +54,7 @@ static void raft_destroy(void *k)
 
         if (r == NULL)
                 return;
-        bl_raft_reads_drop(r);
+        bl_raft_reads_drop(r, 0);
         bl_free(r->reads);
         if (r->peers != NULL)
                 for (int i = 0; i < r->g.nmembers; i++)
@@ -115,9 +115,9 @@ out_destroy:
         return NULL;
 }
 
-static int raft_submit(void *k, const void *cmd, size_t len, unsigned flags)
+static int raft_submit(void *k, const void *cmd, size_t len, unsigned flags, uint64_t tag)
 {
-        return bl_raft_client_submit(k, cmd, len, flags);
+        return bl_raft_client_submit(k, cmd, len, flags, tag);
 }
 
 static int raft_recv(void *k, int from, int type, const void *buf, size_t len)
@@ -168,7 +168,9 @@ static void raft_crash(void *k)
 {
         struct bl_raft *r = k;
 
-        bl_raft_reads_drop(r);
+        bl_raft_reads_drop(r, 0);
+        for (uint64_t i = r->commit + 1; i <= bl_raft_log_last_index(&r->log); i++)
+                bl_raft_log_get(&r->log, i)->tag = 0; /* the runtime forgets them */
         r->crashed = 1;
         r->role = BL_RAFT_FOLLOWER;
         r->leader = -1;
@@ -195,6 +197,12 @@ static void raft_recover(void *k)
         bl_raft_reset_election_timer(r);
 }
 
+/* Three heartbeats: the last commit index reaches every follower. */
+static uint64_t raft_settle_ns(const struct bl_config *cfg)
+{
+        return 3ull * ms_to_ns(cfg->raft.heartbeat_ms);
+}
+
 static void raft_stats(void *k, struct bl_kernel_stats *out)
 {
         struct bl_raft *r = k;
@@ -219,7 +227,8 @@ const struct bl_kernel bl_kernel_raft = {
     .summary = "Raft: leader election with pre-vote, batched and pipelined replication, "
                "ReadIndex reads, snapshots, leadership transfer",
     .kind = BL_KERNEL_REPLICATION,
-    .leader_based = 1,
+    .option_section = "raft",
+    .settle_ns = raft_settle_ns,
     .n_msg_types = BL_RAFT_MSG__COUNT,
     .msg_names = bl_raft_msg_names,
     .create = raft_create,

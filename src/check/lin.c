@@ -892,7 +892,7 @@ static int search_key(struct lin_ctx *c, uint64_t key, struct reg init, size_t n
         entry = nd[0].next;
         while (nd[0].next != tail) {
                 if ((++c->iter & 1023) == 0 && deadline_passed(c)) {
-                        c->unknown_why = "timeout";
+                        c->unknown_why = "time limit reached";
                         return KEY_UNKNOWN;
                 }
                 if (!nd[entry].is_ret) {
@@ -918,7 +918,7 @@ static int search_key(struct lin_ctx *c, uint64_t key, struct reg init, size_t n
                         if (rc < 0)
                                 return rc;
                         if (rc == 2) {
-                                c->unknown_why = "memory budget";
+                                c->unknown_why = "search memory budget exhausted";
                                 return KEY_UNKNOWN;
                         }
                         if (rc == 1) {
@@ -1083,6 +1083,8 @@ static int malformed(const struct bl_hop *h, char *reason, size_t size)
                 why = "unknown operation type";
         else if (h->outcome > BL_OUT_UNKNOWN)
                 why = "unknown outcome";
+        else if (h->outcome == BL_OUT_OK && h->return_ns == UINT64_MAX)
+                why = "outcome ok but it never returned (only an unknown outcome has no return)";
         else if (h->outcome == BL_OUT_OK && h->return_ns < h->invoke_ns)
                 why = "returns before it was invoked";
         if (why == NULL)
@@ -1113,7 +1115,7 @@ int bl_lin_check_opts(const struct bl_history *h, const struct bl_lin_opts *opts
                 return BL_EINVAL;
         memset(out, 0, sizeof(*out));
         if (h == NULL || opts == NULL) {
-                snprintf(out->reason, sizeof(out->reason), "unknown: no history");
+                snprintf(out->reason, sizeof(out->reason), "inconclusive: no history");
                 out->timed_out = 1;
                 return BL_EINVAL;
         }
@@ -1151,7 +1153,7 @@ int bl_lin_check_opts(const struct bl_history *h, const struct bl_lin_opts *opts
                 for (b = a + 1; b < ns && se[b].key == se[a].key; b++)
                         ;
                 if (deadline_passed(&c)) {
-                        c.unknown_why = "timeout";
+                        c.unknown_why = "time limit reached";
                         rc = KEY_UNKNOWN;
                 } else {
                         uint64_t before = c.states;
@@ -1185,10 +1187,10 @@ int bl_lin_check_opts(const struct bl_history *h, const struct bl_lin_opts *opts
                 out->timed_out = 1;
                 out->bad_key = first_unknown_key;
                 snprintf(out->reason, sizeof(out->reason),
-                         "unknown (%s): %llu keys unfinished, first key %llu after %zu states; "
-                         "%llu keys linearizable",
-                         first_unknown_why, (unsigned long long)out->keys_unknown,
-                         (unsigned long long)first_unknown_key, first_unknown_states,
+                         "inconclusive: %s on key %llu after %zu states; %llu keys "
+                         "unfinished, %llu keys linearizable",
+                         first_unknown_why, (unsigned long long)first_unknown_key,
+                         first_unknown_states, (unsigned long long)out->keys_unknown,
                          (unsigned long long)out->keys_checked);
         } else if (!bad) {
                 out->ok = 1;
@@ -1203,7 +1205,7 @@ int bl_lin_check_opts(const struct bl_history *h, const struct bl_lin_opts *opts
 out_nomem:
         out->ok = 0;
         out->timed_out = 1;
-        snprintf(out->reason, sizeof(out->reason), "unknown: out of memory while checking");
+        snprintf(out->reason, sizeof(out->reason), "inconclusive: out of memory while checking");
 out_free:
         bl_free(se);
         ctx_free(&c);

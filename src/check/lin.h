@@ -48,7 +48,8 @@ struct bl_lin_opts {
  * ok is 1 only when every key was shown linearizable. ok is 0 when a key is
  * not linearizable (timed_out 0, bad_key and reason say which operation) or
  * when the check could not finish (timed_out 1: time limit or memory budget
- * exceeded; the verdict is unknown, never a pass). A definite violation wins
+ * exceeded; the verdict is inconclusive, never a pass: the reason says why,
+ * on which key and after how many search states). A definite violation wins
  * over an unfinished key.
  */
 struct bl_lin_result {
@@ -68,7 +69,7 @@ void bl_lin_opts_default(struct bl_lin_opts *o);
 
 /*
  * Check h under opts and fill out. Returns 0 when the check ran (the answer is
- * in out->ok), BL_ENOMEM if memory ran out (out then says "unknown"), or
+ * in out->ok), BL_ENOMEM if memory ran out (out then says "inconclusive"), or
  * BL_EINVAL for NULL arguments. The history is not modified.
  *
  * Cost: sorting, then per key a depth-first search memoised on (set of

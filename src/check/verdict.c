@@ -18,9 +18,36 @@ static void verdict_set(struct bl_verdict *v, const char *name, int pass)
 
 const char *bl_verdict_word(int pass)
 {
-        if (pass > 0)
+        return pass == BL_VERDICT_FAIL ? "FAIL" : bl_verdict_name(pass);
+}
+
+const char *bl_verdict_name(int pass)
+{
+        switch (pass) {
+        case BL_VERDICT_PASS:
                 return "pass";
-        return pass == 0 ? "FAIL" : "unknown";
+        case BL_VERDICT_FAIL:
+                return "fail";
+        case BL_VERDICT_INCONCLUSIVE:
+                return "inconclusive";
+        default:
+                return "unknown";
+        }
+}
+
+int bl_verdict_overall(const struct bl_verdict *v, size_t n)
+{
+        int any_pass = 0, any_inconclusive = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                if (v[i].pass == BL_VERDICT_FAIL)
+                        return BL_VERDICT_FAIL;
+                any_inconclusive |= v[i].pass == BL_VERDICT_INCONCLUSIVE;
+                any_pass |= v[i].pass == BL_VERDICT_PASS;
+        }
+        if (any_inconclusive)
+                return BL_VERDICT_INCONCLUSIVE;
+        return any_pass ? BL_VERDICT_PASS : BL_VERDICT_UNKNOWN;
 }
 
 void bl_check_counter(uint64_t final_value, uint64_t acked_sum, uint64_t unknown_sum,
@@ -58,66 +85,92 @@ static int cmp_replica(const void *a, const void *b)
                 return x->applied < y->applied ? -1 : 1;
         if (x->digest != y->digest)
                 return x->digest < y->digest ? -1 : 1;
+        if (x->member != y->member)
+                return x->member < y->member ? -1 : 1;
         return (x->rank > y->rank) - (x->rank < y->rank);
 }
+
+/* What the groups of one pass over the sorted rows found. */
+struct digest_tally {
+        size_t shards;          /* shards with a row */
+        size_t shards_compared; /* shards with a checkpoint two replicas reached */
+        size_t compared;        /* (shard, applied) groups of two replicas or more */
+        uint64_t upto;          /* lowest over compared shards of their highest common count */
+};
 
 int bl_check_digests(const struct bl_replica_state *r, size_t n, struct bl_verdict *v)
 {
         const struct bl_replica_state **p;
-        size_t compared = 0, shards = 0;
+        struct digest_tally t = {0, 0, 0, UINT64_MAX};
+        uint64_t shard_high = 0;
+        size_t m = 0;
 
-        verdict_set(v, "digests", -1);
-        if (n == 0) {
-                snprintf(v->reason, sizeof(v->reason), "no replica reported a digest");
-                return 0;
-        }
-        p = bl_malloc(n * sizeof(*p));
+        verdict_set(v, "digests", BL_VERDICT_UNKNOWN);
+        p = bl_malloc((n + 1) * sizeof(*p));
         if (p == NULL) {
-                snprintf(v->reason, sizeof(v->reason), "unknown: out of memory");
+                snprintf(v->reason, sizeof(v->reason), "out of memory");
                 return BL_ENOMEM;
         }
         for (size_t i = 0; i < n; i++)
-                p[i] = &r[i];
-        /* Sorted by (shard, applied, digest): disagreeing replicas of a group
-         * end up next to each other, and the report is deterministic. */
-        qsort(p, n, sizeof(*p), cmp_replica);
-        for (size_t i = 0; i < n; i++) {
-                if (i == 0 || p[i]->shard != p[i - 1]->shard)
-                        shards++;
-                if (i == 0 || p[i]->shard != p[i - 1]->shard || p[i]->applied != p[i - 1]->applied)
-                        continue;
-                compared++;
-                if (p[i]->digest != p[i - 1]->digest) {
-                        v->pass = 0;
+                if (r[i].applied > 0)
+                        p[m++] = &r[i];
+        /* Sorted by (shard, applied, digest, member): the rows of one
+         * checkpoint are adjacent, a disagreement shows as a digest change
+         * inside a group, and the report is deterministic. */
+        qsort(p, m, sizeof(*p), cmp_replica);
+        for (size_t a = 0, b; a < m; a = b) {
+                size_t members = 1;
+
+                if (a == 0 || p[a]->shard != p[a - 1]->shard) {
+                        t.shards++;
+                        shard_high = 0;
+                }
+                for (b = a + 1;
+                     b < m && p[b]->shard == p[a]->shard && p[b]->applied == p[a]->applied; b++)
+                        members +=
+                            p[b]->member != p[b - 1]->member || p[b]->digest != p[b - 1]->digest;
+                if (p[b - 1]->digest != p[a]->digest) {
+                        v->pass = BL_VERDICT_FAIL;
                         snprintf(v->reason, sizeof(v->reason),
-                                 "shard %d: ranks %d (member %d) and %d (member %d) both applied "
-                                 "%llu commands but digests differ: %016llx vs %016llx",
-                                 p[i]->shard, p[i - 1]->rank, p[i - 1]->member, p[i]->rank,
-                                 p[i]->member, (unsigned long long)p[i]->applied,
-                                 (unsigned long long)p[i - 1]->digest,
-                                 (unsigned long long)p[i]->digest);
+                                 "shard %d: after %llu commands rank %d (member %d) has digest "
+                                 "%016llx but rank %d (member %d) has %016llx",
+                                 p[a]->shard, (unsigned long long)p[a]->applied, p[a]->rank,
+                                 p[a]->member, (unsigned long long)p[a]->digest, p[b - 1]->rank,
+                                 p[b - 1]->member, (unsigned long long)p[b - 1]->digest);
                         bl_free(p);
                         return 0;
                 }
+                if (members >= 2) {
+                        t.compared++;
+                        if (shard_high == 0)
+                                t.shards_compared++;
+                        shard_high = p[a]->applied;
+                }
+                /* The end of a shard: fold its highest common count in. */
+                if (shard_high > 0 && (b == m || p[b]->shard != p[a]->shard) && shard_high < t.upto)
+                        t.upto = shard_high;
         }
         bl_free(p);
-        if (compared == 0) {
+        if (t.compared == 0) {
                 snprintf(v->reason, sizeof(v->reason),
-                         "nothing to compare: no two replicas of a shard applied the same count "
-                         "(%zu shards, %zu replicas in all)",
-                         shards, n);
+                         "nothing to compare: no digest checkpoint was reached by two replicas of "
+                         "a shard (%zu shards reported)",
+                         t.shards);
                 return 0;
         }
-        v->pass = 1;
-        snprintf(
-            v->reason, sizeof(v->reason),
-            "%zu replica pairs with equal applied counts agree (%zu shards, %zu replicas in all)",
-            compared, shards, n);
+        v->pass = BL_VERDICT_PASS;
+        snprintf(v->reason, sizeof(v->reason),
+                 "replicas agree at %zu shared checkpoints in %zu of %zu shards, each up to at "
+                 "least %llu commands",
+                 t.compared, t.shards_compared, t.shards, (unsigned long long)t.upto);
         return 0;
 }
 
 void bl_check_lin(const struct bl_lin_result *res, struct bl_verdict *v)
 {
-        verdict_set(v, "linearizable", res->ok ? 1 : (res->timed_out ? -1 : 0));
+        verdict_set(v, "linearizable",
+                    res->ok          ? BL_VERDICT_PASS
+                    : res->timed_out ? BL_VERDICT_INCONCLUSIVE
+                                     : BL_VERDICT_FAIL);
         snprintf(v->reason, sizeof(v->reason), "%s", res->reason);
 }

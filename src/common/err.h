@@ -21,7 +21,8 @@
         X(BL_ENOTLEADER, "not the leader")                                                         \
         X(BL_EBUSY, "busy, try again")                                                             \
         X(BL_ENOTFOUND, "not found")                                                               \
-        X(BL_ECHECK, "correctness check failed")
+        X(BL_ECHECK, "correctness check failed")                                                   \
+        X(BL_EINCONCLUSIVE, "correctness check inconclusive")
 
 enum bl_err {
 #define BL_ERR_ENUM(code, str) code##_,
@@ -31,18 +32,19 @@ enum bl_err {
 };
 
 /* Public codes are the negated enum positions: BL_OK == 0, BL_ENOMEM == -1 ... */
-#define BL_OK         0
-#define BL_ENOMEM     (-(int)BL_ENOMEM_)
-#define BL_EINVAL     (-(int)BL_EINVAL_)
-#define BL_ECONFIG    (-(int)BL_ECONFIG_)
-#define BL_EIO        (-(int)BL_EIO_)
-#define BL_EHDF5      (-(int)BL_EHDF5_)
-#define BL_EMPI       (-(int)BL_EMPI_)
-#define BL_EPROTO     (-(int)BL_EPROTO_)
-#define BL_ENOTLEADER (-(int)BL_ENOTLEADER_)
-#define BL_EBUSY      (-(int)BL_EBUSY_)
-#define BL_ENOTFOUND  (-(int)BL_ENOTFOUND_)
-#define BL_ECHECK     (-(int)BL_ECHECK_)
+#define BL_OK            0
+#define BL_ENOMEM        (-(int)BL_ENOMEM_)
+#define BL_EINVAL        (-(int)BL_EINVAL_)
+#define BL_ECONFIG       (-(int)BL_ECONFIG_)
+#define BL_EIO           (-(int)BL_EIO_)
+#define BL_EHDF5         (-(int)BL_EHDF5_)
+#define BL_EMPI          (-(int)BL_EMPI_)
+#define BL_EPROTO        (-(int)BL_EPROTO_)
+#define BL_ENOTLEADER    (-(int)BL_ENOTLEADER_)
+#define BL_EBUSY         (-(int)BL_EBUSY_)
+#define BL_ENOTFOUND     (-(int)BL_ENOTFOUND_)
+#define BL_ECHECK        (-(int)BL_ECHECK_)
+#define BL_EINCONCLUSIVE (-(int)BL_EINCONCLUSIVE_)
 
 /* Short description of a code; never NULL, "unknown error" for foreign codes. */
 const char *bl_strerror(int code);

@@ -52,7 +52,8 @@ static const char *const dist_names[] = {"default", "uniform", "zipfian",
                                          "latest",  "hotspot", NULL};
 static const char *const workload_names[] = {"ycsb-a", "ycsb-b",  "ycsb-c", "ycsb-d",
                                              "ycsb-f", "counter", NULL};
-static const char *const read_mode_names[] = {"log", "index", NULL};
+static const char *const read_mode_names[] = BL_RAFT_READ_MODE_NAMES;
+static const char *const storage_mode_names[] = {"memory", "write", "fsync", NULL};
 
 /* Each table has one name per enum value, in order, plus the NULL. */
 _Static_assert(ARRAY_LEN(idle_names) == BL_IDLE_AUTO + 2, "idle_names");
@@ -157,6 +158,7 @@ static void allowed_kernel(char *buf, size_t n);
 #define B  "baseline"
 #define R  "raft"
 #define F  "faults"
+#define ST "storage"
 
 static const struct opt options[] = {
     O_STR(E, "name", experiment.name, "default", check_name, allowed_name,
@@ -176,6 +178,9 @@ static const struct opt options[] = {
     O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,
           "history off: still check linearizability on the keys of 1 in N (by key hash); "
           "0: off"),
+    O_DBL(E, "check_time_limit_s", experiment.check_time_limit_s, "60", 1e-6, 1e6, 0,
+          "time budget of the linearizability check at the end; past it the verdict is "
+          "inconclusive"),
     O_STR(E, "output_dir", experiment.output_dir, "results", NULL, NULL,
           "directory for the result file"),
     O_DBL(E, "status_interval_s", experiment.status_interval_s, "1", 0, 3600, 0,
@@ -226,20 +231,7 @@ static const struct opt options[] = {
     O_INT(B, "window", baseline.window, "64", 1, 4096,
           "messages in flight for the message-rate measurement"),
 
-    O_INT(R, "election_timeout_ms", raft.election_timeout_ms, "150", 1, 60000,
-          "base election timeout, randomized in [t, 2t); > heartbeat_ms"),
-    O_INT(R, "heartbeat_ms", raft.heartbeat_ms, "30", 1, 60000,
-          "leader heartbeat period; < election_timeout_ms"),
-    O_BOOL(R, "prevote", raft.prevote, "true",
-           "pre-vote phase before an election (thesis section 9.6)"),
-    O_INT(R, "max_batch", raft.max_batch, "64", 1, 65536, "commands per AppendEntries"),
-    O_INT(R, "batch_delay_us", raft.batch_delay_us, "0", 0, 1000000,
-          "wait at most this long to fill a batch; 0: send at once"),
-    O_INT(R, "pipeline", raft.pipeline, "4", 1, 1024, "AppendEntries in flight per follower"),
-    O_ENUM(R, "read_mode", raft.read_mode, enum bl_read_mode, read_mode_names, "log",
-           "reads through the log, or by ReadIndex (thesis section 6.4)"),
-    O_INT(R, "snapshot_entries", raft.snapshot_entries, "10000", 1, 1000000000,
-          "snapshot and trim the log after this many applied entries"),
+    BL_RAFT_OPTION_ROWS(R),
     {.section = F,
      .key = "schedule",
      .type = OPT_STRING,
@@ -248,6 +240,21 @@ static const struct opt options[] = {
      .def = "",
      .flags = OPT_EMPTY_OK,
      .help = "fault schedule file (relative to this config file's folder); empty: no faults"},
+
+    O_ENUM(ST, "mode", storage.mode, enum bl_storage_mode, storage_mode_names, "memory",
+           "write-ahead log: memory (durable at once, no I/O), write (write() without sync: "
+           "survives a process crash), fsync (fdatasync with group commit: survives power loss)"),
+    {.section = ST,
+     .key = "dir",
+     .type = OPT_STRING,
+     .offset = TYPED(storage.dir[0], char),
+     .size = FSIZE(storage.dir),
+     .def = "",
+     .flags = OPT_EMPTY_OK,
+     .help = "folder that holds each run's own log folder (write, fsync); empty: $TMPDIR, "
+             "else /tmp"},
+    O_BOOL(ST, "keep", storage.keep, "false",
+           "keep the run's log folder at the end instead of removing it"),
 };
 
 #undef E
@@ -258,6 +265,7 @@ static const struct opt options[] = {
 #undef M
 #undef B
 #undef F
+#undef ST
 #undef R
 
 #define N_OPTIONS ((int)ARRAY_LEN(options))
@@ -1132,4 +1140,9 @@ const char *bl_dist_name(enum bl_dist v)
 const char *bl_read_mode_name(enum bl_read_mode v)
 {
         return name_of(read_mode_names, (int)ARRAY_LEN(read_mode_names) - 1, (int)v);
+}
+
+const char *bl_storage_mode_name(enum bl_storage_mode v)
+{
+        return name_of(storage_mode_names, (int)ARRAY_LEN(storage_mode_names) - 1, (int)v);
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/err.h"
+#include "kernels/raft/options.h"
 
 #define BL_NAME_MAX 64
 #define BL_PATH_MAX 512
@@ -22,7 +23,8 @@ enum bl_workload_type {
         BL_WL_YCSB_F,
         BL_WL_COUNTER,
 };
-enum bl_read_mode { BL_READ_LOG, BL_READ_INDEX };
+/* Same order as enum bl_wal_mode (src/storage/wal.h). */
+enum bl_storage_mode { BL_STORAGE_MEMORY, BL_STORAGE_WRITE, BL_STORAGE_FSYNC };
 
 /*
  * Every field has exactly one entry in the option table (config.c), which
@@ -43,7 +45,8 @@ struct bl_config {
                 int history;        /* record the client history */
                 int history_sample; /* check 1 in N keys when history is off; 0 = off */
                 char output_dir[BL_PATH_MAX];
-                double status_interval_s; /* rank 0 status line period; 0 = off */
+                double status_interval_s;  /* rank 0 status line period; 0 = off */
+                double check_time_limit_s; /* linearizability check budget at the end */
         } experiment;
         struct {
                 int shards;
@@ -79,19 +82,15 @@ struct bl_config {
                 int iterations; /* ping-pongs per rank pair */
                 int window;     /* message-rate window */
         } baseline;
-        struct {
-                int election_timeout_ms; /* base; randomized in [t, 2t) */
-                int heartbeat_ms;
-                int prevote;
-                int max_batch;      /* commands per AppendEntries */
-                int batch_delay_us; /* wait at most this long to fill a batch */
-                int pipeline;       /* AppendEntries in flight per follower */
-                enum bl_read_mode read_mode;
-                int snapshot_entries; /* trim the log after this many applied */
-        } raft;
+        struct bl_raft_options raft; /* kernels/raft/options.h */
         struct {
                 char schedule[BL_PATH_MAX]; /* fault schedule file; "" = none */
         } faults;
+        struct {
+                enum bl_storage_mode mode;
+                char dir[BL_PATH_MAX]; /* parent of the run's folder; "" = $TMPDIR or /tmp */
+                int keep;              /* keep the run's folder at the end */
+        } storage;
 };
 
 /*
@@ -127,5 +126,6 @@ const char *bl_placement_name(enum bl_placement v);
 const char *bl_workload_name(enum bl_workload_type v);
 const char *bl_dist_name(enum bl_dist v);
 const char *bl_read_mode_name(enum bl_read_mode v);
+const char *bl_storage_mode_name(enum bl_storage_mode v);
 
 #endif

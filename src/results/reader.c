@@ -426,6 +426,27 @@ static int config_int(struct rctx *rx, hid_t cfg, const char *name, int *v)
         return 0;
 }
 
+/* A required unsigned option of /config (store.records may exceed 2^31):
+ * 0 and *v set, or an error naming the option and the value found. */
+static int config_u64(struct rctx *rx, hid_t cfg, const char *name, uint64_t *v)
+{
+        char buf[64], *end;
+        unsigned long long x;
+        int rc = attr_str(rx, cfg, BL_SP_CONFIG, name, buf, sizeof(buf), 0);
+
+        if (rc < 0)
+                return rc;
+        if (rc == 1)
+                return fail(rx, BL_ENOTFOUND, "%s has no attribute %s", BL_SP_CONFIG, name);
+        errno = 0;
+        x = strtoull(buf, &end, 10);
+        if (end == buf || *end != '\0' || errno != 0 || buf[0] == '-')
+                return fail(rx, BL_EINVAL, "%s attribute %s is '%s', not an unsigned integer",
+                            BL_SP_CONFIG, name, buf);
+        *v = (uint64_t)x;
+        return 0;
+}
+
 struct fault_row {
         double t_s;
         int32_t rank;
@@ -660,11 +681,6 @@ struct verdict_row {
         char reason[1024];
 };
 
-static const char *verdict_name(int32_t v)
-{
-        return v == BL_VERDICT_PASS ? "pass" : v == BL_VERDICT_FAIL ? "fail" : "n/a";
-}
-
 /* Rows of a dataset, or -1 when it is absent. */
 static long long dataset_rows(struct rctx *rx, const char *path)
 {
@@ -888,7 +904,7 @@ static int info_verdicts(struct rctx *rx, FILE *out)
         if (rc == 0) {
                 fprintf(out, "\n# verdicts\n");
                 for (size_t i = 0; i < n; i++)
-                        fprintf(out, "  %-5s %-24s %s\n", verdict_name(rows[i].result),
+                        fprintf(out, "  %-12s %-24s %s\n", bl_verdict_name(rows[i].result),
                                 rows[i].name, rows[i].reason);
                 if (n == 0)
                         fprintf(out, "  (none)\n");
@@ -985,7 +1001,11 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
         hid_t mt = compound(sizeof(*rows), m, sizeof(m) / sizeof(m[0]));
         int rc;
 
-        rc = read_table(rx, BL_SP_REPLICAS, mt, sizeof(*rows), (void **)&rows, &n);
+        /* /digests holds every checkpoint; files written before it existed
+         * only have each replica's final state in /replicas. */
+        const char *path = obj_exists(rx->file, BL_SP_DIGESTS) ? BL_SP_DIGESTS : BL_SP_REPLICAS;
+
+        rc = read_table(rx, path, mt, sizeof(*rows), (void **)&rows, &n);
         if (mt >= 0)
                 H5Tclose(mt);
         if (rc == 0) {
@@ -993,14 +1013,51 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                 if (st == NULL)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
-        for (size_t i = 0; rc == 0 && i < n; i++)
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
+                        rc =
+                            fail(rx, BL_EPROTO,
+                                 "%s row %zu (from 0) is malformed: negative shard, member or "
+                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
+                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                        break;
+                }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
                                                   rows[i].applied, rows[i].digest};
+        }
         if (rc == 0 && bl_check_digests(st, n, v) != 0)
                 rc = fail(rx, BL_ENOMEM, "out of memory comparing digests");
         bl_free(rows);
         bl_free(st);
         return rc;
+}
+
+/*
+ * Why a stored history row cannot be an operation the client recorded, or
+ * NULL when it can. The writer stores return_ns -1 exactly for the unknown
+ * outcome, and ret_status only means something for ok.
+ */
+static const char *history_row_error(const struct history_rrow *r)
+{
+        if (r->op < 0 || r->op >= BL_OP__COUNT)
+                return "unknown operation code";
+        if (r->outcome < BL_OUT_OK || r->outcome > BL_OUT_UNKNOWN)
+                return "unknown outcome code (allowed: ok, fail, unknown)";
+        if (r->invoke_ns < 0)
+                return "negative invoke_ns";
+        if (r->outcome == BL_OUT_UNKNOWN && r->return_ns != -1)
+                return "outcome unknown but return_ns is not -1";
+        if (r->outcome != BL_OUT_UNKNOWN && r->return_ns < 0)
+                return "outcome known but return_ns is negative (only an unknown outcome has no "
+                       "return time)";
+        if (r->outcome != BL_OUT_UNKNOWN && r->return_ns < r->invoke_ns)
+                return "returns before it was invoked";
+        if (r->outcome == BL_OUT_OK && r->ret_status != BL_ST_OK && r->ret_status != BL_ST_NOTFOUND)
+                return "outcome ok but ret_status is neither ok (0) nor notfound (1)";
+        if (r->outcome == BL_OUT_OK && r->ret_status == BL_ST_NOTFOUND && r->op != BL_OP_GET &&
+            r->op != BL_OP_RMW)
+                return "ret_status notfound for an operation that cannot miss";
+        return NULL;
 }
 
 static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, struct bl_verdict *v)
@@ -1031,10 +1088,15 @@ static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, st
                 rc = fail(rx, BL_ENOMEM, "out of memory for %zu operations", n);
         for (size_t i = 0; rc == 0 && i < n; i++) {
                 const struct history_rrow *r = &rows[i];
-                if (r->op < 0 || r->op >= BL_OP__COUNT || r->outcome < 0 ||
-                    r->outcome > BL_OUT_UNKNOWN || r->invoke_ns < 0) {
-                        rc = fail(rx, BL_EPROTO, "%s row %zu is malformed (op %d, outcome %d)",
-                                  BL_SP_HISTORY, i, r->op, r->outcome);
+                const char *why = history_row_error(r);
+                if (why != NULL) {
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s row %zu (from 0) is malformed: %s (client %" PRIu32
+                                  ", op %" PRId32 ", outcome %" PRId32 ", key %" PRIu64
+                                  ", ret_status %" PRId32 ", invoke_ns %" PRId64
+                                  ", return_ns %" PRId64 "); nothing was judged",
+                                  BL_SP_HISTORY, i, why, r->client, r->op, r->outcome, r->key,
+                                  r->ret_status, r->invoke_ns, r->return_ns);
                         break;
                 }
                 struct bl_hop op = {
@@ -1065,7 +1127,8 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         struct bl_verdict v[2];
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int records = -1, nv = 0, rc, failed = 0;
+        int nv = 0, rc, overall;
+        uint64_t records = 0;
         hid_t cfg = -1;
 
         H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
@@ -1074,29 +1137,32 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         if (rc == 0)
                 cfg = open_required(&rx, BL_SP_CONFIG, &rc);
         if (rc == 0)
-                rc = config_int(&rx, cfg, BL_SCFG_RECORDS, &records);
-        if (rc == 0 && records < 0)
-                rc = fail(&rx, BL_ENOTFOUND, "%s has no integer %s", BL_SP_CONFIG, BL_SCFG_RECORDS);
+                rc = config_u64(&rx, cfg, BL_SCFG_RECORDS, &records);
         if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
                 nv++;
         if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
-            (rc = recheck_history(&rx, (uint64_t)records, limit_s, &v[nv])) == 0)
+            (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
                 nv++;
         if (cfg >= 0)
                 H5Oclose(cfg);
-        if (rx.file >= 0 && rc == 0)
+        /* Closed on errors too: a refused file must not leak its handle. */
+        if (rx.file >= 0)
                 H5Fclose(rx.file);
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
         if (rc != 0)
                 return rc;
         fprintf(out, "# ballot check %s\n", path);
-        for (int i = 0; i < nv; i++) {
-                fprintf(out, "# verdict %-13s %-7s %s\n", v[i].name, bl_verdict_word(v[i].pass),
+        for (int i = 0; i < nv; i++)
+                fprintf(out, "# verdict %-13s %-12s %s\n", v[i].name, bl_verdict_word(v[i].pass),
                         v[i].reason);
-                failed |= v[i].pass == 0;
-        }
         if (nv < 2)
                 fprintf(out, "# (no client history in the file: run with experiment.history = "
                              "true to check linearizability)\n");
-        return failed ? bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path) : 0;
+        overall = bl_verdict_overall(v, (size_t)nv);
+        fprintf(out, "# verdict %-13s %s\n", "overall", bl_verdict_name(overall));
+        if (overall == BL_VERDICT_FAIL)
+                return bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path);
+        if (overall == BL_VERDICT_INCONCLUSIVE)
+                return bl_errf(eb, BL_EINCONCLUSIVE, "%s: a check was inconclusive", path);
+        return 0;
 }

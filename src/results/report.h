@@ -34,9 +34,11 @@ int bl_info_file(const char *path, FILE *out, struct bl_errbuf *eb);
 /*
  * `ballot check FILE`: judge a result file again from what it stores:
  * replica digests, and linearizability of the client history when the file
- * has one (time limit limit_s). Prints one line per verdict. Returns 0 when
- * nothing failed, BL_ECHECK when a verdict failed, or another error (file
- * unreadable, malformed history) with a message.
+ * has one (time limit limit_s). Prints one line per verdict and the overall
+ * one. Returns 0 when nothing failed or was inconclusive, BL_ECHECK when a
+ * verdict failed, BL_EINCONCLUSIVE when none failed but a check could not
+ * finish, or another error (file unreadable; a malformed row, named) with a
+ * message; nothing is judged from a file with a malformed row.
  */
 int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf *eb);
 

@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include "check/verdict.h"
 #include "common/err.h"
 
 /*
@@ -31,10 +32,8 @@ struct bl_cfg_entry {
         const char *value;
 };
 
-/* Result of a correctness verdict (as in check/verdict.h). */
-#define BL_VERDICT_FAIL 0
-#define BL_VERDICT_PASS 1
-#define BL_VERDICT_NA   (-1) /* not applicable to this run, or not checked */
+/* A verdict's result is one of BL_VERDICT_PASS, _FAIL, _UNKNOWN (nothing to
+ * judge) and _INCONCLUSIVE (the check could not finish): check/verdict.h. */
 
 struct bl_provenance {
         const char *name;          /* experiment name */
@@ -80,6 +79,17 @@ struct bl_replica_info {
         uint64_t mem_bytes;
 };
 
+/* One digest checkpoint of a replica hosted by this rank: after `applied`
+ * commands its running digest was `digest` (store/kv.h), the replica's final
+ * state included. */
+struct bl_digest_rec {
+        int32_t shard;
+        int32_t member;
+        int32_t rank;
+        uint64_t applied;
+        uint64_t digest;
+};
+
 /* One event (common/events.h). */
 struct bl_event_rec {
         int64_t t_ns; /* since workload start, on the rank's corrected clock */
@@ -119,6 +129,8 @@ struct bl_run_local {
         const double *rtt_ns;
         size_t n_replicas;
         const struct bl_replica_info *replicas;
+        size_t n_digests;
+        const struct bl_digest_rec *digests;
         size_t n_events;
         const struct bl_event_rec *events;
         size_t n_history; /* ignored unless prov.history */
@@ -141,7 +153,7 @@ struct bl_op_summary {
 /* One correctness verdict (check/verdict.h's struct bl_verdict, by reference). */
 struct bl_verdict_row {
         const char *name;
-        int32_t pass; /* BL_VERDICT_PASS, _FAIL or _NA; column "result" in the file */
+        int32_t pass; /* BL_VERDICT_*; column "result" in the file */
         const char *reason;
 };
 
@@ -194,7 +206,7 @@ struct bl_run_global {
         /* Verdicts. */
         size_t n_verdicts;
         const struct bl_verdict_row *verdicts;
-        const char *verdict; /* overall: "pass", "fail" or "n/a" */
+        const char *verdict; /* overall: "pass", "fail", "inconclusive" or "unknown" */
         /* Faults injected, in time order. */
         size_t n_faults;
         const struct bl_fault_row *faults;

@@ -12,7 +12,8 @@
  * /                              attrs: format = "ballot-results", schema_version (int),
  *                                  layout (this tree, short), ballot_version, git_revision,
  *                                  name, kernel, repl_kernel, commit_kernel, workload,
- *                                  nranks, seed, start_time, verdict ("pass"/"fail"/"n/a"),
+ *                                  nranks, seed, start_time, verdict ("pass"/"fail"/
+ *                                  "inconclusive"/"unknown"),
  *                                  ops_per_s, p50_us, p99_us, p999_us, median_rtt_ns
  * /provenance                    group; attrs: command_line, mpi_version, hdf5_version,
  *                                  hwloc_version, idle_policy, pinning_policy, history (0/1)
@@ -42,10 +43,13 @@
  *                                uint64 [nranks][ntypes], rank-major
  * /replicas                      compound [n] {shard, member, rank, applied, digest, term,
  *                                  commit, mem_bytes}, concatenated
+ * /digests                       compound [n] {shard, member, rank, applied, digest},
+ *                                  concatenated: every replica's digest checkpoints and its
+ *                                  final (applied, digest), for the digest verdict
  * /events                        compound [n] {t_ns, rank, type (enum), a, b}, concatenated
  *                                  (each rank's rows in its own order); attr type_args
- * /verdicts                      compound [n] {name, result (enum fail=0 pass=1 n/a=-1),
- *                                  reason}
+ * /verdicts                      compound [n] {name, result (enum fail=0 pass=1 unknown=-1
+ *                                  inconclusive=-2), reason}
  * /history                       compound [n] {rank, client, op (enum), outcome (enum
  *                                  ok/fail/unknown), key, arg, ret, ret_status, invoke_ns,
  *                                  return_ns}, concatenated; only when history was recorded
@@ -187,6 +191,9 @@
 #define BL_SC_TERM      "term"
 #define BL_SC_COMMIT    "commit"
 #define BL_SC_MEM_BYTES "mem_bytes"
+
+/* /digests (columns as /replicas) */
+#define BL_SP_DIGESTS "/digests"
 
 /* /events */
 #define BL_SP_EVENTS    "/events"

@@ -632,10 +632,11 @@ static hid_t enum_outcome(void)
 
 static hid_t enum_verdict(void)
 {
-        static const char *const names[] = {"fail", "pass", "n/a"};
-        static const int32_t values[] = {BL_VERDICT_FAIL, BL_VERDICT_PASS, BL_VERDICT_NA};
+        static const char *const names[] = {"fail", "pass", "unknown", "inconclusive"};
+        static const int32_t values[] = {BL_VERDICT_FAIL, BL_VERDICT_PASS, BL_VERDICT_UNKNOWN,
+                                         BL_VERDICT_INCONCLUSIVE};
 
-        return make_enum(names, values, 3);
+        return make_enum(names, values, (int)ARRAY_SIZE(values));
 }
 
 /* ---- preparation (before the file exists) -------------------------------- */
@@ -796,7 +797,7 @@ static int prepare_root(struct wctx *w, char **packed)
         src[S_HWLOC] = p->hwloc_version;
         src[S_IDLE] = p->idle_policy;
         src[S_PIN] = p->pinning_policy;
-        src[S_VERDICT] = g->verdict != NULL ? g->verdict : "n/a";
+        src[S_VERDICT] = g->verdict != NULL ? g->verdict : bl_verdict_name(BL_VERDICT_UNKNOWN);
         for (uint64_t i = 0; i < sh->n_config; i++) {
                 src[s_cfg(i, 0)] = p->config[i].section;
                 src[s_cfg(i, 1)] = p->config[i].key;
@@ -851,6 +852,8 @@ static int validate(struct wctx *w)
                 rc = check_array(w, l->recv_bytes, l->n_msg_types, "recv_bytes");
         if (rc == 0)
                 rc = check_array(w, l->replicas, l->n_replicas, "replicas");
+        if (rc == 0)
+                rc = check_array(w, l->digests, l->n_digests, "digests");
         if (rc == 0)
                 rc = check_array(w, l->events, l->n_events, "events");
         if (rc == 0 && p->history)
@@ -1252,6 +1255,25 @@ static int step_replicas(struct wctx *w)
                            "what it applied, term, commit index, memory in bytes");
 }
 
+static int step_digests(struct wctx *w)
+{
+        static const struct col cols[] = {
+            {BL_SC_SHARD, C_I32, offsetof(struct bl_digest_rec, shard), NULL},
+            {BL_SC_MEMBER, C_I32, offsetof(struct bl_digest_rec, member), NULL},
+            {BL_SC_RANK, C_I32, offsetof(struct bl_digest_rec, rank), NULL},
+            {BL_SC_APPLIED, C_U64, offsetof(struct bl_digest_rec, applied), NULL},
+            {BL_SC_DIGEST, C_U64, offsetof(struct bl_digest_rec, digest), NULL},
+        };
+        const struct bl_run_local *l = &w->r->local;
+
+        return write_table(w, BL_SP_DIGESTS, cols, ARRAY_SIZE(cols), l->digests,
+                           sizeof(*l->digests), l->n_digests, 0,
+                           "digest checkpoints of every replica: after `applied` commands its "
+                           "running digest was `digest`; kept at the multiples of a power-of-two "
+                           "interval (at most 1024 per replica) plus the final state, so "
+                           "replicas are compared at every count two of them reached");
+}
+
 static int step_events(struct wctx *w)
 {
         static const struct col cols[] = {
@@ -1348,7 +1370,7 @@ static int step_history(struct wctx *w)
 static int (*const steps[])(struct wctx *) = {
     step_root,    step_provenance, step_config,     step_topology, step_baseline,
     step_summary, step_latency,    step_timeseries, step_messages, step_replicas,
-    step_events,  step_verdicts,   step_faults,     step_history,
+    step_digests, step_events,     step_verdicts,   step_faults,   step_history,
 };
 
 /* Create the temporary file and the collective transfer list. Agreed. */

@@ -238,6 +238,12 @@ void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f)
         if (!s->busy || rep.seq != s->cmd.seq)
                 return; /* a late answer to a retransmission already answered */
         now = bl_now_ns();
+        if (rep.status == BL_ST_BUSY) {
+                /* The leader is overloaded: ask it again after a back-off. */
+                rt->retries++;
+                s->resend_at = now + BACKOFF_NS;
+                return;
+        }
         if (rep.status == BL_ST_REDIRECT) {
                 int shard = bl_shard_of(s->cmd.key, rt->cfg->cluster.shards);
                 rt->redirects++;

@@ -42,6 +42,8 @@ struct finish {
         int nv;
         /* local rows */
         struct bl_replica_info *reps;
+        struct bl_digest_rec *digests;
+        size_t ndigests;
         struct bl_event_rec *events;
         struct bl_history_rec *hist;
         /* config dump */
@@ -157,30 +159,66 @@ static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int
 
 /* ---- verdicts --------------------------------------------------------- */
 
+/* This rank's rows of /digests: every checkpoint of each hosted replica
+ * (store/kv.h), then its final state unless that is the last checkpoint. */
+static int digest_rows(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        const struct bl_kv_checkpoint *cp;
+        size_t n = 0;
+
+        for (int i = 0; i < rt->nreps; i++)
+                n += bl_kv_checkpoints(rt->reps[i].kv, &cp) + 1;
+        f->digests = bl_calloc(n + 1, sizeof(*f->digests));
+        if (f->digests == NULL)
+                return BL_ENOMEM;
+        for (int i = 0; i < rt->nreps; i++) {
+                const struct bl_replica *r = &rt->reps[i];
+                size_t ncp = bl_kv_checkpoints(r->kv, &cp);
+                uint64_t applied = bl_kv_applied(r->kv);
+                struct bl_digest_rec row = {r->shard, r->member, rt->rank, 0, 0};
+
+                for (size_t j = 0; j < ncp; j++) {
+                        row.applied = cp[j].applied;
+                        row.digest = cp[j].digest;
+                        f->digests[f->ndigests++] = row;
+                }
+                if (ncp > 0 && cp[ncp - 1].applied == applied)
+                        continue;
+                row.applied = applied;
+                row.digest = bl_kv_digest(r->kv);
+                f->digests[f->ndigests++] = row;
+        }
+        return 0;
+}
+
 static int verdict_digests(struct finish *f)
 {
         struct bl_rt *rt = f->rt;
-        struct bl_replica_state *mine = bl_calloc((size_t)rt->nreps + 1, sizeof(*mine));
+        struct bl_replica_state *st = NULL;
         void *all = NULL;
         int total = 0, rc;
 
-        if (mine == NULL)
-                return BL_ENOMEM;
-        for (int i = 0; i < rt->nreps; i++) {
-                mine[i] = (struct bl_replica_state){
-                    .shard = rt->reps[i].shard,
-                    .member = rt->reps[i].member,
-                    .rank = rt->rank,
-                    .applied = bl_kv_applied(rt->reps[i].kv),
-                    .digest = bl_kv_digest(rt->reps[i].kv),
-                };
+        rc = digest_rows(f);
+        /* Collective from here whatever happened above: gather_bytes agrees
+         * on the error. */
+        rc = gather_bytes(rt->comm, rt->rank, rt->size, f->digests,
+                          rc == 0 ? (int)(sizeof(*f->digests) * f->ndigests) : -1, &all, &total);
+        if (rc == 0 && rt->rank == 0) {
+                const struct bl_digest_rec *d = all;
+                size_t n = (size_t)total / sizeof(*d);
+
+                st = bl_calloc(n + 1, sizeof(*st));
+                if (st == NULL)
+                        rc = BL_ENOMEM;
+                for (size_t i = 0; rc == 0 && i < n; i++)
+                        st[i] = (struct bl_replica_state){d[i].shard, d[i].member, d[i].rank,
+                                                          d[i].applied, d[i].digest};
+                if (rc == 0)
+                        rc = bl_check_digests(st, n, &f->v[f->nv++]);
         }
-        rc = gather_bytes(rt->comm, rt->rank, rt->size, mine,
-                          (int)(sizeof(*mine) * (size_t)rt->nreps), &all, &total);
-        if (rc == 0 && rt->rank == 0)
-                rc = bl_check_digests(all, (size_t)total / sizeof(*mine), &f->v[f->nv++]);
+        bl_free(st);
         bl_free(all);
-        bl_free(mine);
         return rc;
 }
 
@@ -246,15 +284,19 @@ static int verdict_lin(struct finish *f)
                 struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
                 struct bl_lin_result res;
                 h.cap = h.n;
-                rc = bl_lin_check(&h, rt->cfg->store.records, 60.0, &res);
+                rc = bl_lin_check(&h, rt->cfg->store.records,
+                                  rt->cfg->experiment.check_time_limit_s, &res);
                 if (rc == 0) {
                         struct bl_verdict *v = &f->v[f->nv++];
                         bl_check_lin(&res, v);
                         int n = rt->cfg->experiment.history_sample;
-                        if (!rt->cfg->experiment.history && h.n == 0) {
-                                v->pass = -1;
-                                snprintf(v->reason, sizeof(v->reason),
-                                         "no operation fell on the sampled keys (1 in %d)", n);
+                        if (h.n == 0) {
+                                /* An empty history proves nothing. */
+                                v->pass = BL_VERDICT_UNKNOWN;
+                                snprintf(v->reason, sizeof(v->reason), "%s",
+                                         rt->cfg->experiment.history
+                                             ? "no operation in the history"
+                                             : "no operation fell on the sampled keys");
                         } else if (!rt->cfg->experiment.history) {
                                 size_t len = strlen(v->reason);
                                 snprintf(v->reason + len, sizeof(v->reason) - len,
@@ -418,14 +460,7 @@ static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrow
 
 static const char *overall(const struct finish *f)
 {
-        int any_pass = 0;
-
-        for (int i = 0; i < f->nv; i++) {
-                if (f->v[i].pass == 0)
-                        return "fail";
-                any_pass |= f->v[i].pass == 1;
-        }
-        return any_pass ? "pass" : "n/a";
+        return bl_verdict_name(bl_verdict_overall(f->v, (size_t)f->nv));
 }
 
 static void print_summary(const struct finish *f, const struct bl_baseline *base,
@@ -459,7 +494,7 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
                (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
         for (int i = 0; i < f->nv; i++)
-                printf("# verdict %-13s %-7s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
+                printf("# verdict %-13s %-12s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
         printf("# verdict %-13s %s\n", "overall", overall(f));
         for (size_t i = 0; i < f->nfaults; i++) {
@@ -596,7 +631,7 @@ static int local_rows(struct finish *f)
         for (int i = 0; i < rt->nreps; i++) {
                 struct bl_kernel_stats st = {0};
                 struct bl_replica *r = &rt->reps[i];
-                if (rt->kern->stats != NULL)
+                if (rt->kern->stats != NULL && r->k != NULL)
                         rt->kern->stats(r->k, &st);
                 f->reps[i] = (struct bl_replica_info){
                     .shard = r->shard,
@@ -770,6 +805,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .clock_offset_ns = rt->clock_offset_ns,
                     .n_replicas = (size_t)rt->nreps,
                     .replicas = f->reps,
+                    .n_digests = f->ndigests,
+                    .digests = f->digests,
                     .n_events = bl_evlog_count(&rt->ev),
                     .events = f->events,
                     .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
@@ -819,8 +856,10 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         if (rt->rank == 0)
                 print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
         bl_free(all);
-        if (rc == 0 && strcmp(overall(f), "fail") == 0)
+        if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_FAIL)
                 rc = bl_errf(eb, BL_ECHECK, "a correctness verdict failed");
+        else if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_INCONCLUSIVE)
+                rc = bl_errf(eb, BL_EINCONCLUSIVE, "a correctness check was inconclusive");
         /* Every rank must agree on the verdict exit status. */
         MPI_Bcast(&rc, 1, MPI_INT, 0, rt->comm);
 out_free:
@@ -833,6 +872,7 @@ out_free:
         bl_free(ts_err);
         bl_free(names);
         bl_free(f->reps);
+        bl_free(f->digests);
         bl_free(f->events);
         bl_free(f->hist);
         bl_free(f->cfg);

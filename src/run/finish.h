@@ -12,7 +12,8 @@ struct bl_baseline {
         double msg_rate; /* raw MPI messages per second */
 };
 
-/* Collective. Returns 0, BL_ECHECK (a verdict failed; file written), or an
+/* Collective. Returns 0, BL_ECHECK (a verdict failed; file written),
+ * BL_EINCONCLUSIVE (none failed, a check could not finish; file written), or an
  * error agreed by all ranks (message in eb). */
 int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct bl_run_opts *opts,
                  struct bl_errbuf *eb);

@@ -3,10 +3,11 @@
  * decides alone what each fault means for it, so no coordination is needed:
  *  - crash/recover of rank:R or leader:S: the rank that is R, or that hosts
  *    the replica of shard S believing itself leader at that moment, goes
- *    down: its kernels keep only their persistent state (kernel->crash), the
+ *    down: its kernel instances and state machines are destroyed and only
+ *    durable records survive (or, for a legacy kernel, kernel->crash), the
  *    transport drops all its data-plane traffic, its clients' outstanding
  *    operations become "unknown". The matching recover restarts the kernels
- *    from persistent state (kernel->recover) and the clients.
+ *    from the records (create, replay, start) and the clients.
  *  - partition/heal, drop, duplicate, delay: installed in every rank's
  *    transport; decisions are made on the sending side (src/net/net.c).
  *  - pause: the target rank stops processing for the given time, at most
@@ -76,10 +77,8 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
                 return;
         rt->crashed = 1;
         rt->crashed_by[idx] = 1;
-        for (int i = 0; i < rt->nreps; i++) {
-                rt->kern->crash(rt->reps[i].k);
-                rt->reps[i].crashed = 1;
-        }
+        for (int i = 0; i < rt->nreps; i++)
+                bl_rt_replica_crash(rt, &rt->reps[i]);
         bl_net_isolate(rt->net, 1);
         bl_rt_clients_abandon(rt, now);
         bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
@@ -93,8 +92,12 @@ static void recover_self(struct bl_rt *rt, size_t crash_idx)
         rt->crashed_by[crash_idx] = 0;
         bl_net_isolate(rt->net, 0);
         for (int i = 0; i < rt->nreps; i++) {
-                rt->reps[i].crashed = 0;
-                rt->kern->recover(rt->reps[i].k);
+                int rc = bl_rt_replica_recover(rt, &rt->reps[i]);
+
+                if (rc != 0) {
+                        bl_rt_fail(rt, rc, "recovering a replica from its persisted records");
+                        return;
+                }
         }
         rt->restart_clients = 1;
         bl_rt_event(rt, BL_EV_RECOVER, rt->rank, (int64_t)crash_idx);

@@ -43,7 +43,7 @@ int bl_reply_decode(struct bl_reply *r, const void *buf, size_t len)
         r->leader = (int32_t)bl_get_u32(&rb);
         r->value = bl_get_u64(&rb);
         r->pad = bl_get_u32(&rb);
-        if (!rb.ok || r->status > BL_ST_ERROR || r->pad > REPLY_MAX_PAD)
+        if (!rb.ok || r->status > BL_ST_BUSY || r->pad > REPLY_MAX_PAD)
                 return BL_EPROTO;
         if (bl_get_bytes(&rb, r->pad) == NULL || !bl_rbuf_done(&rb))
                 return BL_EPROTO;

@@ -16,6 +16,7 @@
 #include "net/net.h"
 #include "store/cmd.h"
 #include "store/kv.h"
+#include "storage/memlog.h"
 #include "topo/topo.h"
 
 /* One replica of one shard hosted on this rank: a kernel instance and its
@@ -29,6 +30,20 @@ struct bl_replica {
         void *k;
         struct bl_rng rng;
         int crashed;
+        /* Persistence (storage.mode = memory): the records the instance
+         * persisted, the highest sequence number persisted and the highest
+         * reported durable through kernel->durable(). */
+        struct bl_memlog log;
+        uint64_t persisted, durable;
+};
+
+/* A proposal this rank's replicas accepted and still answer for, by client:
+ * the tag of a client's proposal is its client id + 1, and a client has at
+ * most one request outstanding, so the table is indexed by client id. */
+struct bl_pending {
+        uint64_t seq; /* 0: none */
+        uint32_t origin;
+        int shard;
 };
 
 /* A client session: at most one request outstanding (so the store can apply
@@ -72,6 +87,9 @@ struct bl_rt {
         int nreps;
         int *rep_of_shard; /* [shards]: index into reps or -1 */
         int *leader_rank;  /* [shards]: client-side belief, rank */
+        uint64_t wal_seq;  /* last sequence number handed out by persist() */
+        struct bl_pending *pending;
+        size_t npending;
 
         struct bl_session *sess;
         int nsess;
@@ -136,6 +154,12 @@ void bl_rt_servers_destroy(struct bl_rt *rt);
 void bl_rt_on_request(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_on_kernel(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_tick(struct bl_rt *rt);
+/* Report durability to the kernels whose records became durable. */
+void bl_rt_storage_step(struct bl_rt *rt);
+/* Fail-stop of one replica: the instance and its state machine are destroyed,
+ * non-durable records are lost. Recovery rebuilds them from the records. */
+void bl_rt_replica_crash(struct bl_rt *rt, struct bl_replica *r);
+int bl_rt_replica_recover(struct bl_rt *rt, struct bl_replica *r);
 int bl_rt_leaders(const struct bl_rt *rt);
 
 /* client.c */

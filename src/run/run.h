@@ -17,8 +17,10 @@ struct bl_run_opts {
 
 /*
  * Run the experiment described by cfg on every rank of comm (collective).
- * Returns 0 when the run completed and every verdict passed, BL_ECHECK when
- * it completed but a verdict failed (the result file is written either way),
+ * Returns 0 when the run completed and no verdict failed or was inconclusive,
+ * BL_ECHECK when it completed but a verdict failed, BL_EINCONCLUSIVE when
+ * none failed but a check could not finish (the result file is written in
+ * every one of these cases),
  * or another negative code with a message in eb. When *collective is set to
  * 0 on return, the failure was local to this rank and the caller must abort
  * the job (MPI_Abort) rather than wait for the others.

@@ -276,9 +276,7 @@ static void advance_phase(struct bl_rt *rt, uint64_t now)
 static int loop(struct bl_rt *rt)
 {
         uint64_t tick_ns = (uint64_t)rt->cfg->cluster.tick_us * 1000ull, next_tick = rt->t0;
-        uint64_t settle_ns = rt->kern->n_msg_types > 0
-                                 ? 3ull * (uint64_t)rt->cfg->raft.heartbeat_ms * 1000000ull
-                                 : 0;
+        uint64_t settle_ns = rt->kern->settle_ns != NULL ? rt->kern->settle_ns(rt->cfg) : 0;
         uint64_t settle_end = 0;
         MPI_Request bar = MPI_REQUEST_NULL;
         int in_barrier = 0, flag;
@@ -292,6 +290,7 @@ static int loop(struct bl_rt *rt)
                 if (n < 0)
                         bl_rt_fail(rt, n, "receiving");
                 uint64_t now = bl_now_ns();
+                bl_rt_storage_step(rt);
                 if (now >= next_tick) {
                         bl_rt_tick(rt);
                         next_tick = now + tick_ns;

@@ -4,6 +4,17 @@
  * A frame's group is the shard id; a rank hosts at most one replica of a
  * shard, so (shard) finds the replica and the sender's rank finds the
  * member it came from.
+ *
+ * Proposals: a client's request is submitted with tag = client id + 1, and
+ * the table rt->pending remembers, per client, which request this rank's
+ * replica answers for, so that a dropped(tag) (the replica lost leadership)
+ * turns into a redirect at once instead of a client time-out.
+ *
+ * Persistence (storage.mode = memory): persist() keeps the record in the
+ * replica's memlog and it is durable at once; bl_rt_storage_step() reports
+ * it to the kernel in the same loop pass, never from inside the kernel call.
+ * A crash destroys the instance and its store; recovery creates new ones and
+ * replays the records.
  */
 #include <string.h>
 
@@ -51,7 +62,77 @@ static void send_reply(struct bl_rt *rt, int dest, const struct bl_reply *rep)
                 bl_rt_fail(rt, rc, "sending a reply");
 }
 
-static void env_apply(void *ctx, const void *buf, size_t len, int reply)
+static void pending_set(struct bl_rt *rt, const struct bl_cmd *c, int shard)
+{
+        if (c->client >= rt->npending) {
+                size_t n = rt->npending == 0 ? 64 : rt->npending;
+                struct bl_pending *p;
+
+                while (n <= c->client)
+                        n *= 2;
+                p = bl_realloc(rt->pending, n * sizeof(*p));
+                if (p == NULL) {
+                        bl_rt_fail(rt, BL_ENOMEM, "growing the table of proposals");
+                        return;
+                }
+                memset(p + rt->npending, 0, (n - rt->npending) * sizeof(*p));
+                rt->pending = p;
+                rt->npending = n;
+        }
+        rt->pending[c->client] =
+            (struct bl_pending){.seq = c->seq, .origin = c->origin, .shard = shard};
+}
+
+static struct bl_pending *pending_of(struct bl_rt *rt, uint64_t tag)
+{
+        if (tag == 0 || tag - 1 >= rt->npending || rt->pending[tag - 1].seq == 0)
+                return NULL;
+        return &rt->pending[tag - 1];
+}
+
+static void redirect(struct bl_rt *rt, const struct bl_cmd *c, int leader_rank);
+
+static void env_dropped(void *ctx, uint64_t tag)
+{
+        struct bl_replica *r = ctx;
+        struct bl_rt *rt = r->rt;
+        struct bl_pending *p = pending_of(rt, tag);
+        struct bl_cmd c = {0};
+        int l;
+
+        if (p == NULL || p->shard != r->shard || r->crashed)
+                return;
+        c.client = (uint32_t)(tag - 1);
+        c.seq = p->seq;
+        c.origin = p->origin;
+        p->seq = 0;
+        l = rt->kern->leader(r->k);
+        redirect(rt, &c, l >= 0 && l != r->member ? r->ranks[l] : -1);
+}
+
+static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
+{
+        struct bl_replica *r = ctx;
+        struct bl_rt *rt = r->rt;
+        uint64_t seq = rt->wal_seq + 1;
+
+        if (bl_memlog_append(&r->log, seq, type, buf, len) != 0) {
+                bl_rt_fail(rt, BL_ENOMEM, "persisting a record");
+                return 0;
+        }
+        rt->wal_seq = seq;
+        r->persisted = seq;
+        return seq;
+}
+
+static void env_compact(void *ctx, uint64_t seq)
+{
+        struct bl_replica *r = ctx;
+
+        bl_memlog_compact(&r->log, seq);
+}
+
+static void env_apply(void *ctx, const void *buf, size_t len, uint64_t index, uint64_t tag)
 {
         struct bl_replica *r = ctx;
         struct bl_rt *rt = r->rt;
@@ -70,8 +151,11 @@ static void env_apply(void *ctx, const void *buf, size_t len, int reply)
                 bl_rt_fail(rt, rc, "applying a command to the store");
                 return;
         }
-        if (!reply || (int)c.origin >= rt->size)
+        (void)index;
+        if (tag == 0 || (int)c.origin >= rt->size)
                 return;
+        if (tag - 1 < rt->npending && rt->pending[tag - 1].seq == c.seq)
+                rt->pending[tag - 1].seq = 0;
         struct bl_reply rep = {
             .client = c.client,
             .seq = c.seq,
@@ -106,6 +190,105 @@ static void env_event(void *ctx, int type, int64_t a, int64_t b)
         struct bl_replica *r = ctx;
 
         bl_rt_event(r->rt, type, a, b);
+}
+
+/* A new kernel instance and state machine for r, fed the records r->log
+ * holds (none on the first start), then started. */
+static int replica_start(struct bl_rt *rt, struct bl_replica *r)
+{
+        const struct bl_config *cfg = rt->cfg;
+        struct bl_env env = {
+            .ctx = r,
+            .now = env_now,
+            .random = env_random,
+            .send = env_send,
+            .apply = env_apply,
+            .dropped = env_dropped,
+            .snapshot = env_snapshot,
+            .restore = env_restore,
+            .event = env_event,
+            .persist = env_persist,
+            .compact = env_compact,
+        };
+        struct bl_group g = {
+            .shard = r->shard, .self = r->member, .nmembers = cfg->cluster.replicas};
+        int rc;
+
+        if (r->kv == NULL)
+                r->kv = bl_kv_create(r->shard, cfg->cluster.shards, cfg->store.records);
+        if (r->kv == NULL)
+                return bl_errf(&rt->eb, BL_ENOMEM, "out of memory preloading shard %d", r->shard);
+        r->k = rt->kern->create(&env, &g, cfg);
+        if (r->k == NULL)
+                return bl_errf(&rt->eb, BL_ENOMEM, "out of memory creating kernel %s for shard %d",
+                               rt->kern->name, r->shard);
+        for (size_t i = 0; rt->kern->replay != NULL && i < r->log.n; i++) {
+                const struct bl_memrec *rec = bl_memlog_at(&r->log, i);
+
+                rc = rt->kern->replay(r->k, rec->seq, rec->type, rec->buf, rec->len);
+                if (rc != 0)
+                        return bl_errf(&rt->eb, rc,
+                                       "shard %d member %d: kernel %s refused persisted record "
+                                       "%llu (type %d, %u bytes) on recovery",
+                                       r->shard, r->member, rt->kern->name,
+                                       (unsigned long long)rec->seq, rec->type, rec->len);
+        }
+        r->durable = r->persisted;
+        if (rt->kern->start != NULL)
+                rt->kern->start(r->k);
+        return 0;
+}
+
+static void replica_stop(struct bl_rt *rt, struct bl_replica *r)
+{
+        if (r->k != NULL)
+                rt->kern->destroy(r->k);
+        r->k = NULL;
+        bl_kv_destroy(r->kv);
+        r->kv = NULL;
+}
+
+void bl_rt_replica_crash(struct bl_rt *rt, struct bl_replica *r)
+{
+        r->crashed = 1;
+        for (size_t c = 0; c < rt->npending; c++)
+                if (rt->pending[c].shard == r->shard)
+                        rt->pending[c].seq = 0;
+        if (rt->kern->replay == NULL) {
+                rt->kern->crash(r->k); /* legacy kernel: keeps its own state */
+                return;
+        }
+        /* Memory mode: every record was durable when persisted. The state
+         * machine goes back to its initial state (so a replica still down
+         * at the end reports what it holds: nothing applied). */
+        bl_memlog_truncate_after(&r->log, r->persisted);
+        rt->kern->destroy(r->k);
+        r->k = NULL;
+        if (bl_kv_reset(r->kv) != 0)
+                bl_rt_fail(rt, BL_ENOMEM, "resetting a crashed replica's store");
+}
+
+int bl_rt_replica_recover(struct bl_rt *rt, struct bl_replica *r)
+{
+        r->crashed = 0;
+        if (rt->kern->replay == NULL) {
+                rt->kern->recover(r->k);
+                return 0;
+        }
+        return replica_start(rt, r);
+}
+
+void bl_rt_storage_step(struct bl_rt *rt)
+{
+        for (int i = 0; i < rt->nreps; i++) {
+                struct bl_replica *r = &rt->reps[i];
+
+                if (r->crashed || r->durable >= r->persisted)
+                        continue;
+                r->durable = r->persisted;
+                if (rt->kern->durable != NULL)
+                        rt->kern->durable(r->k, r->durable);
+        }
 }
 
 int bl_rt_servers_create(struct bl_rt *rt)
@@ -146,26 +329,8 @@ int bl_rt_servers_create(struct bl_rt *rt)
                         r->ranks = &rt->place[s * replicas];
                         bl_rng_seed(&r->rng, cfg->experiment.seed,
                                     0x4b45524eull << 32 | (uint64_t)(s * replicas + m));
-                        r->kv = bl_kv_create(s, shards, cfg->store.records);
-                        if (r->kv == NULL)
-                                return bl_errf(&rt->eb, BL_ENOMEM,
-                                               "out of memory preloading shard %d", s);
-                        struct bl_env env = {
-                            .ctx = r,
-                            .now = env_now,
-                            .random = env_random,
-                            .send = env_send,
-                            .apply = env_apply,
-                            .snapshot = env_snapshot,
-                            .restore = env_restore,
-                            .event = env_event,
-                        };
-                        struct bl_group g = {.shard = s, .self = m, .nmembers = replicas};
-                        r->k = rt->kern->create(&env, &g, cfg);
-                        if (r->k == NULL)
-                                return bl_errf(&rt->eb, BL_ENOMEM,
-                                               "out of memory creating kernel %s for shard %d",
-                                               rt->kern->name, s);
+                        if ((rc = replica_start(rt, r)) != 0)
+                                return rc;
                         rt->rep_of_shard[s] = i++;
                 }
         }
@@ -175,10 +340,12 @@ int bl_rt_servers_create(struct bl_rt *rt)
 void bl_rt_servers_destroy(struct bl_rt *rt)
 {
         for (int i = 0; rt->reps != NULL && i < rt->nreps; i++) {
-                if (rt->reps[i].k != NULL)
-                        rt->kern->destroy(rt->reps[i].k);
-                bl_kv_destroy(rt->reps[i].kv);
+                replica_stop(rt, &rt->reps[i]);
+                bl_memlog_free(&rt->reps[i].log);
         }
+        bl_free(rt->pending);
+        rt->pending = NULL;
+        rt->npending = 0;
         bl_free(rt->reps);
         bl_free(rt->place);
         bl_free(rt->rep_of_shard);
@@ -194,15 +361,20 @@ static struct bl_replica *replica_of(struct bl_rt *rt, uint32_t shard)
         return &rt->reps[rt->rep_of_shard[shard]];
 }
 
-static void redirect(struct bl_rt *rt, const struct bl_cmd *c, int leader_rank)
+static void answer(struct bl_rt *rt, const struct bl_cmd *c, int status, int leader_rank)
 {
         struct bl_reply rep = {
             .client = c->client,
             .seq = c->seq,
-            .status = BL_ST_REDIRECT,
+            .status = (uint8_t)status,
             .leader = leader_rank,
         };
         send_reply(rt, (int)c->origin, &rep);
+}
+
+static void redirect(struct bl_rt *rt, const struct bl_cmd *c, int leader_rank)
+{
+        answer(rt, c, BL_ST_REDIRECT, leader_rank);
 }
 
 void bl_rt_on_request(struct bl_rt *rt, const struct bl_frame *f)
@@ -224,10 +396,18 @@ void bl_rt_on_request(struct bl_rt *rt, const struct bl_frame *f)
         }
         if (r->crashed)
                 return; /* a crashed node answers nothing: the client times out */
-        rc = rt->kern->submit(r->k, f->data, f->len, bl_op_readonly(c.op) ? BL_SUBMIT_READONLY : 0);
-        if (rc == BL_ENOTLEADER || rc == BL_EBUSY) {
+        pending_set(rt, &c, r->shard);
+        rc = rt->kern->submit(r->k, f->data, f->len, bl_op_readonly(c.op) ? BL_SUBMIT_READONLY : 0,
+                              (uint64_t)c.client + 1);
+        if (rc != 0 && c.client < rt->npending)
+                rt->pending[c.client].seq = 0;
+        if (rc == BL_ENOTLEADER) {
                 int l = rt->kern->leader(r->k);
                 redirect(rt, &c, l >= 0 && l != r->member ? r->ranks[l] : -1);
+        } else if (rc == BL_EBUSY) {
+                /* The leader is overloaded, not wrong: the client backs off
+                 * and asks it again. */
+                answer(rt, &c, BL_ST_BUSY, rt->rank);
         } else if (rc != 0) {
                 bl_rt_fail(rt, rc, "submitting a command to the kernel");
         }

@@ -299,7 +299,39 @@ static void env_send(void *ctx, int to, int type, const void *buf, size_t len)
         }
 }
 
-static void env_apply(void *ctx, const void *cmd, size_t len, int reply)
+static void env_dropped(void *ctx, uint64_t tag)
+{
+        struct sim_inst *in = ctx;
+
+        sim_client_dropped(in->s, in, tag);
+}
+
+/* Memory mode: a record is durable in the next event at the same instant
+ * (never from inside the kernel's own call). */
+static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
+{
+        struct sim_inst *in = ctx;
+        struct bl_sim *s = in->s;
+        struct sim_ev ev = {.kind = SIM_EV_DURABLE, .a = in->shard, .b = in->member};
+
+        if (bl_memlog_append(&in->log, ++s->wal_seq, type, buf, len) != 0) {
+                sim_violate(s, "sim: out of memory persisting a record");
+                return 0;
+        }
+        in->persisted = s->wal_seq;
+        ev.x = s->wal_seq;
+        ev.y = in->incarnation;
+        ev.t = s->now;
+        sim_push(s, &ev);
+        return s->wal_seq;
+}
+
+static void env_compact(void *ctx, uint64_t seq)
+{
+        bl_memlog_compact(&((struct sim_inst *)ctx)->log, seq);
+}
+
+static void env_apply(void *ctx, const void *cmd, size_t len, uint64_t index, uint64_t tag)
 {
         struct sim_inst *in = ctx;
         struct bl_sim *s = in->s;
@@ -320,7 +352,8 @@ static void env_apply(void *ctx, const void *cmd, size_t len, int reply)
                 return;
         }
         record_digest(s, in);
-        if (reply)
+        (void)index;
+        if (tag != 0)
                 sim_client_reply(s, in, &c, &res);
 }
 
@@ -401,6 +434,53 @@ static int check_opts(const struct bl_sim_opts *o, struct bl_errbuf *eb)
         return 0;
 }
 
+int sim_inst_start(struct bl_sim *s, struct sim_inst *in)
+{
+        struct bl_group g = {.shard = in->shard, .self = in->member, .nmembers = s->o.replicas};
+        struct bl_env env = {
+            .ctx = in,
+            .now = env_now,
+            .random = env_random,
+            .send = env_send,
+            .apply = env_apply,
+            .dropped = env_dropped,
+            .snapshot = env_snapshot,
+            .restore = env_restore,
+            .event = env_event,
+            .persist = env_persist,
+            .compact = env_compact,
+        };
+
+        in->k = s->o.kernel->create(&env, &g, &s->cfg);
+        if (in->k == NULL)
+                return sim_violate(s, "sim: kernel %s: create failed for shard %d member %d",
+                                   s->o.kernel->name, in->shard, in->member);
+        for (size_t i = 0; s->o.kernel->replay != NULL && i < in->log.n; i++) {
+                const struct bl_memrec *rec = bl_memlog_at(&in->log, i);
+
+                if (s->o.kernel->replay(in->k, rec->seq, rec->type, rec->buf, rec->len) != 0)
+                        return sim_violate(s,
+                                           "sim: kernel %s: shard %d member %d refused its own "
+                                           "record %llu (type %d) on recovery",
+                                           s->o.kernel->name, in->shard, in->member,
+                                           (unsigned long long)rec->seq, rec->type);
+        }
+        if (s->o.kernel->start != NULL)
+                s->o.kernel->start(in->k);
+        return 0;
+}
+
+static void durable(struct bl_sim *s, const struct sim_ev *ev)
+{
+        struct sim_inst *in = &s->inst[(size_t)ev->a * (size_t)s->o.replicas + (size_t)ev->b];
+
+        if (ev->y != in->incarnation || s->crashed[in->node] || ev->x <= in->durable)
+                return;
+        in->durable = ev->x;
+        if (s->o.kernel->durable != NULL)
+                s->o.kernel->durable(in->k, ev->x);
+}
+
 static int create_instances(struct bl_sim *s, struct bl_errbuf *eb)
 {
         size_t n = (size_t)s->o.shards * (size_t)s->o.replicas;
@@ -411,18 +491,6 @@ static int create_instances(struct bl_sim *s, struct bl_errbuf *eb)
         for (int sh = 0; sh < s->o.shards; sh++) {
                 for (int m = 0; m < s->o.replicas; m++) {
                         struct sim_inst *in = &s->inst[(size_t)sh * (size_t)s->o.replicas + m];
-                        struct bl_group g = {.shard = sh, .self = m, .nmembers = s->o.replicas};
-                        struct bl_env env = {
-                            .ctx = in,
-                            .now = env_now,
-                            .random = env_random,
-                            .send = env_send,
-                            .apply = env_apply,
-                            .snapshot = env_snapshot,
-                            .restore = env_restore,
-                            .event = env_event,
-                        };
-
                         in->s = s;
                         in->shard = sh;
                         in->member = m;
@@ -435,12 +503,8 @@ static int create_instances(struct bl_sim *s, struct bl_errbuf *eb)
                                                "sim: out of memory for the store "
                                                "of shard %d member %d",
                                                sh, m);
-                        in->k = s->o.kernel->create(&env, &g, &s->cfg);
-                        if (in->k == NULL)
-                                return bl_errf(eb, BL_ENOMEM,
-                                               "sim: kernel %s: create failed for shard %d "
-                                               "member %d",
-                                               s->o.kernel->name, sh, m);
+                        if (sim_inst_start(s, in) != 0)
+                                return bl_errf(eb, BL_ENOMEM, "%s", s->violation.msg);
                 }
         }
         return 0;
@@ -530,6 +594,7 @@ void bl_sim_destroy(struct bl_sim *s)
                         if (s->inst[i].k != NULL)
                                 s->o.kernel->destroy(s->inst[i].k);
                         bl_kv_destroy(s->inst[i].kv);
+                        bl_memlog_free(&s->inst[i].log);
                 }
                 bl_free(s->inst);
         }
@@ -610,6 +675,9 @@ int bl_sim_step(struct bl_sim *s)
         case SIM_EV_CREQ:
                 sim_client_request(s, &ev);
                 break;
+        case SIM_EV_DURABLE:
+                durable(s, &ev);
+                break;
         default:
                 sim_client_event(s, &ev);
                 break;
@@ -676,8 +744,21 @@ void bl_sim_crash(struct bl_sim *s, int node)
         for (int sh = 0; sh < s->o.shards; sh++) {
                 struct sim_inst *in = sim_inst(s, node, sh);
 
-                if (in != NULL)
-                        s->o.kernel->crash(in->k);
+                if (in == NULL)
+                        continue;
+                if (s->o.kernel->replay == NULL) {
+                        s->o.kernel->crash(in->k); /* legacy kernel */
+                        continue;
+                }
+                /* The instance and its state machine are gone; so is every
+                 * record not yet durable. */
+                in->incarnation++;
+                bl_memlog_truncate_after(&in->log, in->durable);
+                in->persisted = in->durable;
+                s->o.kernel->destroy(in->k);
+                in->k = NULL;
+                if (bl_kv_reset(in->kv) != 0)
+                        sim_violate(s, "sim: out of memory resetting a store");
         }
 }
 
@@ -690,8 +771,14 @@ void bl_sim_recover(struct bl_sim *s, int node)
         for (int sh = 0; sh < s->o.shards; sh++) {
                 struct sim_inst *in = sim_inst(s, node, sh);
 
-                if (in != NULL)
-                        s->o.kernel->recover(in->k);
+                if (in == NULL)
+                        continue;
+                if (s->o.kernel->replay == NULL) {
+                        s->o.kernel->recover(in->k); /* legacy kernel */
+                        continue;
+                }
+                if (sim_inst_start(s, in) == 0)
+                        record_digest(s, in);
         }
 }
 

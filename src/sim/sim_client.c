@@ -243,7 +243,7 @@ void sim_client_request(struct bl_sim *s, struct sim_ev *ev)
         if (bl_cmd_decode(&cmd, ev->buf, ev->len) != 0)
                 return;
         flags = bl_op_readonly(cmd.op) ? BL_SUBMIT_READONLY : 0;
-        rc = s->o.kernel->submit(in->k, ev->buf, ev->len, flags);
+        rc = s->o.kernel->submit(in->k, ev->buf, ev->len, flags, (uint64_t)cmd.client);
         if (rc == 0)
                 return;
         if (rc == BL_ENOTLEADER)
@@ -251,6 +251,19 @@ void sim_client_request(struct bl_sim *s, struct sim_ev *ev)
                            cmd.seq, 0, ev->x);
         else /* busy or out of memory: retry here after the backoff */
                 push_reply(s, ev->a, in->member, in->member, BL_ST_REDIRECT, cmd.seq, 0, ev->x);
+}
+
+void sim_client_dropped(struct bl_sim *s, struct sim_inst *in, uint64_t tag)
+{
+        struct sim_client *c;
+
+        if (tag < 1 || tag > (uint64_t)s->o.clients)
+                return;
+        c = &s->clients[tag - 1];
+        if (!c->outstanding)
+                return;
+        push_reply(s, (int)tag - 1, in->member, s->o.kernel->leader(in->k), BL_ST_REDIRECT, c->seq,
+                   0, c->token);
 }
 
 void sim_client_reply(struct bl_sim *s, struct sim_inst *in, const struct bl_cmd *c,

@@ -7,6 +7,7 @@
 #include "check/history.h"
 #include "common/rng.h"
 #include "sim/sim.h"
+#include "storage/memlog.h"
 #include "store/cmd.h"
 
 /*
@@ -16,12 +17,14 @@
  */
 
 enum sim_ev_kind {
-        SIM_EV_MSG,    /* a = shard, b = from member, c = to member, d = type */
-        SIM_EV_TICK,   /* a = node */
-        SIM_EV_CREQ,   /* a = client index, b = node, c = shard, x = token; buf = cmd */
-        SIM_EV_CREPLY, /* a = client index, b = replier member, c = hint member,
-                        * d = status, x = seq, y = value, z = token (redirects) */
-        SIM_EV_CTIMER, /* a = client index, b = 1 for timeout / 0 for send, x = token */
+        SIM_EV_MSG,     /* a = shard, b = from member, c = to member, d = type */
+        SIM_EV_TICK,    /* a = node */
+        SIM_EV_CREQ,    /* a = client index, b = node, c = shard, x = token; buf = cmd */
+        SIM_EV_CREPLY,  /* a = client index, b = replier member, c = hint member,
+                         * d = status, x = seq, y = value, z = token (redirects) */
+        SIM_EV_CTIMER,  /* a = client index, b = 1 for timeout / 0 for send, x = token */
+        SIM_EV_DURABLE, /* a = shard, b = member, x = sequence number now durable,
+                         * y = the instance's incarnation when it was persisted */
 };
 
 struct sim_ev {
@@ -40,6 +43,13 @@ struct sim_inst {
         void *k;
         struct bl_kv *kv;
         struct bl_rng rng; /* env->random */
+        /* The instance's disk: records persisted, the highest sequence
+         * number persisted and the highest reported durable. incarnation
+         * counts crashes, so a durability event of a previous life is
+         * ignored. */
+        struct bl_memlog log;
+        uint64_t persisted, durable;
+        uint64_t incarnation;
 };
 
 /* Canonical digest vector of a shard: dig[n - 1] is the digest after n
@@ -72,6 +82,7 @@ struct bl_sim {
         uint64_t tick_ns;
 
         uint64_t now;
+        uint64_t wal_seq; /* last sequence number handed out by persist() */
         uint64_t next_seq;
         struct sim_ev *heap;
         size_t heap_n, heap_cap;
@@ -117,12 +128,18 @@ int sim_duped(struct bl_sim *s);
 
 struct sim_inst *sim_inst(const struct bl_sim *s, int node, int shard);
 
+/* Create (or re-create after a crash) the kernel instance of `in`, replay its
+ * records and start it. Records a violation and returns non-zero on failure. */
+int sim_inst_start(struct bl_sim *s, struct sim_inst *in);
+
 /* sim_client.c */
 int sim_clients_init(struct bl_sim *s);
 void sim_clients_free(struct bl_sim *s);
 void sim_client_event(struct bl_sim *s, const struct sim_ev *ev);
 void sim_client_request(struct bl_sim *s, struct sim_ev *ev);
 /* Send a client reply (from apply) for cmd with result res through the network. */
+/* A proposal of client tag - 1 was dropped by `in`: redirect the client. */
+void sim_client_dropped(struct bl_sim *s, struct sim_inst *in, uint64_t tag);
 void sim_client_reply(struct bl_sim *s, struct sim_inst *in, const struct bl_cmd *c,
                       const struct bl_result *res);
 

@@ -46,6 +46,7 @@ enum bl_status {
         BL_ST_NOTFOUND = 1, /* read of a key never written: a valid outcome */
         BL_ST_REDIRECT = 2, /* not the leader; hint in the reply */
         BL_ST_ERROR = 3,
+        BL_ST_BUSY = 4, /* the leader is overloaded: back off and ask it again */
 };
 
 /* Result of applying a command to a replica. value: what a read returned, the

@@ -71,6 +71,12 @@ struct bl_kv {
         size_t sess_cap;
         uint64_t digest;
         uint64_t applied;
+        /* Digest checkpoints (see bl_kv_checkpoints): not state, an
+         * observation of it, so snapshots do not carry them. */
+        struct bl_kv_checkpoint *cps;
+        size_t ncps;
+        size_t cps_cap;
+        uint64_t cp_every; /* a power of two */
 };
 
 int bl_shard_of(uint64_t key, int nshards)
@@ -290,6 +296,7 @@ struct bl_kv *bl_kv_create(int shard, int nshards, uint64_t records)
         kv->shard = shard;
         kv->nshards = nshards;
         kv->records = records;
+        kv->cp_every = 1;
         kv->npreload = count_preload(kv);
         if (kv->npreload > SIZE_MAX / 2 / sizeof(struct slot))
                 goto out_free_kv;
@@ -314,6 +321,7 @@ void bl_kv_destroy(struct bl_kv *kv)
         map_free(&kv->data);
         map_free(&kv->smap);
         bl_free(kv->sessions);
+        bl_free(kv->cps);
         bl_free(kv);
 }
 
@@ -330,7 +338,61 @@ static void reset_state(struct bl_kv *kv)
 int bl_kv_reset(struct bl_kv *kv)
 {
         reset_state(kv);
+        kv->ncps = 0;
+        kv->cp_every = 1;
         return 0;
+}
+
+/* ---- digest checkpoints ---- */
+
+/* Keep only the multiples of the doubled interval until at most
+ * BL_KV_CHECKPOINTS multiples of it fit below `applied`. O(ncps). */
+static void checkpoints_thin(struct bl_kv *kv, uint64_t applied)
+{
+        size_t j = 0;
+
+        if (applied / kv->cp_every <= BL_KV_CHECKPOINTS)
+                return;
+        while (applied / kv->cp_every > BL_KV_CHECKPOINTS)
+                kv->cp_every *= 2;
+        for (size_t i = 0; i < kv->ncps; i++)
+                if (kv->cps[i].applied % kv->cp_every == 0)
+                        kv->cps[j++] = kv->cps[i];
+        kv->ncps = j;
+}
+
+/* Room for the checkpoint the next mutation may record, before anything
+ * changes (bl_kv_apply leaves the store unchanged on BL_ENOMEM). */
+static int checkpoints_reserve(struct bl_kv *kv)
+{
+        size_t cap = kv->cps_cap < 16 ? 16 : kv->cps_cap * 2;
+        struct bl_kv_checkpoint *p;
+
+        if (kv->ncps < kv->cps_cap)
+                return 0;
+        if (cap > BL_KV_CHECKPOINTS + 1)
+                cap = BL_KV_CHECKPOINTS + 1;
+        p = bl_realloc(kv->cps, cap * sizeof(*p));
+        if (p == NULL)
+                return BL_ENOMEM;
+        kv->cps = p;
+        kv->cps_cap = cap;
+        return 0;
+}
+
+/* After a mutation: record (applied, digest) at a multiple of the interval. */
+static void checkpoints_record(struct bl_kv *kv)
+{
+        if (kv->applied % kv->cp_every != 0)
+                return;
+        kv->cps[kv->ncps++] = (struct bl_kv_checkpoint){kv->applied, kv->digest};
+        checkpoints_thin(kv, kv->applied);
+}
+
+size_t bl_kv_checkpoints(const struct bl_kv *kv, const struct bl_kv_checkpoint **cps)
+{
+        *cps = kv->cps;
+        return kv->ncps;
 }
 
 /* ---- sessions ---- */
@@ -424,6 +486,8 @@ int bl_kv_apply(struct bl_kv *kv, const struct bl_cmd *c, struct bl_result *res)
         v = map_find(&kv->data, c->key);
         if (v == NULL && (rc = map_reserve(&kv->data, map_count(&kv->data) + 1)) != 0)
                 return rc;
+        if ((rc = checkpoints_reserve(kv)) != 0)
+                return rc;
 
         present = v != NULL;
         old = present ? *v : 0;
@@ -450,6 +514,7 @@ int bl_kv_apply(struct bl_kv *kv, const struct bl_cmd *c, struct bl_result *res)
                 map_put(&kv->data, c->key, nv);
         kv->digest = digest_fold(kv->digest, c->op, c->key, nv);
         kv->applied++;
+        checkpoints_record(kv);
 
         if (s == NULL)
                 s = session_add(kv, c->client);
@@ -482,7 +547,7 @@ int bl_kv_get(const struct bl_kv *kv, uint64_t key, uint64_t *value)
 size_t bl_kv_mem_bytes(const struct bl_kv *kv)
 {
         return sizeof(*kv) + (kv->data.cap + kv->smap.cap) * sizeof(struct slot) +
-               kv->sess_cap * sizeof(struct session);
+               kv->sess_cap * sizeof(struct session) + kv->cps_cap * sizeof(*kv->cps);
 }
 
 size_t bl_kv_size(const struct bl_kv *kv)
@@ -767,5 +832,10 @@ int bl_kv_restore(struct bl_kv *kv, const void *buf, size_t len)
         }
         kv->digest = v.digest;
         kv->applied = v.applied;
+        /* Checkpoints this replica recorded itself below the snapshot stay
+         * true of its history; later ones would be of a state it left. */
+        while (kv->ncps > 0 && kv->cps[kv->ncps - 1].applied > v.applied)
+                kv->ncps--;
+        checkpoints_thin(kv, v.applied);
         return 0;
 }

@@ -54,8 +54,8 @@ int bl_kv_reset(struct bl_kv *kv);
  * seq > last is applied and remembered. Duplicates change neither digest nor
  * applied count.
  * Returns 0 (whatever the status), BL_EPROTO for an unknown op (status
- * ERROR), or BL_ENOMEM when the table or session table could not grow; the
- * store is then unchanged.
+ * ERROR), or BL_ENOMEM when the table, the session table or the checkpoint
+ * array could not grow; the store is then unchanged.
  */
 int bl_kv_apply(struct bl_kv *kv, const struct bl_cmd *c, struct bl_result *res);
 
@@ -63,6 +63,33 @@ int bl_kv_apply(struct bl_kv *kv, const struct bl_cmd *c, struct bl_result *res)
 uint64_t bl_kv_digest(const struct bl_kv *kv);
 /* Number of mutations applied (duplicates and stale requests excluded). */
 uint64_t bl_kv_applied(const struct bl_kv *kv);
+/*
+ * Digest checkpoints, so that replicas that applied different numbers of
+ * mutations can still be compared on their common prefix. After each
+ * mutation whose applied count is a multiple of `every`, the store records
+ * (applied, digest). `every` is the smallest power of two with
+ * applied / every <= BL_KV_CHECKPOINTS: when it doubles, the checkpoints that
+ * are not multiples of the new interval are dropped. The set kept is thus a
+ * function of the applied count alone (every multiple of every(n) up to n),
+ * and since every(n) grows with n, two replicas at n1 <= n2 share every
+ * multiple of every(n2) up to n1. Memory: at most BL_KV_CHECKPOINTS + 1
+ * entries of 16 bytes.
+ * bl_kv_reset clears them (a new incarnation replays from scratch);
+ * bl_kv_restore keeps those at or below the snapshot's applied count (this
+ * replica's own history up to there) and none of the snapshot's range it
+ * skipped. Snapshots do not carry checkpoints: they are observations.
+ */
+#define BL_KV_CHECKPOINTS 1024
+
+struct bl_kv_checkpoint {
+        uint64_t applied;
+        uint64_t digest;
+};
+
+/* The checkpoints, in increasing applied order; *cps stays valid until the
+ * next mutation, reset or restore. Cannot fail. */
+size_t bl_kv_checkpoints(const struct bl_kv *kv, const struct bl_kv_checkpoint **cps);
+
 /* Read key without a command. Returns 0 and sets *value, or BL_ENOTFOUND. */
 int bl_kv_get(const struct bl_kv *kv, uint64_t key, uint64_t *value);
 

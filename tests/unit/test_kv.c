@@ -567,6 +567,148 @@ static void test_oom(void **state)
         bl_kv_destroy(kv);
 }
 
+/* ---- digest checkpoints ---- */
+
+/* Apply the i-th mutation of a fixed sequence (one client, increasing seq). */
+static void mutate(struct bl_kv *kv, uint64_t i)
+{
+        apply(kv, BL_OP_PUT, 1, i + 1, i % 97, 1000 + i);
+}
+
+/* Apply mutations [from, to) and remember the digest after each one:
+ * digests[n] is the digest once n mutations were applied. */
+static void mutate_range(struct bl_kv *kv, uint64_t from, uint64_t to, uint64_t *digests)
+{
+        for (uint64_t i = from; i < to; i++) {
+                mutate(kv, i);
+                if (digests != NULL)
+                        digests[i + 1] = bl_kv_digest(kv);
+        }
+}
+
+/* Every checkpoint is a multiple of the interval the applied count implies
+ * (smallest power of two leaving at most BL_KV_CHECKPOINTS multiples), all of
+ * them are there from `first` on, and each holds the digest the replica had
+ * at that count. */
+static void assert_checkpoints(const struct bl_kv *kv, uint64_t first, const uint64_t *digests)
+{
+        const struct bl_kv_checkpoint *cp;
+        size_t n = bl_kv_checkpoints(kv, &cp);
+        uint64_t applied = bl_kv_applied(kv), every = 1, want;
+
+        while (applied / every > BL_KV_CHECKPOINTS)
+                every *= 2;
+        want = (first + every - 1) / every * every;
+        if (want == 0)
+                want = every;
+        assert_true(n <= BL_KV_CHECKPOINTS);
+        for (size_t i = 0; i < n; i++, want += every) {
+                assert_int_equal(cp[i].applied, want);
+                assert_int_equal(cp[i].digest, digests[want]);
+        }
+        assert_true(want > applied); /* none missing at the end */
+}
+
+/* Two replicas that applied different numbers of the same commands share
+ * checkpoints on their common prefix with equal digests, which is what the
+ * digest verdict compares: before, only equal applied counts were. */
+static void test_checkpoints(void **state)
+{
+        enum { N = 5000, M = 3001 };
+        uint64_t *dig = calloc(N + 1, sizeof(uint64_t));
+        struct bl_kv *a = new_kv(0, 1, 100), *b = new_kv(0, 1, 100);
+        const struct bl_kv_checkpoint *ca, *cb;
+        size_t na, nb, common = 0;
+
+        (void)state;
+        assert_non_null(dig);
+        mutate_range(a, 0, N, dig);
+        mutate_range(b, 0, M, NULL);
+        assert_checkpoints(a, 1, dig);
+        assert_checkpoints(b, 1, dig);
+        na = bl_kv_checkpoints(a, &ca);
+        nb = bl_kv_checkpoints(b, &cb);
+        assert_int_equal(na, N / 8); /* 5000 / 8 <= 1024 < 5000 / 4 */
+        assert_int_equal(nb, M / 4);
+        for (size_t i = 0, j = 0; i < na && j < nb;) {
+                if (ca[i].applied == cb[j].applied) {
+                        assert_int_equal(ca[i].digest, cb[j].digest);
+                        common++;
+                        i++;
+                        j++;
+                } else if (ca[i].applied < cb[j].applied) {
+                        i++;
+                } else {
+                        j++;
+                }
+        }
+        assert_int_equal(common, M / 8);
+
+        /* Reads, retries and stale requests record nothing. */
+        apply(b, BL_OP_GET, 1, 0, 5, 0);
+        apply(b, BL_OP_PUT, 1, M, 5, 7); /* a retry of the last request */
+        assert_int_equal(bl_kv_checkpoints(b, &cb), nb);
+
+        /* A reset is a new incarnation: nothing recorded until it replays. */
+        assert_int_equal(bl_kv_reset(b), 0);
+        assert_int_equal(bl_kv_checkpoints(b, &cb), 0);
+        mutate_range(b, 0, 40, NULL);
+        assert_checkpoints(b, 1, dig);
+        assert_int_equal(bl_kv_checkpoints(b, &cb), 40);
+
+        bl_kv_destroy(a);
+        bl_kv_destroy(b);
+        free(dig);
+}
+
+/* A snapshot install keeps the replica's own checkpoints below the snapshot
+ * (thinned to the new interval) and records none it skipped; from there on
+ * it records the same checkpoints as a replica that applied everything. */
+static void test_checkpoints_restore(void **state)
+{
+        enum { N = 5000, S = 2000, OWN = 600 };
+        uint64_t *dig = calloc(N + 1, sizeof(uint64_t));
+        struct bl_kv *a = new_kv(0, 1, 100), *b = new_kv(0, 1, 100);
+        const struct bl_kv_checkpoint *cb;
+        size_t nb;
+        void *snap;
+        size_t len;
+
+        (void)state;
+        assert_non_null(dig);
+        mutate_range(a, 0, S, dig);
+        snapshot(a, &snap, &len);
+        mutate_range(a, S, N, dig);
+        mutate_range(b, 0, OWN, NULL);
+        assert_int_equal(bl_kv_restore(b, snap, len), 0);
+        nb = bl_kv_checkpoints(b, &cb);
+        assert_int_equal(nb, OWN / 2); /* interval 2 for 2000 applied */
+        for (size_t i = 0; i < nb; i++) {
+                assert_int_equal(cb[i].applied, 2 * (i + 1));
+                assert_int_equal(cb[i].digest, dig[cb[i].applied]);
+        }
+        mutate_range(b, S, N, NULL);
+        assert_int_equal(bl_kv_digest(b), dig[N]);
+        /* From the snapshot on, the same checkpoints as a. */
+        nb = bl_kv_checkpoints(b, &cb);
+        for (size_t i = 0; i < nb; i++) {
+                assert_int_equal(cb[i].applied % 8, 0);
+                assert_int_equal(cb[i].digest, dig[cb[i].applied]);
+                assert_true(cb[i].applied <= OWN || cb[i].applied > S);
+        }
+        assert_int_equal(cb[nb - 1].applied, N);
+
+        /* A restore into a fresh store (crash recovery) has nothing below. */
+        bl_kv_destroy(b);
+        b = new_kv(0, 1, 100);
+        assert_int_equal(bl_kv_restore(b, snap, len), 0);
+        assert_int_equal(bl_kv_checkpoints(b, &cb), 0);
+        bl_free(snap);
+        bl_kv_destroy(a);
+        bl_kv_destroy(b);
+        free(dig);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -575,6 +717,7 @@ int main(void)
             cmocka_unit_test(test_digest),          cmocka_unit_test(test_snapshot_roundtrip),
             cmocka_unit_test(test_restore_bad),     cmocka_unit_test(test_reset),
             cmocka_unit_test(test_growth),          cmocka_unit_test(test_oom),
+            cmocka_unit_test(test_checkpoints),     cmocka_unit_test(test_checkpoints_restore),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

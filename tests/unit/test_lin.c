@@ -488,6 +488,22 @@ static void test_malformed(void **state)
         assert_non_null(strstr(r.reason, "malformed"));
 }
 
+/* An ok operation that never returned is not a history a client records:
+ * before, it passed as an operation concurrent with everything after it. */
+static void test_malformed_ok_never_returned(void **state)
+{
+        struct bl_history *h = *state;
+        struct bl_lin_result r;
+
+        put(h, 1, 1, 5, 0, 10);
+        get(h, 2, 1, 5, 20, NEVER);
+        r = check(h, 0);
+        assert_int_equal(r.ok, 0);
+        assert_int_equal(r.timed_out, 0);
+        assert_non_null(strstr(r.reason, "malformed"));
+        assert_non_null(strstr(r.reason, "never returned"));
+}
+
 static void test_stats(void **state)
 {
         struct bl_history *h = *state;
@@ -544,7 +560,7 @@ static void test_time_limit_is_unknown(void **state)
         assert_int_equal(r.timed_out, 1);
         assert_int_equal(r.keys_unknown, 1);
         assert_int_equal(r.keys_checked, 1);
-        assert_non_null(strstr(r.reason, "unknown (timeout)"));
+        assert_non_null(strstr(r.reason, "inconclusive: time limit reached on key 1"));
 }
 
 static void test_memo_budget_is_unknown(void **state)
@@ -954,6 +970,7 @@ int main(void)
             T(test_keys_independent),
             T(test_failed_ops_ignored),
             T(test_malformed),
+            T(test_malformed_ok_never_returned),
             T(test_stats),
             T(test_time_limit_is_unknown),
             T(test_memo_budget_is_unknown),

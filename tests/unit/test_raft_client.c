@@ -1,11 +1,12 @@
 /* Unit tests for Raft client requests: submit, log reads, ReadIndex reads (client.c). */
 #include "test_raft_fixture.h"
 
+#include "kernels/raft/convert.h"
 #include "kernels/raft/election.h"
 
 static int submit_read(struct fx *fx, int i, const char *cmd)
 {
-        return bl_kernel_raft.submit(fx_r(fx, i), cmd, strlen(cmd), BL_SUBMIT_READONLY);
+        return bl_kernel_raft.submit(fx_r(fx, i), cmd, strlen(cmd), BL_SUBMIT_READONLY, 1);
 }
 
 /* read_mode = log: a read is an ordinary log entry. */
@@ -209,6 +210,31 @@ static void test_submit_oom(void **state)
         fx_free(fx);
 }
 
+/* A leader that steps down reports every proposal it still answered for as
+ * dropped(tag), once, and answers none of them afterwards even if they
+ * commit under the next leader. */
+static void test_step_down_drops_proposals(void **state)
+{
+        struct fx *fx = fx_new(3);
+        int l;
+
+        (void)state;
+        fx_start(fx);
+        l = fx_elect(fx);
+        fx_run(fx, 5);
+        fx->cut[l] = 1; /* nothing commits */
+        assert_int_equal(fx_submit(fx, l, "w1"), 0);
+        assert_int_equal(fx_submit(fx, l, "w2"), 0);
+        assert_int_equal(fx->nodes[l].n_dropped, 0);
+        bl_raft_observe_term(fx_r(fx, l), fx_r(fx, l)->term + 1);
+        assert_int_equal(fx_r(fx, l)->role, BL_RAFT_FOLLOWER);
+        assert_int_equal(fx->nodes[l].n_dropped, 2);
+        for (uint64_t i = 1; i <= bl_raft_log_last_index(&fx_r(fx, l)->log); i++)
+                assert_int_equal(bl_raft_log_get(&fx_r(fx, l)->log, i)->tag, 0);
+        fx_clear_msgs(fx);
+        fx_free(fx);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -220,6 +246,7 @@ int main(void)
             cmocka_unit_test(test_read_index_single_node),
             cmocka_unit_test(test_uncommitted_bound),
             cmocka_unit_test(test_submit_oom),
+            cmocka_unit_test(test_step_down_drops_proposals),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

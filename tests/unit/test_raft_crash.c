@@ -21,7 +21,7 @@ static void test_crash_keeps_persistent_state(void **state)
         fx_run(fx, 5);
         r = fx_r(fx, l);
         fx->cut[l] = 1;
-        assert_int_equal(bl_kernel_raft.submit(r, "r", 1, BL_SUBMIT_READONLY), 0);
+        assert_int_equal(bl_kernel_raft.submit(r, "r", 1, BL_SUBMIT_READONLY, 1), 0);
         assert_int_equal(r->reads_n, 1);
         term = r->term;
         voted = r->voted_for;

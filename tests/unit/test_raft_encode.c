@@ -217,9 +217,24 @@ static void fz_send(void *c, int to, int type, const void *b, size_t l)
 {
         (void)c, (void)to, (void)type, (void)b, (void)l;
 }
-static void fz_apply(void *c, const void *b, size_t l, int reply)
+static void fz_apply(void *c, const void *b, size_t l, uint64_t index, uint64_t tag)
 {
-        (void)c, (void)b, (void)l, (void)reply;
+        (void)c, (void)b, (void)l, (void)index, (void)tag;
+}
+static void fz_dropped(void *c, uint64_t tag)
+{
+        (void)c, (void)tag;
+}
+static uint64_t fz_persist(void *c, int type, const void *b, size_t l)
+{
+        static uint64_t seq; /* test-local counter */
+
+        (void)c, (void)type, (void)b, (void)l;
+        return ++seq;
+}
+static void fz_compact(void *c, uint64_t seq)
+{
+        (void)c, (void)seq;
 }
 static int fz_snapshot(void *c, void **b, size_t *l)
 {
@@ -238,8 +253,18 @@ static void fz_event(void *c, int t, int64_t a, int64_t b)
 
 static void test_fuzz_recv(void **state)
 {
-        struct bl_env env = {NULL,     fz_now,      fz_random,  fz_send,
-                             fz_apply, fz_snapshot, fz_restore, fz_event};
+        struct bl_env env = {
+            .now = fz_now,
+            .random = fz_random,
+            .send = fz_send,
+            .apply = fz_apply,
+            .dropped = fz_dropped,
+            .snapshot = fz_snapshot,
+            .restore = fz_restore,
+            .event = fz_event,
+            .persist = fz_persist,
+            .compact = fz_compact,
+        };
         struct bl_group g = {.shard = 0, .self = 0, .nmembers = 3};
         struct bl_config cfg;
         struct bl_rng rng;

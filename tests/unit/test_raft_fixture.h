@@ -64,6 +64,7 @@ struct fx_node {
         int restores;
         struct fx_apply applies[FX_MAX_APPLIES];
         int n_applies;
+        int n_dropped; /* dropped(tag) reports */
         struct fx_event events[FX_MAX_EVENTS];
         int n_events;
         uint64_t random_value; /* what env->random returns */
@@ -108,7 +109,8 @@ static inline void fx_env_send(void *ctx, int to, int type, const void *buf, siz
         memcpy(m->buf, buf, len);
 }
 
-static inline void fx_env_apply(void *ctx, const void *cmd, size_t len, int reply)
+static inline void fx_env_apply(void *ctx, const void *cmd, size_t len, uint64_t index,
+                                uint64_t tag)
 {
         struct fx_node *n = ctx;
         struct fx_apply *a;
@@ -117,10 +119,19 @@ static inline void fx_env_apply(void *ctx, const void *cmd, size_t len, int repl
         a = &n->applies[n->n_applies++];
         memset(a->cmd, 0, sizeof(a->cmd));
         memcpy(a->cmd, cmd, len < FX_CMD_MAX - 1 ? len : FX_CMD_MAX - 1);
-        a->reply = reply;
+        a->reply = tag != 0;
+        (void)index;
         n->sm_count++;
         for (size_t i = 0; i < len; i++)
                 n->sm_hash = (n->sm_hash ^ ((const uint8_t *)cmd)[i]) * 1099511628211u;
+}
+
+static inline void fx_env_dropped(void *ctx, uint64_t tag)
+{
+        struct fx_node *n = ctx;
+
+        n->n_dropped++;
+        (void)tag;
 }
 
 static inline int fx_env_snapshot(void *ctx, void **buf, size_t *len)
@@ -203,6 +214,7 @@ static inline void fx_start(struct fx *fx)
                     .random = fx_env_random,
                     .send = fx_env_send,
                     .apply = fx_env_apply,
+                    .dropped = fx_env_dropped,
                     .snapshot = fx_env_snapshot,
                     .restore = fx_env_restore,
                     .event = fx_env_event,
@@ -355,7 +367,7 @@ static inline int fx_elect(struct fx *fx)
 
 static inline int fx_submit(struct fx *fx, int i, const char *cmd)
 {
-        return bl_kernel_raft.submit(fx_r(fx, i), cmd, strlen(cmd), 0);
+        return bl_kernel_raft.submit(fx_r(fx, i), cmd, strlen(cmd), 0, 1);
 }
 
 static inline int fx_has_event(const struct fx_node *n, int type)

@@ -239,7 +239,8 @@ static void fill_run(struct run *u, int rank, int size, const char *name, int wi
         }
         u->verdicts[0] =
             (struct bl_verdict_row){"replica_digests", BL_VERDICT_PASS, "2 shards agree"};
-        u->verdicts[1] = (struct bl_verdict_row){"linearizable", BL_VERDICT_NA, "not checked"};
+        u->verdicts[1] =
+            (struct bl_verdict_row){"linearizable", BL_VERDICT_INCONCLUSIVE, "time limit"};
         r->global = (struct bl_run_global){
             .n_ops = with_all ? 3 : 2,
             .summary = u->summary,
@@ -727,7 +728,7 @@ static int check_global(hid_t file)
         CHECK(h5_read(file, BL_SP_VERDICTS, mt, v) == 0);
         CHECK(strcmp(v[0].name, "replica_digests") == 0 && v[0].result == BL_VERDICT_PASS &&
               strcmp(v[0].reason, "2 shards agree") == 0);
-        CHECK(strcmp(v[1].name, "linearizable") == 0 && v[1].result == BL_VERDICT_NA);
+        CHECK(strcmp(v[1].name, "linearizable") == 0 && v[1].result == BL_VERDICT_INCONCLUSIVE);
         H5Tclose(mt);
 
         CHECK(h5_dims(file, BL_SP_BUCKET_LOW_NS, dims) == 1 && dims[0] == NB);
@@ -1022,7 +1023,7 @@ static void test_write_minimal(void **state)
         assert_int_equal(bl_results_write(MPI_COMM_WORLD, f->path, &r, &eb), 0);
         assert_int_equal(bl_results_read_row(f->path, &row, &eb), 0);
         assert_string_equal(row.name, "empty");
-        assert_string_equal(row.verdict, "n/a");
+        assert_string_equal(row.verdict, "unknown");
         assert_int_equal(row.shards, -1);
         assert_true(row.p50_us == 0);
         file = H5Fopen(f->path, H5F_ACC_RDONLY, H5P_DEFAULT);
@@ -1203,7 +1204,7 @@ static void test_info(void **state)
         assert_non_null(strstr(out, "update"));
         assert_non_null(strstr(out, "15000.5 ops/s"));
         assert_non_null(strstr(out, "replica_digests"));
-        assert_non_null(strstr(out, "n/a   linearizable"));
+        assert_non_null(strstr(out, "inconclusive linearizable"));
         assert_non_null(strstr(out, "recorded"));
         free(out);
 

@@ -87,7 +87,8 @@ static void test_digests_agree(void **state)
         assert_int_equal(bl_check_digests(r, 5, &v), 0);
         assert_string_equal(v.name, "digests");
         assert_int_equal(v.pass, 1);
-        assert_reason_has(&v, "2 shards");
+        assert_reason_has(&v, "2 of 2 shards");
+        assert_reason_has(&v, "at least 50 commands");
 }
 
 static void test_digests_disagree(void **state)
@@ -102,8 +103,8 @@ static void test_digests_disagree(void **state)
         assert_int_equal(bl_check_digests(r, 5, &v), 0);
         assert_int_equal(v.pass, 0);
         assert_reason_has(&v, "shard 3");
-        assert_reason_has(&v, "and 6");
-        assert_reason_has(&v, "70 commands");
+        assert_reason_has(&v, "rank 6 (member 2) has 00000000000000cd");
+        assert_reason_has(&v, "after 70 commands");
 }
 
 static void test_digests_same_value_other_shard(void **state)
@@ -131,6 +132,51 @@ static void test_digests_nothing_to_compare(void **state)
         assert_int_equal(v.pass, -1);
         assert_int_equal(bl_check_digests(NULL, 0, &v), 0);
         assert_int_equal(v.pass, -1);
+}
+
+/* Replicas that stopped at different counts are compared at the
+ * checkpoints both reached: before, only equal final counts were compared,
+ * so this said "unknown". */
+static void test_digests_common_prefix(void **state)
+{
+        struct bl_replica_state r[] = {
+            {0, 0, 0, 8, 0xd8}, {0, 0, 0, 16, 0xd16}, {0, 0, 0, 20, 0xd20}, /* final */
+            {0, 1, 1, 8, 0xd8}, {0, 1, 1, 12, 0xd12},                       /* final */
+            {0, 2, 2, 8, 0xd8}, {0, 2, 2, 16, 0xd16}, {0, 2, 2, 17, 0xd17}, /* final */
+            {1, 0, 0, 3, 0x33}, {1, 1, 1, 5, 0x55},                         /* nothing shared */
+        };
+        struct bl_verdict v;
+
+        (void)state;
+        assert_int_equal(bl_check_digests(r, 10, &v), 0);
+        assert_int_equal(v.pass, BL_VERDICT_PASS);
+        assert_reason_has(&v, "2 shared checkpoints in 1 of 2 shards");
+        assert_reason_has(&v, "at least 16 commands");
+        /* A divergence on the common prefix fails, though no two replicas
+         * ended at the same count. */
+        r[3].digest = 0xbad;
+        assert_int_equal(bl_check_digests(r, 10, &v), 0);
+        assert_int_equal(v.pass, BL_VERDICT_FAIL);
+        assert_reason_has(&v, "shard 0: after 8 commands");
+        assert_reason_has(&v, "0000000000000bad");
+        /* One replica reporting two digests for one count fails too. */
+        r[3].digest = 0xd8;
+        r[4] = (struct bl_replica_state){0, 1, 1, 8, 0xd9};
+        assert_int_equal(bl_check_digests(r, 10, &v), 0);
+        assert_int_equal(v.pass, BL_VERDICT_FAIL);
+}
+
+/* Replicas that applied nothing agree trivially: that proves nothing
+ * (before, two empty replicas made the verdict pass). */
+static void test_digests_empty_prefix_is_unknown(void **state)
+{
+        struct bl_replica_state r[] = {{0, 0, 0, 0, 0}, {0, 1, 1, 0, 0}, {0, 2, 2, 4, 9}};
+        struct bl_verdict v;
+
+        (void)state;
+        assert_int_equal(bl_check_digests(r, 3, &v), 0);
+        assert_int_equal(v.pass, BL_VERDICT_UNKNOWN);
+        assert_reason_has(&v, "nothing to compare");
 }
 
 static void test_digests_oom(void **state)
@@ -169,10 +215,32 @@ static void test_lin_verdict(void **state)
 
         r.timed_out = 1;
         bl_check_lin(&r, &v);
-        assert_int_equal(v.pass, -1);
-        assert_string_equal(bl_verdict_word(v.pass), "unknown");
+        assert_int_equal(v.pass, BL_VERDICT_INCONCLUSIVE);
+        assert_string_equal(bl_verdict_word(v.pass), "inconclusive");
+        assert_string_equal(bl_verdict_name(v.pass), "inconclusive");
+        assert_string_equal(bl_verdict_word(BL_VERDICT_UNKNOWN), "unknown");
+        assert_string_equal(bl_verdict_name(0), "fail");
         assert_string_equal(bl_verdict_word(0), "FAIL");
         assert_string_equal(bl_verdict_word(1), "pass");
+}
+
+/* An inconclusive check must never let the run read as pass: it outranks
+ * pass and unknown, and only a failure outranks it. */
+static void test_overall(void **state)
+{
+        struct bl_verdict v[3] = {{"digests", BL_VERDICT_PASS, ""},
+                                  {"counter", BL_VERDICT_UNKNOWN, ""},
+                                  {"linearizable", BL_VERDICT_INCONCLUSIVE, ""}};
+
+        (void)state;
+        assert_int_equal(bl_verdict_overall(v, 0), BL_VERDICT_UNKNOWN);
+        assert_int_equal(bl_verdict_overall(v, 1), BL_VERDICT_PASS);
+        assert_int_equal(bl_verdict_overall(v + 1, 1), BL_VERDICT_UNKNOWN);
+        assert_int_equal(bl_verdict_overall(v, 2), BL_VERDICT_PASS);
+        assert_int_equal(bl_verdict_overall(v, 3), BL_VERDICT_INCONCLUSIVE);
+        assert_int_equal(bl_verdict_overall(v + 2, 1), BL_VERDICT_INCONCLUSIVE);
+        v[1].pass = BL_VERDICT_FAIL;
+        assert_int_equal(bl_verdict_overall(v, 3), BL_VERDICT_FAIL);
 }
 
 static void test_lin_end_to_end(void **state)
@@ -210,8 +278,11 @@ int main(void)
             cmocka_unit_test(test_digests_disagree),
             cmocka_unit_test(test_digests_same_value_other_shard),
             cmocka_unit_test(test_digests_nothing_to_compare),
+            cmocka_unit_test(test_digests_common_prefix),
+            cmocka_unit_test(test_digests_empty_prefix_is_unknown),
             cmocka_unit_test(test_digests_oom),
             cmocka_unit_test(test_lin_verdict),
+            cmocka_unit_test(test_overall),
             cmocka_unit_test(test_lin_end_to_end),
         };
 
