@@ -158,6 +158,7 @@ size_t bl_raft_encode_append_entries_result(const struct bl_raft_append_entries_
         bl_put_u64(&w, m->conflict_term);
         bl_put_u64(&w, m->conflict_index);
         bl_put_u64(&w, m->seq);
+        bl_put_u64(&w, m->req_term);
         return finish(&w);
 }
 
@@ -174,7 +175,9 @@ int bl_raft_decode_append_entries_result(const void *buf, size_t len,
         m->conflict_term = bl_get_u64(&r);
         m->conflict_index = bl_get_u64(&r);
         m->seq = bl_get_u64(&r);
-        if (!bl_rbuf_done(&r) || m->term == 0 || m->success > 1)
+        m->req_term = bl_get_u64(&r);
+        if (!bl_rbuf_done(&r) || m->term == 0 || m->success > 1 || m->req_term == 0 ||
+            m->req_term > m->term || (m->success && m->req_term != m->term))
                 return BL_EPROTO;
         /* A rejection names an index the follower lacks or disagrees on. */
         if (!m->success && (m->rejected == 0 || m->conflict_term > m->term ||
@@ -228,6 +231,7 @@ size_t bl_raft_encode_install_snapshot_result(const struct bl_raft_install_snaps
         bl_put_u64(&w, m->term);
         bl_put_u64(&w, m->index);
         bl_put_u64(&w, m->seq);
+        bl_put_u64(&w, m->req_term);
         return finish(&w);
 }
 
@@ -240,7 +244,8 @@ int bl_raft_decode_install_snapshot_result(const void *buf, size_t len,
         m->term = bl_get_u64(&r);
         m->index = bl_get_u64(&r);
         m->seq = bl_get_u64(&r);
-        if (!bl_rbuf_done(&r) || m->term == 0)
+        m->req_term = bl_get_u64(&r);
+        if (!bl_rbuf_done(&r) || m->term == 0 || m->req_term == 0 || m->req_term > m->term)
                 return BL_EPROTO;
         return 0;
 }

@@ -67,6 +67,13 @@ struct bl_raft_append_entries {
  * last index, and conflict_term/conflict_index say where the logs differ: the
  * term of the follower's entry at prev_index and the first index it holds of
  * that term (conflict_term 0 when the follower's log is too short).
+ *
+ * seq and req_term identify the request answered: its ReadIndex round and the
+ * term it was sent in. term is the follower's current term, which is later
+ * than req_term when the request was stale (rule 1). A leader counts a reply
+ * as contact and as an acknowledgement of round seq only when req_term is its
+ * current term: a node leads a term at most once, so (req_term, seq) names one
+ * round of one leadership, even across crashes (raft.c).
  */
 struct bl_raft_append_entries_result {
         uint64_t term;
@@ -76,6 +83,7 @@ struct bl_raft_append_entries_result {
         uint64_t conflict_term;
         uint64_t conflict_index;
         uint64_t seq;
+        uint64_t req_term; /* term of the request answered: 1..term, == term on success */
 };
 
 /* InstallSnapshot, sent whole (no chunks). */
@@ -88,11 +96,13 @@ struct bl_raft_install_snapshot {
         size_t len;
 };
 
-/* InstallSnapshotResult: index is what the follower's state now covers. */
+/* InstallSnapshotResult: index is what the follower's state now covers (0
+ * for a stale request); seq and req_term as in AppendEntriesResult. */
 struct bl_raft_install_snapshot_result {
         uint64_t term;
         uint64_t index;
         uint64_t seq;
+        uint64_t req_term;
 };
 
 struct bl_raft_timeout_now {

@@ -28,6 +28,18 @@
 /* Bytes of entries in one AppendEntries (at least one entry is sent). */
 #define BL_RAFT_MAX_MSG_BYTES (4u << 20)
 
+/*
+ * Mutations: deliberate bugs, for tests that show the simulator catches
+ * them. Set only by the test-only kernels of raft.h (bl_kernel_raft_mutant_*),
+ * never by the registered kernel.
+ */
+enum bl_raft_mutation {
+        /* Before issue 8: count acknowledgements (and contact) from answers
+         * to requests of earlier terms, and restart ReadIndex rounds at 0
+         * after a crash. */
+        BL_RAFT_MUT_STALE_ACKS = 0x1,
+};
+
 enum bl_raft_role { BL_RAFT_FOLLOWER, BL_RAFT_CANDIDATE, BL_RAFT_LEADER };
 
 enum bl_raft_entry_type {
@@ -108,7 +120,8 @@ struct bl_raft {
         int max_batch;
         int pipeline;
         int prevote;
-        int read_index; /* cfg read_mode == BL_READ_INDEX */
+        int read_index;     /* cfg read_mode == BL_READ_INDEX */
+        unsigned mutations; /* BL_RAFT_MUT_*: 0 except in tests */
 
         /* Persistent state. */
         uint64_t term;
@@ -138,7 +151,9 @@ struct bl_raft {
         /* Volatile state on leaders. */
         struct bl_raft_progress *peers; /* nmembers slots; the self slot is unused */
         uint64_t leader_since_ns;
-        uint64_t read_round; /* latest ReadIndex heartbeat round started */
+        uint64_t read_round; /* latest ReadIndex heartbeat round started; rounds
+                              * are told apart across leaderships by the term
+                              * echoed with them (encode.h) */
         struct bl_raft_read *reads;
         size_t reads_head, reads_n, reads_cap; /* ring */
         int transfer_to;                       /* -1: no transfer running */

@@ -17,6 +17,15 @@
 extern const struct bl_kernel bl_kernel_raft;
 
 /*
+ * Test-only copies of the kernel with one deliberate bug each (internal.h,
+ * enum bl_raft_mutation), so tests can show that the simulator finds it.
+ * Not in the registry: no configuration can select them.
+ *   stale_acks: a leader counts answers to requests of earlier terms as
+ *               ReadIndex acknowledgements and contact (issue 8).
+ */
+extern const struct bl_kernel bl_kernel_raft_mutant_stale_acks;
+
+/*
  * Leadership transfer (dissertation Section 3.10), also the vtable's
  * transfer(). Called on the leader k: it stops accepting client requests,
  * brings `member` up to date and sends it TimeoutNow, after which the member

@@ -41,6 +41,7 @@ static void reject(struct bl_raft *r, int to, const struct bl_raft_append_entrie
             .match = bl_raft_log_last_index(&r->log),
             .rejected = m->prev_index,
             .seq = m->seq,
+            .req_term = m->term,
         };
 
         if (m->prev_index <= bl_raft_log_last_index(&r->log)) {
@@ -86,6 +87,7 @@ int bl_raft_recv_append_entries(struct bl_raft *r, int from, const void *buf, si
                     .match = bl_raft_log_last_index(&r->log),
                     .rejected = m.prev_index == 0 ? 1 : m.prev_index,
                     .seq = m.seq,
+                    .req_term = m.term, /* the leader of m.term ignores it (encode.h) */
                 };
                 reply(r, from, &res);
                 return 0;
@@ -132,6 +134,7 @@ int bl_raft_recv_append_entries(struct bl_raft *r, int from, const void *buf, si
             .match = last_new,
             .rejected = 0,
             .seq = m.seq,
+            .req_term = m.term,
         };
         reply(r, from, &res);
         bl_raft_apply_committed(r);

@@ -1,9 +1,16 @@
 /*
- * AppendEntriesResult, leader side. Any answer in our term shows the
- * follower still takes us as leader: it counts for the quorum check (Section
- * 6.2) and acknowledges the ReadIndex round it echoes (Section 6.4). A
- * success advances matchIndex; a rejection moves nextIndex back using the
- * follower's hint (Section 5.3) and restarts probing from there.
+ * AppendEntriesResult, leader side. An answer to a request of our current
+ * term shows the follower still takes us as leader: it counts for the quorum
+ * check (Section 6.2) and acknowledges the ReadIndex round it echoes (Section
+ * 6.4). A success advances matchIndex; a rejection moves nextIndex back using
+ * the follower's hint (Section 5.3) and restarts probing from there.
+ *
+ * An answer stamped with our term but given to a request of an earlier term
+ * (req_term < term: a message we sent before a crash, still in flight or held
+ * by a delay, rejected under rule 1 by a follower already in our new term)
+ * proves nothing about now. Counting its seq would confirm ReadIndex rounds
+ * of this leadership that nobody acknowledged, and a leader cut off from the
+ * majority could then serve stale reads. It is ignored.
  */
 #include "kernels/raft/recv.h"
 
@@ -50,6 +57,8 @@ int bl_raft_recv_append_entries_result(struct bl_raft *r, int from, const void *
         if (bl_raft_decode_append_entries_result(buf, len, &res) != 0)
                 return BL_EPROTO;
         if (bl_raft_observe_term(r, res.term) || res.term < r->term || r->role != BL_RAFT_LEADER)
+                return 0;
+        if (res.req_term != r->term && !(r->mutations & BL_RAFT_MUT_STALE_ACKS))
                 return 0;
         p = &r->peers[from];
         p->last_contact_ns = bl_raft_now(r);

@@ -23,9 +23,11 @@
 #include "kernels/raft/log.h"
 #include "kernels/raft/snapshot.h"
 
-static void reply(struct bl_raft *r, int to, uint64_t index, uint64_t seq)
+static void reply(struct bl_raft *r, int to, uint64_t index,
+                  const struct bl_raft_install_snapshot *m)
 {
-        struct bl_raft_install_snapshot_result res = {.term = r->term, .index = index, .seq = seq};
+        struct bl_raft_install_snapshot_result res = {
+            .term = r->term, .index = index, .seq = m->seq, .req_term = m->term};
         uint8_t buf[32];
         size_t len = bl_raft_encode_install_snapshot_result(&res, buf, sizeof(buf));
 
@@ -77,7 +79,7 @@ int bl_raft_recv_install_snapshot(struct bl_raft *r, int from, const void *buf, 
                 return BL_EPROTO;
         /* Step 1. */
         if (m.term < r->term) {
-                reply(r, from, 0, m.seq);
+                reply(r, from, 0, &m);
                 return 0;
         }
         bl_raft_observe_term(r, m.term);
@@ -90,7 +92,7 @@ int bl_raft_recv_install_snapshot(struct bl_raft *r, int from, const void *buf, 
 
         if (m.index <= r->applied) {
                 /* Our state already covers it (a duplicate or a late copy). */
-                reply(r, from, m.index, m.seq);
+                reply(r, from, m.index, &m);
                 return 0;
         }
         if (bl_raft_log_term_of(&r->log, m.index) == m.snap_term && m.index > r->log.offset) {
@@ -98,13 +100,13 @@ int bl_raft_recv_install_snapshot(struct bl_raft *r, int from, const void *buf, 
                 if (m.index > r->commit)
                         r->commit = m.index;
                 bl_raft_apply_committed(r);
-                reply(r, from, m.index, m.seq);
+                reply(r, from, m.index, &m);
                 return 0;
         }
         rc = install(r, &m);
         if (rc == BL_EPROTO)
                 return BL_EPROTO;
         if (rc == 0)
-                reply(r, from, m.index, m.seq);
+                reply(r, from, m.index, &m);
         return 0;
 }

@@ -1,7 +1,8 @@
 /*
  * InstallSnapshotResult, leader side: the follower's state now covers the
  * snapshot's index, so the logs match up to it and replication resumes from
- * the entry after it.
+ * the entry after it. As for AppendEntriesResult, only an answer to a request
+ * of our current term counts as contact or as a ReadIndex acknowledgement.
  */
 #include "kernels/raft/recv.h"
 
@@ -18,6 +19,8 @@ int bl_raft_recv_install_snapshot_result(struct bl_raft *r, int from, const void
         if (bl_raft_decode_install_snapshot_result(buf, len, &res) != 0)
                 return BL_EPROTO;
         if (bl_raft_observe_term(r, res.term) || res.term < r->term || r->role != BL_RAFT_LEADER)
+                return 0;
+        if (res.req_term != r->term && !(r->mutations & BL_RAFT_MUT_STALE_ACKS))
                 return 0;
         p = &r->peers[from];
         p->last_contact_ns = bl_raft_now(r);

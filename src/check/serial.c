@@ -4,12 +4,14 @@
  * Phases, each linear or n log n:
  *   1. index every append in a hash table (key, value) -> writer, and flag the
  *      appends that are their transaction's last to that key (for G1b);
- *   2. classify reads: internal reads (after the transaction's own appends to
- *      the key) are checked on the spot, external ones are sorted by key;
+ *   2. collect the committed reads, sorted by key; a read after the
+ *      transaction's own appends to the key must end with them (checked on the
+ *      spot), and counts for dependencies by the part before them;
  *   3. per key: the longest read is the version order; every read is compared
  *      with it (prefix or incompatible); elements are resolved to writers once,
  *      on the longest read, which also yields the ww edges; each read then
  *      gives its wr and rw edges and the G1a/G1b checks;
+ *   3b. reads that miss a committed append nobody read precede its writer;
  *   4. rt edges from a sweep over invoke/complete events;
  *   5. a compressed adjacency (CSR) of all edges; Tarjan's SCC on it; only if
  *      some component is non-trivial, the per-class levels with a BFS per
@@ -45,6 +47,7 @@ struct rd {
         uint64_t key;
         size_t mop; /* index in h->mops */
         uint32_t txn;
+        uint8_t prefix; /* of its key's version order (set by one_key) */
 };
 
 struct keyinfo {
@@ -53,6 +56,7 @@ struct keyinfo {
         uint32_t len;
         uint32_t aborted; /* first position holding an aborted transaction's value */
         size_t mop;       /* the longest read */
+        size_t rlo, rhi;  /* its reads: c->reads[rlo .. rhi) */
 };
 
 struct edge {
@@ -82,7 +86,7 @@ struct ser_ctx {
         size_t nw;
         uint32_t *table; /* open addressing: index + 1 into w, 0 empty */
         size_t mask;
-        uint8_t *internal; /* per mop: read after own appends to the key */
+        uint32_t *own; /* per read: own earlier appends to its key; NONE: not at its end */
         /* external reads and keys */
         struct rd *reads;
         size_t nreads;
@@ -357,7 +361,7 @@ static void check_internal(struct ser_ctx *c, uint32_t t, uint32_t j)
                 own += m[k].kind == BL_MOP_APPEND && m[k].key == m[j].key;
         if (own == 0)
                 return;
-        c->internal[c->h->txns[t].first + j] = 1;
+        c->own[c->h->txns[t].first + j] = own;
         if (m[j].len >= own) {
                 for (k = 0; k < j; k++)
                         if (m[k].kind == BL_MOP_APPEND && m[k].key == m[j].key &&
@@ -366,6 +370,7 @@ static void check_internal(struct ser_ctx *c, uint32_t t, uint32_t j)
                 if (k == j)
                         return;
         }
+        c->own[c->h->txns[t].first + j] = NONE;
         s = note(c, BL_SER_INTERNAL);
         sbf(&s,
             "read of key %llu after the transaction's own %u append(s) does not end with "
@@ -388,9 +393,9 @@ static int collect_reads(struct ser_ctx *c)
         const struct bl_txn_history *h = c->h;
         size_t n = 0;
 
-        c->internal = bl_calloc(h->nmops ? h->nmops : 1, 1);
+        c->own = bl_calloc(h->nmops ? h->nmops : 1, sizeof(*c->own));
         c->reads = bl_malloc((h->nmops ? h->nmops : 1) * sizeof(*c->reads));
-        if (c->internal == NULL || c->reads == NULL)
+        if (c->own == NULL || c->reads == NULL)
                 return BL_ENOMEM;
         for (uint32_t t = 0; t < h->n; t++) {
                 const struct bl_txn *x = &h->txns[t];
@@ -485,16 +490,24 @@ static void scan_read(struct ser_ctx *c, const struct rd *r, uint32_t stamp, str
         }
 }
 
+/* Length of the part of a read before its transaction's own appends (the
+ * state it saw from others), or NONE when the read does not end with them. */
+static uint32_t ext_len(const struct ser_ctx *c, size_t mop)
+{
+        return c->own[mop] == NONE ? NONE : c->h->mops[mop].len - c->own[mop];
+}
+
 /* G1a (for the prefixes of the longest read), G1b, wr and (for prefixes) rw
- * from one external read. */
+ * from one read, by the part of it that others wrote. */
 static int read_edges(struct ser_ctx *c, const struct rd *r, const struct keyinfo *k, int prefix)
 {
         const struct bl_mop *m = mop_at(c, r->mop);
         const uint64_t *l = list_of(c, m);
         const uint64_t *order = c->h->vals + k->off;
+        uint32_t el = ext_len(c, r->mop);
         int rc;
 
-        if (c->internal[r->mop])
+        if (el == NONE)
                 return 0;
         if (prefix && r->mop != k->mop && k->aborted != NONE && m->len > k->aborted) {
                 /* The longest read's scan found the aborted value; this read,
@@ -508,8 +521,8 @@ static int read_edges(struct ser_ctx *c, const struct rd *r, const struct keyinf
                     (unsigned long long)order[k->aborted], (unsigned long long)m->key);
                 put_txn(c, &s, c->w[wi].txn);
         }
-        if (m->len > 0) {
-                uint32_t wi = find_write(c, m->key, l[m->len - 1]);
+        if (el > 0) {
+                uint32_t wi = find_write(c, m->key, l[el - 1]);
 
                 if (wi != NONE && c->w[wi].txn != r->txn && graph_txn(c, c->w[wi].txn)) {
                         if (!c->w[wi].last) {
@@ -520,7 +533,7 @@ static int read_edges(struct ser_ctx *c, const struct rd *r, const struct keyinf
                                 sbf(&s,
                                     " read key %llu ending with %llu, which is not the last "
                                     "append of ",
-                                    (unsigned long long)m->key, (unsigned long long)l[m->len - 1]);
+                                    (unsigned long long)m->key, (unsigned long long)l[el - 1]);
                                 put_txn(c, &s, c->w[wi].txn);
                         }
                         rc = add_edge(c, c->w[wi].txn, r->txn, BL_SER_WR);
@@ -528,8 +541,8 @@ static int read_edges(struct ser_ctx *c, const struct rd *r, const struct keyinf
                                 return rc;
                 }
         }
-        if (prefix && m->len < k->len) {
-                uint32_t wi = find_write(c, m->key, order[m->len]);
+        if (prefix && el < k->len) {
+                uint32_t wi = find_write(c, m->key, order[el]);
 
                 if (wi != NONE && graph_txn(c, c->w[wi].txn))
                         return add_edge(c, r->txn, c->w[wi].txn, BL_SER_RW);
@@ -553,6 +566,8 @@ static int one_key(struct ser_ctx *c, size_t lo, size_t hi, struct keyinfo *k)
         k->len = mop_at(c, longest->mop)->len;
         k->mop = longest->mop;
         k->aborted = NONE;
+        k->rlo = lo;
+        k->rhi = hi;
         order = c->h->vals + k->off;
         scan_read(c, longest, (uint32_t)(longest - c->reads), k);
         /* ww: consecutive elements of the version order. */
@@ -569,6 +584,8 @@ static int one_key(struct ser_ctx *c, size_t lo, size_t hi, struct keyinfo *k)
                 const struct rd *r = &c->reads[i];
                 const struct bl_mop *m = mop_at(c, r->mop);
                 int prefix = m->len == 0 || memcmp(list_of(c, m), order, m->len * 8) == 0;
+
+                c->reads[i].prefix = (uint8_t)prefix;
 
                 if (!prefix) {
                         struct sbuf s = note(c, BL_SER_INCOMPATIBLE);
@@ -611,6 +628,99 @@ static int dependencies(struct ser_ctx *c)
                 lo = hi;
         }
         return 0;
+}
+
+/* ---- phase 3b: committed appends that no read observed ---- */
+
+/* An append's key and index, sorted to group the appends by key. */
+struct kidx {
+        uint64_t key;
+        uint32_t w;
+};
+
+static int cmp_kidx(const void *a, const void *b)
+{
+        const struct kidx *x = a, *y = b;
+
+        if (x->key != y->key)
+                return x->key < y->key ? -1 : 1;
+        return (x->w > y->w) - (x->w < y->w);
+}
+
+static int is_unobserved_writer(const struct ser_ctx *c, const uint32_t *u, size_t nu, uint32_t t)
+{
+        for (size_t i = 0; i < nu; i++)
+                if (c->w[u[i]].txn == t)
+                        return 1;
+        return 0;
+}
+
+/*
+ * A committed append that no read saw is not in its key's version order, yet
+ * it still orders: a committed read of the key that does not hold the value
+ * was serialised before its writer (had the writer come first, the read would
+ * hold it). Without this, a read that misses a write completed long before
+ * would go unnoticed unless a later read showed the value. Edges go through
+ * one virtual node per key (readers -> node -> unobserved writers), so they
+ * cost readers + writers, not their product; a reader that is itself one of
+ * those writers gets direct edges instead, or it would close a false cycle
+ * through the node. Values seen only in reads that are not prefixes of the
+ * version order are left out: that history is already anomalous.
+ */
+static int unobserved(struct ser_ctx *c)
+{
+        struct kidx *idx = bl_malloc((c->nw ? c->nw : 1) * sizeof(*idx));
+        uint32_t *u = bl_malloc((c->nw ? c->nw : 1) * sizeof(*u));
+        size_t ki = 0, i = 0;
+        int rc = 0;
+
+        if (idx == NULL || u == NULL) {
+                rc = BL_ENOMEM;
+                goto out_free;
+        }
+        for (size_t j = 0; j < c->nw; j++)
+                idx[j] = (struct kidx){c->w[j].key, (uint32_t)j};
+        qsort(idx, c->nw, sizeof(*idx), cmp_kidx);
+        while (i < c->nw && rc == 0 && !expired(c)) {
+                uint64_t key = idx[i].key;
+                size_t j = i, nu = 0;
+                uint32_t node;
+
+                for (; j < c->nw && idx[j].key == key; j++) {
+                        const struct write *w = &c->w[idx[j].w];
+
+                        if (w->pos == NONE && w->stamp == NONE && c->in_graph[w->txn])
+                                u[nu++] = idx[j].w;
+                }
+                i = j;
+                while (ki < c->nkeys && c->keys[ki].key < key)
+                        ki++;
+                if (nu == 0 || ki == c->nkeys || c->keys[ki].key != key)
+                        continue;
+                if (c->nodes >= NONE - 1) {
+                        rc = BL_ENOMEM;
+                        break;
+                }
+                node = (uint32_t)c->nodes++;
+                for (size_t x = 0; x < nu && rc == 0; x++)
+                        rc = add_edge(c, node, c->w[u[x]].txn, BL_SER_RW);
+                for (size_t r = c->keys[ki].rlo; r < c->keys[ki].rhi && rc == 0; r++) {
+                        const struct rd *rd = &c->reads[r];
+
+                        if (c->own[rd->mop] == NONE || !rd->prefix)
+                                continue;
+                        if (!is_unobserved_writer(c, u, nu, rd->txn)) {
+                                rc = add_edge(c, rd->txn, node, BL_SER_RW);
+                                continue;
+                        }
+                        for (size_t x = 0; x < nu && rc == 0; x++)
+                                rc = add_edge(c, rd->txn, c->w[u[x]].txn, BL_SER_RW);
+                }
+        }
+out_free:
+        bl_free(idx);
+        bl_free(u);
+        return rc;
 }
 
 /* ---- phase 4: real time ---- */
@@ -833,10 +943,11 @@ static void put_edge_why(struct ser_ctx *c, struct sbuf *s, uint32_t u, uint32_t
                 for (uint32_t j = 0; j < y->nmops; j++) {
                         uint32_t wi;
 
-                        if (mv[j].kind != BL_MOP_READ || mv[j].len == 0 ||
-                            c->internal[y->first + j])
+                        uint32_t el = mv[j].kind == BL_MOP_READ ? ext_len(c, y->first + j) : NONE;
+
+                        if (el == NONE || el == 0)
                                 continue;
-                        wi = find_write(c, mv[j].key, list_of(c, &mv[j])[mv[j].len - 1]);
+                        wi = find_write(c, mv[j].key, list_of(c, &mv[j])[el - 1]);
                         if (wi != NONE && c->w[wi].txn == u) {
                                 sbf(s,
                                     " (key %llu: T%llu read a list ending with %llu, "
@@ -855,7 +966,7 @@ static void put_edge_why(struct ser_ctx *c, struct sbuf *s, uint32_t u, uint32_t
 
                 if ((type == BL_SER_WW) != (mu[j].kind == BL_MOP_APPEND))
                         continue;
-                if (type == BL_SER_RW && c->internal[x->first + j])
+                if (type == BL_SER_RW && ext_len(c, x->first + j) == NONE)
                         continue;
                 while (lo < hi) {
                         size_t mid = lo + (hi - lo) / 2;
@@ -875,7 +986,7 @@ static void put_edge_why(struct ser_ctx *c, struct sbuf *s, uint32_t u, uint32_t
                                 continue;
                         at = c->w[wi].pos + 1;
                 } else {
-                        at = mu[j].len;
+                        at = ext_len(c, x->first + j);
                 }
                 if (at >= k->len)
                         continue;
@@ -891,9 +1002,30 @@ static void put_edge_why(struct ser_ctx *c, struct sbuf *s, uint32_t u, uint32_t
                         sbf(s,
                             " (key %llu: T%llu read %u value(s), missing %llu appended by "
                             "T%llu)",
-                            (unsigned long long)k->key, (unsigned long long)x->id, mu[j].len,
+                            (unsigned long long)k->key, (unsigned long long)x->id, at,
                             (unsigned long long)c->w[wi].value, (unsigned long long)y->id);
                 return;
+        }
+        /* rw through a committed append that no read observed (phase 3b). */
+        for (uint32_t j = 0; type == BL_SER_RW && j < x->nmops; j++) {
+                if (mu[j].kind != BL_MOP_READ || ext_len(c, x->first + j) == NONE)
+                        continue;
+                for (uint32_t a = 0; a < y->nmops; a++) {
+                        uint32_t wi;
+
+                        if (mv[a].kind != BL_MOP_APPEND || mv[a].key != mu[j].key)
+                                continue;
+                        wi = find_write(c, mv[a].key, mv[a].value);
+                        if (wi == NONE || c->w[wi].pos != NONE)
+                                continue;
+                        sbf(s,
+                            " (key %llu: T%llu read %u value(s), without %llu, appended by "
+                            "T%llu, which committed though no read shows it)",
+                            (unsigned long long)mu[j].key, (unsigned long long)x->id,
+                            ext_len(c, x->first + j), (unsigned long long)mv[a].value,
+                            (unsigned long long)y->id);
+                        return;
+                }
         }
 }
 
@@ -1196,6 +1328,8 @@ int bl_ser_check(const struct bl_txn_history *h, const struct bl_ser_opts *opts,
                 rc = collect_reads(c);
         if (rc == 0 && !expired(c))
                 rc = dependencies(c);
+        if (rc == 0 && !expired(c))
+                rc = unobserved(c);
         if (rc == 0 && !expired(c) && opts->realtime)
                 rc = realtime(c);
         out->edges = c->ne;
@@ -1207,7 +1341,7 @@ int bl_ser_check(const struct bl_txn_history *h, const struct bl_ser_opts *opts,
 out_free:
         bl_free(c->w);
         bl_free(c->table);
-        bl_free(c->internal);
+        bl_free(c->own);
         bl_free(c->reads);
         bl_free(c->keys);
         bl_free(c->in_graph);

@@ -178,6 +178,9 @@ static const struct opt options[] = {
     O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,
           "history off: still check linearizability on the keys of 1 in N (by key hash); "
           "0: off"),
+    O_INT(E, "history_hot", experiment.history_hot, "8", 0, 1024,
+          "history off: also check linearizability on the N hottest keys of the workload's "
+          "key distribution (where a skewed workload's operations concentrate); 0: off"),
     O_DBL(E, "check_time_limit_s", experiment.check_time_limit_s, "60", 1e-6, 1e6, 0,
           "time budget of the linearizability check at the end; past it the verdict is "
           "inconclusive"),

@@ -44,6 +44,7 @@ struct bl_config {
                 uint64_t ops;       /* total operations to complete; 0 = by duration */
                 int history;        /* record the client history */
                 int history_sample; /* check 1 in N keys when history is off; 0 = off */
+                int history_hot;    /* ... and the N hottest keys of the workload */
                 char output_dir[BL_PATH_MAX];
                 double status_interval_s;  /* rank 0 status line period; 0 = off */
                 double check_time_limit_s; /* linearizability check budget at the end */

@@ -265,3 +265,47 @@ uint64_t bl_keygen_next(struct bl_keygen *g, struct bl_rng *r)
                 return bl_rng_below(r, g->n);
         }
 }
+
+static int contains(const uint64_t *keys, size_t n, uint64_t key)
+{
+        for (size_t i = 0; i < n; i++)
+                if (keys[i] == key)
+                        return 1;
+        return 0;
+}
+
+size_t bl_keygen_hottest(const struct bl_keygen *g, uint64_t *keys, size_t max)
+{
+        size_t n = 0;
+
+        if (max > g->n)
+                max = (size_t)g->n;
+        switch (g->kind) {
+        case BL_KG_ZIPFIAN:
+                for (; n < max; n++)
+                        keys[n] = n;
+                break;
+        case BL_KG_SCRAMBLED:
+                for (uint64_t rank = 0; n < max && rank < 64 * (uint64_t)max; rank++) {
+                        uint64_t k = bl_fnv1a64(rank) % g->n;
+                        if (!contains(keys, n, k))
+                                keys[n++] = k;
+                }
+                break;
+        case BL_KG_LATEST:
+                for (; n < max; n++)
+                        keys[n] = g->n - 1 - n;
+                break;
+        case BL_KG_HOTSPOT:
+                /* The hot set is hotter than the rest only if it draws more
+                 * than its share of the keys. */
+                if (g->hot_n > 0 && g->hot_n < g->n && g->hot_op > (double)g->hot_n / (double)g->n)
+                        for (; n < max && n < g->hot_n; n++)
+                                keys[n] = n;
+                break;
+        case BL_KG_UNIFORM:
+        default:
+                break;
+        }
+        return n;
+}

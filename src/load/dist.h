@@ -2,6 +2,7 @@
 #ifndef BL_LOAD_DIST_H
 #define BL_LOAD_DIST_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "common/rng.h"
@@ -121,5 +122,16 @@ void bl_keygen_set_n(struct bl_keygen *g, uint64_t n);
 
 /* Next key in [0, n). */
 uint64_t bl_keygen_next(struct bl_keygen *g, struct bl_rng *r);
+
+/*
+ * Up to max of the most popular keys of g, most popular first, distinct:
+ * zipfian keys 0, 1, ...; scrambled the keys of zipfian ranks 0, 1, ...
+ * (fnv1a64(rank) mod n; ranks that collide add up on one key); latest n-1,
+ * n-2, ... (at the current n); hotspot the first keys of the hot set when it
+ * draws more than its share; uniform none (no key is hotter). Returns the
+ * count. Cost O(max) (scrambled: at most 64 * max ranks tried, O(max^2)
+ * duplicate checks). Cannot fail.
+ */
+size_t bl_keygen_hottest(const struct bl_keygen *g, uint64_t *keys, size_t max);
 
 #endif

@@ -94,6 +94,15 @@ int bl_workload_init(struct bl_workload *w, const struct bl_config *cfg, uint32_
         return set_keys(w, cfg);
 }
 
+size_t bl_workload_hot_keys(const struct bl_config *cfg, uint64_t *keys, size_t max)
+{
+        struct bl_workload w;
+
+        if (bl_workload_init(&w, cfg, 0, 1) != 0)
+                return 0;
+        return bl_keygen_hottest(&w.keys, keys, max);
+}
+
 static uint64_t next_value(struct bl_workload *w)
 {
         w->writes++;

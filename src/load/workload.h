@@ -69,6 +69,12 @@ struct bl_workload {
 int bl_workload_init(struct bl_workload *w, const struct bl_config *cfg, uint32_t session,
                      uint32_t nsessions);
 
+/* Up to max of the hottest keys of the workload cfg describes (its key
+ * distribution at the start, see bl_keygen_hottest), most popular first.
+ * The same on every rank. Returns the count; 0 when the configuration cannot
+ * drive a generator. */
+size_t bl_workload_hot_keys(const struct bl_config *cfg, uint64_t *keys, size_t max);
+
 /* Next command: fills op, key, value and pad (store.value_size for every
  * mutation, increments included; 0 for GET); the caller fills origin, client
  * and seq. Cannot fail. */

@@ -6,6 +6,7 @@
 #include "check/verdict.h"
 #include "store/cmd.h"
 #include "results/schema.h"
+#include "results/fingerprint.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -200,6 +201,12 @@ static int attr_f64(struct rctx *rx, hid_t obj, const char *where, const char *n
         if (rc == 1)
                 *v = NAN;
         return rc;
+}
+
+/* An optional attribute's result: absent (1) is fine, errors stay. */
+static int optional(int rc)
+{
+        return rc == 1 ? 0 : rc;
 }
 
 static int attr_i64(struct rctx *rx, hid_t obj, const char *where, const char *name, int64_t *v,
@@ -601,12 +608,22 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &row->msgs_per_op, 1);
         if (rc == 0)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
+        /* Storage figures are optional: files from before the write-ahead log lack them. */
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &row->syncs_per_op, 0));
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP,
+                                       &row->disk_bytes_per_op, 0));
         if (rc == 0)
                 base = open_required(rx, BL_SP_BASELINE, &rc);
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt_ns, 1);
         if (rc == 0)
                 rc = attr_f64(rx, base, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &row->msg_rate, 1);
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, base, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &row->fsync_us, 0));
         row->rtt_us = rtt_ns / 1000.0;
         if (rc == 0) {
                 struct fault_row *fr;
@@ -632,6 +649,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->ranks = row->shards = row->replicas = -1;
         row->ops_per_s = row->p50_us = row->p99_us = row->p999_us = NAN;
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
+        row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
@@ -651,9 +669,25 @@ int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_e
         rc = open_file(&rx, path, eb);
         if (rc == 0) {
                 rc = fill_row(&rx, row);
+                if (rc == 0 && attr_str(&rx, rx.file, "/", BL_SA_FINGERPRINT, row->fingerprint,
+                                        sizeof(row->fingerprint), 0) < 0)
+                        rc = fail(&rx, BL_EHDF5, "cannot read %s", BL_SA_FINGERPRINT);
                 H5Fclose(rx.file);
         }
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        /* Files written before the fingerprint existed: compute it. */
+        if (rc == 0 && row->fingerprint[0] == '\0') {
+                struct bl_stored_config c;
+
+                rc = bl_results_read_config(path, &c, eb);
+                if (rc == 0) {
+                        char hex[BL_FINGERPRINT_LEN];
+
+                        bl_fingerprint_hex(bl_fingerprint(c.entries, c.n, c.nranks, NULL), hex);
+                        snprintf(row->fingerprint, sizeof(row->fingerprint), "%s", hex);
+                }
+                bl_stored_config_free(&c);
+        }
         return rc;
 }
 
@@ -846,9 +880,18 @@ static int info_summary(struct rctx *rx, FILE *out)
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &rate, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_RTT_P99_NS, &v[0], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &v[1], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P99_US, &v[2], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_WRITE_MBPS, &v[3], 0);
         H5Oclose(o);
         fprintf(out, "\n# baseline\n  median rtt %.2f us, p99 rtt %.2f us, message rate %.0f/s\n",
                 rtt / 1000, v[0] / 1000, rate);
+        if (!isnan(v[1]))
+                fprintf(out,
+                        "  storage: 4 KiB append + fdatasync p50 %.0f us, p99 %.0f us; sequential "
+                        "write %.0f MB/s\n",
+                        v[1], v[2], v[3]);
+        v[1] = v[2] = v[3] = NAN;
 
         rc = read_summary(rx, &rows, &n);
         if (rc != 0)
@@ -881,6 +924,15 @@ static int info_summary(struct rctx *rx, FILE *out)
                 "%" PRIu64 " ops\n  p50 = %.2f RTT; %.2f messages and %.1f bytes per op; "
                 "max memory of a rank %" PRIu64 " bytes\n",
                 u[0], u[1], v[1], v[0], u[2], v[2], v[3], v[4], u[3]);
+        v[0] = v[1] = NAN;
+        o = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc != 0)
+                return rc;
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &v[0], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP, &v[1], 0);
+        H5Oclose(o);
+        if (!isnan(v[0]) && (v[0] > 0 || v[1] > 0))
+                fprintf(out, "  storage: %.3f fdatasync and %.1f disk bytes per op\n", v[0], v[1]);
         return 0;
 }
 
@@ -1165,4 +1217,70 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         if (overall == BL_VERDICT_INCONCLUSIVE)
                 return bl_errf(eb, BL_EINCONCLUSIVE, "%s: a check was inconclusive", path);
         return 0;
+}
+
+/* ---- stored configuration (--from, report --group/--compare) ------------- */
+
+static int read_config(struct rctx *rx, struct bl_stored_config *c)
+{
+        struct config_row *rows = NULL;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        int64_t nranks = -1;
+        size_t n = 0;
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_SECTION, offsetof(struct config_row, section),
+                                   sizeof(rows->section), -1) < 0 ||
+                        add_member(mt, BL_SC_KEY, offsetof(struct config_row, key),
+                                   sizeof(rows->key), -1) < 0 ||
+                        add_member(mt, BL_SC_VALUE, offsetof(struct config_row, value),
+                                   sizeof(rows->value), -1) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_CONFIG_OPTIONS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0)
+                rc = attr_i64(rx, rx->file, "/", BL_SA_NRANKS, &nranks, 1);
+        if (rc == 0)
+                rc = attr_num(rx, rx->file, "/", BL_SA_SEED, H5T_NATIVE_UINT64, &c->seed, 1);
+        c->rows = rows;
+        if (rc == 0 && (c->entries = bl_calloc(n + 1, sizeof(*c->entries))) == NULL)
+                rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory for the configuration", rx->path);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; i < n; i++)
+                c->entries[i] = (struct bl_cfg_entry){rows[i].section, rows[i].key, rows[i].value};
+        c->n = n;
+        c->nranks = (int)nranks;
+        return 0;
+}
+
+int bl_results_read_config(const char *path, struct bl_stored_config *c, struct bl_errbuf *eb)
+{
+        struct rctx rx;
+        H5E_auto2_t old_func = NULL;
+        void *old_data = NULL;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if (path == NULL)
+                return bl_errf(eb, BL_EINVAL, "read config: no path");
+        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        rc = open_file(&rx, path, eb);
+        if (rc == 0) {
+                rc = read_config(&rx, c);
+                H5Fclose(rx.file);
+        }
+        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        return rc;
+}
+
+void bl_stored_config_free(struct bl_stored_config *c)
+{
+        bl_free(c->entries);
+        bl_free(c->rows);
+        memset(c, 0, sizeof(*c));
 }

@@ -196,6 +196,11 @@ struct bl_run_global {
         double p50_rtt; /* p50 latency of "all" in RTT units */
         double msgs_per_op;
         double bytes_per_op;
+        /* Storage: baseline (NaN in memory mode) and the write-ahead logs'
+         * fdatasync calls and bytes written, summed over ranks, per op. */
+        double fsync_p50_us, fsync_p99_us, write_mbps;
+        const char *storage_io; /* how the log reaches the disk: "thread" */
+        double syncs_per_op, disk_bytes_per_op;
         /* Time series, one entry per interval. */
         double interval_s;
         size_t n_intervals;
@@ -207,6 +212,9 @@ struct bl_run_global {
         size_t n_verdicts;
         const struct bl_verdict_row *verdicts;
         const char *verdict; /* overall: "pass", "fail", "inconclusive" or "unknown" */
+        /* Linearizability: operations on the checked keys (the history, or
+         * the key sample) and all client operations; 0, 0 when not checked. */
+        uint64_t lin_ops_checked, lin_ops_total;
         /* Faults injected, in time order. */
         size_t n_faults;
         const struct bl_fault_row *faults;
@@ -254,8 +262,12 @@ struct bl_report_row {
         double msgs_per_op;
         double bytes_per_op;
         char verdict[16];
-        double unavail_ms;  /* worst unavailability over the faults; NaN: no faults */
-        double recovery_ms; /* worst recovery time; NaN: no faults, -1: not recovered */
+        double fsync_us;          /* baseline fdatasync p50; NaN: memory mode or older file */
+        double syncs_per_op;      /* fdatasync calls per op, every rank */
+        double disk_bytes_per_op; /* bytes written to the logs per op */
+        double unavail_ms;        /* worst unavailability over the faults; NaN: no faults */
+        double recovery_ms;       /* worst recovery time; NaN: no faults, -1: not recovered */
+        char fingerprint[24];     /* configuration fingerprint (results/fingerprint.h), hex */
         char file[1024];
 };
 
@@ -268,5 +280,23 @@ struct bl_report_row {
  * with a message that starts with the path.
  */
 int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_errbuf *eb);
+
+/* The resolved options stored in a result file (/config/options, in
+ * option-table order), its rank count and seed. */
+struct bl_stored_config {
+        size_t n;
+        struct bl_cfg_entry *entries; /* [n], strings owned by rows */
+        void *rows;
+        int nranks;
+        uint64_t seed;
+};
+
+/*
+ * Read the stored configuration of one result file, serially. Returns 0 or
+ * the codes of bl_results_read_row, with a message naming the file; free c
+ * with bl_stored_config_free (also after a failure).
+ */
+int bl_results_read_config(const char *path, struct bl_stored_config *c, struct bl_errbuf *eb);
+void bl_stored_config_free(struct bl_stored_config *c);
 
 #endif

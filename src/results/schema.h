@@ -14,7 +14,10 @@
  *                                  name, kernel, repl_kernel, commit_kernel, workload,
  *                                  nranks, seed, start_time, verdict ("pass"/"fail"/
  *                                  "inconclusive"/"unknown"),
- *                                  ops_per_s, p50_us, p99_us, p999_us, median_rtt_ns
+ *                                  ops_per_s, p50_us, p99_us, p999_us, median_rtt_ns,
+ *                                  config_fingerprint (16 hex digits: FNV-1a of the resolved
+ *                                  options but experiment.seed, .name and .output_dir, and
+ *                                  the rank count; results/fingerprint.h)
  * /provenance                    group; attrs: command_line, mpi_version, hdf5_version,
  *                                  hwloc_version, idle_policy, pinning_policy, history (0/1)
  * /provenance/hostnames          string [nranks], rank-major
@@ -23,7 +26,9 @@
  * /topology/ranks                compound [nranks] {rank, hostname, cpuset, numa_node,
  *                                  package, cores, clock_offset_ns}, rank-major
  * /baseline                      group; attrs median_rtt_ns, msg_rate_per_s, rtt_p50_ns,
- *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns
+ *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns; storage (NaN in
+ *                                  memory mode): fsync_p50_us, fsync_p99_us (4 KiB append +
+ *                                  fdatasync in storage.dir), write_mb_per_s, storage_io
  * /baseline/rtt_ns               float64 [nranks][nranks]: median round trip row -> column;
  *                                  0 on the diagonal, NaN when not measured
  * /summary                       compound [nops] {op, count, errors, mean_us, p50_us, p90_us,
@@ -31,7 +36,7 @@
  *                                  op; attrs ops, errors, ops_per_s, duration_s, warmup_ops,
  *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes,
  *                                  client_retries, client_timeouts, client_redirects,
- *                                  malformed_frames
+ *                                  malformed_frames, syncs_per_op, disk_bytes_per_op
  * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
  * /latency/bucket_high_ns        uint64 [nbuckets]
  * /latency/<op>/counts           uint64 [nbuckets], one group per /summary row
@@ -49,7 +54,8 @@
  * /events                        compound [n] {t_ns, rank, type (enum), a, b}, concatenated
  *                                  (each rank's rows in its own order); attr type_args
  * /verdicts                      compound [n] {name, result (enum fail=0 pass=1 unknown=-1
- *                                  inconclusive=-2), reason}
+ *                                  inconclusive=-2), reason}; attrs lin_ops_checked,
+ *                                  lin_ops_total, lin_checked_fraction (NaN: not checked)
  * /history                       compound [n] {rank, client, op (enum), outcome (enum
  *                                  ok/fail/unknown), key, arg, ret, ret_status, invoke_ns,
  *                                  return_ns}, concatenated; only when history was recorded
@@ -90,6 +96,7 @@
 #define BL_SA_P99_US         "p99_us"
 #define BL_SA_P999_US        "p999_us"
 #define BL_SA_MEDIAN_RTT_NS  "median_rtt_ns"
+#define BL_SA_FINGERPRINT    "config_fingerprint"
 
 /* /provenance */
 #define BL_SP_PROVENANCE     "/provenance"
@@ -132,31 +139,37 @@
 #define BL_SA_RTT_P90_NS     "rtt_p90_ns"
 #define BL_SA_RTT_P99_NS     "rtt_p99_ns"
 #define BL_SA_RTT_MAX_NS     "rtt_max_ns"
+#define BL_SA_FSYNC_P50_US   "fsync_p50_us"
+#define BL_SA_FSYNC_P99_US   "fsync_p99_us"
+#define BL_SA_WRITE_MBPS     "write_mb_per_s"
+#define BL_SA_STORAGE_IO     "storage_io"
 
 /* /summary: dataset columns and attributes. */
-#define BL_SP_SUMMARY       "/summary"
-#define BL_SUMMARY_ALL      "all"
-#define BL_SC_OP            "op"
-#define BL_SC_COUNT         "count"
-#define BL_SC_ERRORS        "errors"
-#define BL_SC_MEAN_US       "mean_us"
-#define BL_SC_P50_US        "p50_us"
-#define BL_SC_P90_US        "p90_us"
-#define BL_SC_P99_US        "p99_us"
-#define BL_SC_P999_US       "p999_us"
-#define BL_SC_MAX_US        "max_us"
-#define BL_SA_OPS           "ops"
-#define BL_SA_ERRORS        "errors"
-#define BL_SA_DURATION_S    "duration_s"
-#define BL_SA_WARMUP_OPS    "warmup_ops"
-#define BL_SA_P50_RTT       "p50_rtt"
-#define BL_SA_MSGS_PER_OP   "msgs_per_op"
-#define BL_SA_BYTES_PER_OP  "bytes_per_op"
-#define BL_SA_MEM_MAX_BYTES "mem_max_bytes"
-#define BL_SA_RETRIES       "client_retries"
-#define BL_SA_TIMEOUTS      "client_timeouts"
-#define BL_SA_REDIRECTS     "client_redirects"
-#define BL_SA_MALFORMED     "malformed_frames"
+#define BL_SP_SUMMARY           "/summary"
+#define BL_SUMMARY_ALL          "all"
+#define BL_SC_OP                "op"
+#define BL_SC_COUNT             "count"
+#define BL_SC_ERRORS            "errors"
+#define BL_SC_MEAN_US           "mean_us"
+#define BL_SC_P50_US            "p50_us"
+#define BL_SC_P90_US            "p90_us"
+#define BL_SC_P99_US            "p99_us"
+#define BL_SC_P999_US           "p999_us"
+#define BL_SC_MAX_US            "max_us"
+#define BL_SA_OPS               "ops"
+#define BL_SA_ERRORS            "errors"
+#define BL_SA_DURATION_S        "duration_s"
+#define BL_SA_WARMUP_OPS        "warmup_ops"
+#define BL_SA_P50_RTT           "p50_rtt"
+#define BL_SA_MSGS_PER_OP       "msgs_per_op"
+#define BL_SA_BYTES_PER_OP      "bytes_per_op"
+#define BL_SA_MEM_MAX_BYTES     "mem_max_bytes"
+#define BL_SA_RETRIES           "client_retries"
+#define BL_SA_TIMEOUTS          "client_timeouts"
+#define BL_SA_REDIRECTS         "client_redirects"
+#define BL_SA_MALFORMED         "malformed_frames"
+#define BL_SA_SYNCS_PER_OP      "syncs_per_op"
+#define BL_SA_DISK_BYTES_PER_OP "disk_bytes_per_op"
 
 /* /latency */
 #define BL_SP_LATENCY        "/latency"
@@ -204,10 +217,13 @@
 #define BL_SA_TYPE_ARGS "type_args"
 
 /* /verdicts */
-#define BL_SP_VERDICTS "/verdicts"
-#define BL_SC_NAME     "name"
-#define BL_SC_RESULT   "result"
-#define BL_SC_REASON   "reason"
+#define BL_SP_VERDICTS        "/verdicts"
+#define BL_SC_NAME            "name"
+#define BL_SC_RESULT          "result"
+#define BL_SC_REASON          "reason"
+#define BL_SA_LIN_OPS_CHECKED "lin_ops_checked"
+#define BL_SA_LIN_OPS_TOTAL   "lin_ops_total"
+#define BL_SA_LIN_FRACTION    "lin_checked_fraction"
 
 /* /faults: one row per injected fault, with the availability it cost */
 #define BL_SP_FAULTS         "/faults"

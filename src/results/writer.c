@@ -1,6 +1,7 @@
 /* Collective writer of a run's results through parallel HDF5 (MPI-IO driver). */
 #include "results/results.h"
 #include "results/schema.h"
+#include "results/fingerprint.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +56,7 @@ enum sidx {
         S_IDLE,
         S_PIN,
         S_VERDICT,
+        S_FINGERPRINT,
         S__FIXED
 };
 
@@ -75,8 +77,10 @@ struct shared {
         int32_t has_hist; /* histogram counts present */
         uint64_t ops, errors, warmup_ops, mem_max_bytes;
         uint64_t retries, timeouts, redirects, malformed;
+        uint64_t lin_ops_checked, lin_ops_total;
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
+        double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
         double interval_s;
         double all_p50_us, all_p99_us, all_p999_us;
 };
@@ -96,7 +100,8 @@ struct wctx {
         /* Rank 0 only: summary rows with "all", and their histograms. */
         struct bl_op_summary *summary;
         uint64_t *hist;
-        uint64_t msg_totals[2]; /* sent count, sent bytes over all ranks */
+        uint64_t msg_totals[2];               /* sent count, sent bytes over all ranks */
+        char fingerprint[BL_FINGERPRINT_LEN]; /* rank 0: of the config and rank count */
 };
 
 static size_t s_cfg(uint64_t i, int j)
@@ -758,11 +763,18 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->timeouts = g->timeouts;
         sh->redirects = g->redirects;
         sh->malformed = g->malformed;
+        sh->lin_ops_checked = g->lin_ops_checked;
+        sh->lin_ops_total = g->lin_ops_total;
         sh->ops_per_s = g->ops_per_s;
         sh->duration_s = g->duration_s;
         sh->p50_rtt = g->p50_rtt;
         sh->msgs_per_op = g->msgs_per_op;
         sh->bytes_per_op = g->bytes_per_op;
+        sh->fsync_p50_us = g->fsync_p50_us;
+        sh->fsync_p99_us = g->fsync_p99_us;
+        sh->write_mbps = g->write_mbps;
+        sh->syncs_per_op = g->syncs_per_op;
+        sh->disk_bytes_per_op = g->disk_bytes_per_op;
         sh->median_rtt_ns = g->median_rtt_ns;
         sh->msg_rate_per_s = g->msg_rate_per_s;
         sh->rtt_p50_ns = g->rtt_p50_ns;
@@ -798,6 +810,8 @@ static int prepare_root(struct wctx *w, char **packed)
         src[S_IDLE] = p->idle_policy;
         src[S_PIN] = p->pinning_policy;
         src[S_VERDICT] = g->verdict != NULL ? g->verdict : bl_verdict_name(BL_VERDICT_UNKNOWN);
+        bl_fingerprint_hex(bl_fingerprint(p->config, p->n_config, w->size, NULL), w->fingerprint);
+        src[S_FINGERPRINT] = w->fingerprint;
         for (uint64_t i = 0; i < sh->n_config; i++) {
                 src[s_cfg(i, 0)] = p->config[i].section;
                 src[s_cfg(i, 1)] = p->config[i].key;
@@ -953,6 +967,7 @@ static int step_root(struct wctx *w)
             {.name = BL_SA_SEED, .kind = A_U64, .u = w->sh.seed},
             {.name = BL_SA_START_TIME, .kind = A_STR, .s = w->str[S_START]},
             {.name = BL_SA_VERDICT, .kind = A_STR, .s = w->str[S_VERDICT]},
+            {.name = BL_SA_FINGERPRINT, .kind = A_STR, .s = w->str[S_FINGERPRINT]},
             {.name = BL_SA_OPS_PER_S, .kind = A_F64, .d = w->sh.ops_per_s},
             {.name = BL_SA_P50_US, .kind = A_F64, .d = w->sh.all_p50_us},
             {.name = BL_SA_P99_US, .kind = A_F64, .d = w->sh.all_p99_us},
@@ -1067,6 +1082,12 @@ static int step_baseline(struct wctx *w)
             {.name = BL_SA_RTT_P90_NS, .kind = A_F64, .d = w->sh.rtt_p90_ns},
             {.name = BL_SA_RTT_P99_NS, .kind = A_F64, .d = w->sh.rtt_p99_ns},
             {.name = BL_SA_RTT_MAX_NS, .kind = A_F64, .d = w->sh.rtt_max_ns},
+            {.name = BL_SA_FSYNC_P50_US, .kind = A_F64, .d = w->sh.fsync_p50_us},
+            {.name = BL_SA_FSYNC_P99_US, .kind = A_F64, .d = w->sh.fsync_p99_us},
+            {.name = BL_SA_WRITE_MBPS, .kind = A_F64, .d = w->sh.write_mbps},
+            {.name = BL_SA_STORAGE_IO,
+             .kind = A_STR,
+             .s = w->r->global.storage_io ? w->r->global.storage_io : "thread"},
         };
         const double *row = w->r->local.rtt_ns;
         double *nan_row = NULL;
@@ -1118,6 +1139,8 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_TIMEOUTS, .kind = A_U64, .u = w->sh.timeouts},
             {.name = BL_SA_REDIRECTS, .kind = A_U64, .u = w->sh.redirects},
             {.name = BL_SA_MALFORMED, .kind = A_U64, .u = w->sh.malformed},
+            {.name = BL_SA_SYNCS_PER_OP, .kind = A_F64, .d = w->sh.syncs_per_op},
+            {.name = BL_SA_DISK_BYTES_PER_OP, .kind = A_F64, .d = w->sh.disk_bytes_per_op},
         };
         hid_t d;
         int rc = write_table(w, BL_SP_SUMMARY, cols, ARRAY_SIZE(cols), w->summary,
@@ -1314,10 +1337,31 @@ static int step_verdicts(struct wctx *w)
             {BL_SC_REASON, C_STR, offsetof(struct bl_verdict_row, reason), NULL},
         };
 
-        return write_table(w, BL_SP_VERDICTS, cols, ARRAY_SIZE(cols), w->r->global.verdicts,
-                           sizeof(struct bl_verdict_row), w->sh.n_verdicts, 1,
-                           "correctness checks of this run; overall verdict in the root "
-                           "attribute verdict");
+        const struct attr_spec a[] = {
+            {.name = BL_SA_LIN_OPS_CHECKED, .kind = A_U64, .u = w->sh.lin_ops_checked},
+            {.name = BL_SA_LIN_OPS_TOTAL, .kind = A_U64, .u = w->sh.lin_ops_total},
+            {.name = BL_SA_LIN_FRACTION,
+             .kind = A_F64,
+             .d = w->sh.lin_ops_total > 0
+                      ? (double)w->sh.lin_ops_checked / (double)w->sh.lin_ops_total
+                      : NAN},
+        };
+        hid_t d;
+        int rc = write_table(w, BL_SP_VERDICTS, cols, ARRAY_SIZE(cols), w->r->global.verdicts,
+                             sizeof(struct bl_verdict_row), w->sh.n_verdicts, 1,
+                             "correctness checks of this run; overall verdict in the root "
+                             "attribute verdict; the attributes say how many client operations "
+                             "the linearizability check covered (lin_checked_fraction of all)");
+
+        if (rc != 0)
+                return rc;
+        d = H5Dopen2(w->file, BL_SP_VERDICTS, H5P_DEFAULT);
+        rc = agree(w, d < 0 ? h5_fail(w, "open %s", BL_SP_VERDICTS) : 0);
+        if (rc == 0)
+                rc = write_attrs(w, d, BL_SP_VERDICTS, a, ARRAY_SIZE(a));
+        if (d >= 0)
+                H5Dclose(d);
+        return rc;
 }
 
 static int step_faults(struct wctx *w)

@@ -22,6 +22,8 @@
 #define BACKOFF_NS    1000000ull /* retry after a hint-less redirect */
 #define SCAN_EVERY_NS 1000000ull /* timeout scan granularity */
 
+static void sample_init(struct bl_rt *rt);
+
 int bl_rt_clients_create(struct bl_rt *rt)
 {
         const struct bl_config *cfg = rt->cfg;
@@ -31,6 +33,7 @@ int bl_rt_clients_create(struct bl_rt *rt)
         int rc;
 
         rt->nsess_total = nsess_rank * (uint32_t)rt->nclient_ranks;
+        sample_init(rt);
         if (!rt->is_client)
                 return 0;
         /* In open loop each client gets enough sessions to absorb bursts. */
@@ -133,19 +136,32 @@ static void issue(struct bl_rt *rt, struct bl_session *s, uint64_t invoke, uint6
 }
 
 /*
- * Whether operations on this key go into the history: all of them with
- * experiment.history, else the keys of 1 in history_sample (by a hash of the
- * key and the seed). Linearizability is a per-key property (P-compositional),
- * so checking a sample of keys is exact for those keys, at a fraction of the
- * cost: every run gets a real verdict.
+ * Whether the finished operation on this key goes into the history: with
+ * experiment.history all of them, else those on the sampled keys
+ * (check/sample.h: the workload's hottest keys plus 1 in history_sample by
+ * hash). Linearizability is a per-key property (P-compositional), so checking
+ * a sample of keys is exact for those keys, at a fraction of the cost: every
+ * run gets a real verdict. Counts every operation it is asked about, so the
+ * verdict can say what fraction of the operations was checked.
  */
-int bl_rt_records(const struct bl_rt *rt, uint64_t key)
+int bl_rt_records(struct bl_rt *rt, uint64_t key)
 {
-        int n = rt->cfg->experiment.history_sample;
+        rt->hist_seen++;
+        return bl_key_sample_has(&rt->sample, key);
+}
 
-        if (rt->cfg->experiment.history)
-                return 1;
-        return n > 0 && bl_mix64(key ^ rt->cfg->experiment.seed) % (uint64_t)n == 0;
+/* The sample above, the same on every rank (a function of the config). */
+static void sample_init(struct bl_rt *rt)
+{
+        const struct bl_config *cfg = rt->cfg;
+        uint64_t hot[BL_SAMPLE_HOT_MAX];
+        size_t nhot = 0;
+
+        if (!cfg->experiment.history && cfg->experiment.history_hot > 0)
+                nhot = bl_workload_hot_keys(cfg, hot, (size_t)cfg->experiment.history_hot);
+        bl_key_sample_init(&rt->sample, cfg->experiment.history,
+                           (uint64_t)cfg->experiment.history_sample, cfg->experiment.seed, hot,
+                           nhot);
 }
 
 static void record_history(struct bl_rt *rt, const struct bl_session *s, int outcome,

@@ -31,9 +31,11 @@
 #define NS_PER_S  1000000000ULL
 
 static const char *const kind_names[BL_FAULT__COUNT] = {
-    [BL_FAULT_CRASH] = "crash", [BL_FAULT_RECOVER] = "recover", [BL_FAULT_PARTITION] = "partition",
-    [BL_FAULT_HEAL] = "heal",   [BL_FAULT_DROP] = "drop",       [BL_FAULT_DUP] = "duplicate",
-    [BL_FAULT_DELAY] = "delay", [BL_FAULT_PAUSE] = "pause",     [BL_FAULT_TRANSFER] = "transfer",
+    [BL_FAULT_CRASH] = "crash",         [BL_FAULT_RECOVER] = "recover",
+    [BL_FAULT_PARTITION] = "partition", [BL_FAULT_HEAL] = "heal",
+    [BL_FAULT_DROP] = "drop",           [BL_FAULT_DUP] = "duplicate",
+    [BL_FAULT_DELAY] = "delay",         [BL_FAULT_PAUSE] = "pause",
+    [BL_FAULT_TRANSFER] = "transfer",   [BL_FAULT_CORRUPT_WAL] = "corrupt-wal",
 };
 
 static const char *const usages[BL_FAULT__COUNT] = {
@@ -47,6 +49,8 @@ static const char *const usages[BL_FAULT__COUNT] = {
                        "0.5ms",
     [BL_FAULT_PAUSE] = "TIME pause rank:R|leader:S DUR, e.g. 3s pause rank:1 500ms",
     [BL_FAULT_TRANSFER] = "TIME transfer shard:S [to member:M]",
+    [BL_FAULT_CORRUPT_WAL] = "TIME corrupt-wal rank:R tail|middle, e.g. 3s corrupt-wal rank:1 "
+                             "tail (between a crash of rank:R and its recover)",
 };
 
 #define LINKS_ALLOWED "all, R->Q, R<->Q, R->*, *->Q, several separated by commas"
@@ -633,14 +637,14 @@ static int parse_fault(struct parser *p, char **w, int nw, struct bl_fault *f)
         if (nw < 2)
                 return perr(p, p->line,
                             "missing action after the time; allowed: crash, recover, partition, "
-                            "heal, drop, duplicate, delay, pause, transfer");
+                            "heal, drop, duplicate, delay, pause, transfer, corrupt-wal");
         for (int k = 0; k < BL_FAULT__COUNT; k++)
                 if (strcasecmp(w[1], kind_names[k]) == 0)
                         kind = k;
         if (kind < 0)
                 return perr(p, p->line,
                             "unknown action \"%s\"; allowed: crash, recover, partition, heal, "
-                            "drop, duplicate, delay, pause, transfer",
+                            "drop, duplicate, delay, pause, transfer, corrupt-wal",
                             w[1]);
         f->kind = (enum bl_fault_kind)kind;
         switch (f->kind) {
@@ -675,6 +679,24 @@ static int parse_fault(struct parser *p, char **w, int nw, struct bl_fault *f)
                 break;
         case BL_FAULT_TRANSFER:
                 rc = parse_transfer(p, w, nw, &i, f);
+                break;
+        case BL_FAULT_CORRUPT_WAL:
+                if (i >= nw)
+                        return perr(p, p->line, "corrupt-wal needs a target; usage: %s",
+                                    usages[kind]);
+                rc = parse_target(p, w[i++], f);
+                if (rc == 0 && f->target_kind != BL_TARGET_RANK)
+                        return perr(p, p->line,
+                                    "corrupt-wal needs rank:R (a crashed rank leads nothing); "
+                                    "usage: %s",
+                                    usages[kind]);
+                if (rc == 0 &&
+                    (i >= nw || (strcasecmp(w[i], "tail") != 0 && strcasecmp(w[i], "middle") != 0)))
+                        return perr(p, p->line,
+                                    "corrupt-wal needs where: tail or middle; usage: %s",
+                                    usages[kind]);
+                if (rc == 0)
+                        f->wal_middle = strcasecmp(w[i++], "middle") == 0;
                 break;
         case BL_FAULT_HEAL:
         case BL_FAULT__COUNT:
@@ -845,6 +867,14 @@ static int check_order(struct parser *p)
                                           target_prefix(f), f->target);
                         f->crash_id = open[slot];
                         open[slot] = -1;
+                        break;
+                case BL_FAULT_CORRUPT_WAL:
+                        if (open[target_slot(p, f)] < 0)
+                                rc = perr(p, f->line,
+                                          "rank:%d is not crashed at this time; corrupt-wal "
+                                          "damages the log of a rank between its crash (by "
+                                          "rank:R) and its recover",
+                                          f->target);
                         break;
                 case BL_FAULT_PARTITION:
                         if (part >= 0 && f->at_ns < part_end) {
@@ -1134,6 +1164,9 @@ int bl_faults_describe(const struct bl_fault *f, char *buf, size_t len)
                 outf(&o, " shard:%d", f->target);
                 if (f->to_member >= 0)
                         outf(&o, " to member:%d", f->to_member);
+                break;
+        case BL_FAULT_CORRUPT_WAL:
+                outf(&o, " rank:%d %s", f->target, f->wal_middle ? "middle" : "tail");
                 break;
         case BL_FAULT_HEAL:
         case BL_FAULT__COUNT:

@@ -34,6 +34,14 @@
  *                                             DUR (a GC pause, a VM freeze)
  *     TIME transfer shard:S [to member:M]     ask the leader of shard S to hand
  *                                             leadership over (to member M)
+ *     TIME corrupt-wal rank:R tail|middle     damage the write-ahead log of a
+ *                                             crashed rank before it recovers:
+ *                                             tail cuts its last record short
+ *                                             (a torn write: recovery cuts it
+ *                                             off), middle flips a byte in a
+ *                                             record with more after it
+ *                                             (recovery refuses; the rank stays
+ *                                             down). storage.mode write or fsync
  *
  * TARGET     rank:R (0 <= R < ranks) or leader:S (the rank that leads shard S
  *            when the fault fires; 0 <= S < shards).
@@ -65,7 +73,8 @@
  * wrong; what is allowed"): the syntax above; ranks, shards and link ends
  * must exist; no rank listed twice in a partition and at least two groups;
  * times not negative, durations positive; a delay's jitter not above its mean;
- * in time order: a recover needs an earlier, unrecovered crash of the same
+ * in time order: a corrupt-wal needs an earlier, unrecovered crash of the
+ * same rank:R; a recover needs an earlier, unrecovered crash of the same
  * TARGET (rank:R matches rank:R, leader:S matches leader:S), a TARGET is not
  * crashed twice without a recover in between, a partition does not start
  * while another is active (not healed, its `for` not expired), a heal needs an
@@ -88,6 +97,7 @@ enum bl_fault_kind {
         BL_FAULT_DELAY,
         BL_FAULT_PAUSE,
         BL_FAULT_TRANSFER,
+        BL_FAULT_CORRUPT_WAL,
         BL_FAULT__COUNT
 };
 
@@ -120,6 +130,7 @@ struct bl_fault {
         enum bl_fault_target target_kind; /* crash, recover, pause, transfer */
         int target;                       /* rank, or shard (leader:S, transfer) */
         int to_member;                    /* transfer: member index, -1 = any */
+        int wal_middle;                   /* corrupt-wal: 0 tail, 1 middle */
 
         double fraction;    /* drop, duplicate: in [0, 1] */
         uint64_t delay_ns;  /* delay: mean */
@@ -169,7 +180,7 @@ int bl_faults_parse_file(const char *path, int nranks, int nshards, struct bl_fa
 void bl_faults_free(struct bl_fault_plan *plan);
 
 /* "crash", "recover", "partition", "heal", "drop", "duplicate", "delay",
- * "pause", "transfer"; "unknown" out of range. Never NULL. */
+ * "pause", "transfer", "corrupt-wal"; "unknown" out of range. Never NULL. */
 const char *bl_fault_kind_name(int kind);
 
 /*

@@ -9,6 +9,7 @@
  *     end; see results/results.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,7 +26,7 @@
 #include "run/clock.h"
 #include "run/finish.h"
 
-#define MAX_VERDICTS 4
+#define MAX_VERDICTS 5
 
 struct cfg_item;
 
@@ -37,9 +38,11 @@ struct finish {
         uint64_t ops, warmup_ops;
         double duration_s;
         uint64_t total_msgs, total_bytes;
-        uint64_t counts[4]; /* retries, timeouts, redirects, malformed */
+        uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
+        uint64_t lin_ops_checked, lin_ops_total; /* rank 0 */
         /* local rows */
         struct bl_replica_info *reps;
         struct bl_digest_rec *digests;
@@ -105,6 +108,13 @@ static void merge_messages(struct finish *f)
         MPI_Reduce(c, f->counts, 4, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->total_msgs = sum[0];
         f->total_bytes = sum[1];
+        struct bl_wal_stats ws = {0};
+        if (rt->wal != NULL)
+                bl_wal_stats(rt->wal, &ws);
+        uint64_t w[2] = {ws.syncs, ws.disk_bytes}, wsum[2] = {0, 0};
+        MPI_Reduce(w, wsum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        f->wal_syncs = wsum[0];
+        f->wal_disk_bytes = wsum[1];
 }
 
 static int merge_series(struct bl_rt *rt)
@@ -139,13 +149,20 @@ static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int
         }
         MPI_Gather(&nbytes, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
         if (rank == 0 && rc == 0) {
+                long long sum = 0;
+
                 for (int i = 0; i < size; i++) {
                         if (counts[i] < 0)
                                 rc = BL_ENOMEM;
-                        displs[i] = *total;
-                        *total += counts[i] > 0 ? counts[i] : 0;
+                        displs[i] = (int)(sum < INT_MAX ? sum : INT_MAX);
+                        sum += counts[i] > 0 ? counts[i] : 0;
                 }
-                *all = bl_malloc((size_t)*total + 1);
+                /* Displacements are ints: more than INT_MAX bytes in all
+                 * cannot be gathered (it used to wrap). */
+                if (sum > INT_MAX)
+                        rc = BL_ENOMEM;
+                *total = rc == 0 ? (int)sum : 0;
+                *all = rc == 0 ? bl_malloc((size_t)*total + 1) : NULL;
                 if (*all == NULL)
                         rc = BL_ENOMEM;
         }
@@ -216,6 +233,10 @@ static int verdict_digests(struct finish *f)
                                                           d[i].applied, d[i].digest};
                 if (rc == 0)
                         rc = bl_check_digests(st, n, &f->v[f->nv++]);
+                /* A comparison that ran out of memory is inconclusive (the
+                 * verdict says so); the run and its file are not lost. */
+                if (rc == BL_ENOMEM && st != NULL)
+                        rc = 0;
         }
         bl_free(st);
         bl_free(all);
@@ -277,30 +298,62 @@ static int verdict_lin(struct finish *f)
         struct bl_rt *rt = f->rt;
         void *all = NULL;
         int total = 0, rc;
+        uint64_t seen = 0;
 
+        MPI_Reduce(&rt->hist_seen, &seen, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        /* MPI counts are ints: a larger history cannot be gathered (-1 makes
+         * every rank get BL_ENOMEM). */
         rc = gather_bytes(rt->comm, rt->rank, rt->size, rt->hist.ops,
-                          (int)(sizeof(struct bl_hop) * rt->hist.n), &all, &total);
-        if (rc == 0 && rt->rank == 0) {
+                          rt->hist.n > (size_t)INT_MAX / sizeof(struct bl_hop)
+                              ? -1
+                              : (int)(sizeof(struct bl_hop) * rt->hist.n),
+                          &all, &total);
+        if (rc == BL_ENOMEM) {
+                /* Agreed by every rank: the check could not run, which is
+                 * inconclusive, and the run's file is still written. */
+                rc = 0;
+                if (rt->rank == 0) {
+                        struct bl_verdict *v = &f->v[f->nv++];
+                        memset(v, 0, sizeof(*v));
+                        snprintf(v->name, sizeof(v->name), "linearizable");
+                        v->pass = BL_VERDICT_INCONCLUSIVE;
+                        snprintf(v->reason, sizeof(v->reason),
+                                 "inconclusive: the history (%llu operations) could not be "
+                                 "gathered at rank 0: more than 2 GiB, or out of memory",
+                                 (unsigned long long)seen);
+                }
+        } else if (rc == 0 && rt->rank == 0) {
                 struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
                 struct bl_lin_result res;
+                char what[96];
+
                 h.cap = h.n;
+                f->lin_ops_checked = h.n;
+                f->lin_ops_total = seen;
+                bl_key_sample_describe(&rt->sample, what, sizeof(what));
                 rc = bl_lin_check(&h, rt->cfg->store.records,
                                   rt->cfg->experiment.check_time_limit_s, &res);
+                /* Out of memory while searching: res says inconclusive. */
+                if (rc == BL_ENOMEM)
+                        rc = 0;
                 if (rc == 0) {
                         struct bl_verdict *v = &f->v[f->nv++];
+                        size_t len;
+
                         bl_check_lin(&res, v);
-                        int n = rt->cfg->experiment.history_sample;
                         if (h.n == 0) {
                                 /* An empty history proves nothing. */
                                 v->pass = BL_VERDICT_UNKNOWN;
-                                snprintf(v->reason, sizeof(v->reason), "%s",
-                                         rt->cfg->experiment.history
-                                             ? "no operation in the history"
-                                             : "no operation fell on the sampled keys");
+                                snprintf(v->reason, sizeof(v->reason),
+                                         "no operation to check (keys checked: %s)", what);
                         } else if (!rt->cfg->experiment.history) {
-                                size_t len = strlen(v->reason);
+                                /* Keys are not equally busy: the share of
+                                 * operations says how much was checked. */
+                                len = strlen(v->reason);
                                 snprintf(v->reason + len, sizeof(v->reason) - len,
-                                         "; sampled keys, 1 in %d", n);
+                                         "; checked %s: %.1f%% of the operations (%llu of %llu)",
+                                         what, seen ? 100.0 * (double)h.n / (double)seen : 0.0,
+                                         (unsigned long long)h.n, (unsigned long long)seen);
                         }
                 }
         }
@@ -308,13 +361,45 @@ static int verdict_lin(struct finish *f)
         return rc;
 }
 
+/* Storage (write, fsync mode): every recovery read its log back. A log
+ * that refused recovery (corrupt, not a torn tail) fails the run; the first
+ * refusing rank's message is the reason. */
+static void verdict_storage(struct finish *f)
+{
+        struct bl_rt *rt = f->rt;
+        char why[BL_ERRMSG_SIZE];
+        int mine = rt->storage_refused[0] ? rt->rank : rt->size, first = rt->size;
+
+        if (rt->cfg->storage.mode == BL_STORAGE_MEMORY)
+                return;
+        MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
+        if (first < rt->size) {
+                memcpy(why, rt->storage_refused, sizeof(why));
+                MPI_Bcast(why, (int)sizeof(why), MPI_CHAR, first, rt->comm);
+        }
+        if (rt->rank != 0)
+                return;
+        struct bl_verdict *v = &f->v[f->nv++];
+        snprintf(v->name, sizeof(v->name), "storage");
+        v->pass = first < rt->size ? BL_VERDICT_FAIL : BL_VERDICT_PASS;
+        if (first < rt->size)
+                snprintf(v->reason, sizeof(v->reason), "rank %d refused recovery: %.200s", first,
+                         why);
+        else
+                snprintf(v->reason, sizeof(v->reason), "%s mode: no log refused recovery",
+                         bl_storage_mode_name(rt->cfg->storage.mode));
+}
+
 static int judge(struct finish *f)
 {
         int rc = verdict_digests(f);
 
+        verdict_storage(f);
+
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
                 rc = verdict_counter(f);
-        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample))
+        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample ||
+                        f->rt->cfg->experiment.history_hot))
                 rc = verdict_lin(f);
         return rc;
 }
@@ -493,6 +578,16 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                "dropped\n",
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
                (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
+        if (cfg->storage.mode != BL_STORAGE_MEMORY) {
+                uint64_t n = f->ops + f->warmup_ops;
+
+                printf("# storage: %s mode, %.3f fdatasync/op, %.1f disk bytes/op; baseline "
+                       "fdatasync p50 %.0f us, p99 %.0f us\n",
+                       bl_storage_mode_name(cfg->storage.mode),
+                       n ? (double)f->wal_syncs / (double)n : 0.0,
+                       n ? (double)f->wal_disk_bytes / (double)n : 0.0, base->fsync_p50_us,
+                       base->fsync_p99_us);
+        }
         for (int i = 0; i < f->nv; i++)
                 printf("# verdict %-13s %-12s %s\n", f->v[i].name, bl_verdict_word(f->v[i].pass),
                        f->v[i].reason);
@@ -768,6 +863,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         double rtt_us = base->median_rtt_ns / 1e3;
         uint64_t total_ops = f->ops + f->warmup_ops;
+        int in_memory = rt->cfg->storage.mode == BL_STORAGE_MEMORY;
         struct bl_run_result res = {
             .prov =
                 {
@@ -834,6 +930,13 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
                     .msgs_per_op = total_ops ? (double)f->total_msgs / (double)total_ops : 0,
                     .bytes_per_op = total_ops ? (double)f->total_bytes / (double)total_ops : 0,
+                    .fsync_p50_us = in_memory ? NAN : base->fsync_p50_us,
+                    .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
+                    .write_mbps = in_memory ? NAN : base->write_mbps,
+                    .storage_io = "thread",
+                    .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                    .disk_bytes_per_op =
+                        total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
                     .interval_s = ival,
                     .n_intervals = nts,
                     .ts_t_s = ts_t,
@@ -843,6 +946,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .n_verdicts = (size_t)f->nv,
                     .verdicts = vrows,
                     .verdict = overall(f),
+                    .lin_ops_checked = f->lin_ops_checked,
+                    .lin_ops_total = f->lin_ops_total,
                     .n_faults = f->nfaults,
                     .faults = f->faults,
                     .mem_max_bytes = mem_max,
@@ -853,7 +958,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 },
         };
         rc = bl_results_write(rt->comm, path, &res, eb);
-        if (rt->rank == 0)
+        if (rt->rank == 0 && !opts->no_summary)
                 print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
         bl_free(all);
         if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_FAIL)

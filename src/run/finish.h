@@ -10,6 +10,9 @@ struct bl_baseline {
         double median_rtt_ns; /* median over measured pairs */
         double p90_rtt_ns, p99_rtt_ns, max_rtt_ns;
         double msg_rate; /* raw MPI messages per second */
+        /* Storage (write, fsync mode; 0 in memory mode): a 4 KiB append plus
+         * fdatasync in storage.dir, and sequential write bandwidth. */
+        double fsync_p50_us, fsync_p99_us, write_mbps;
 };
 
 /* Collective. Returns 0, BL_ECHECK (a verdict failed; file written),

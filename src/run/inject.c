@@ -15,6 +15,8 @@
  *    whole job: it is cut there, as main() warned at validation).
  *  - transfer: the leader of shard S hands over leadership (a kernel without
  *    transfer is refused at validation).
+ *  - corrupt-wal rank:R: rank R, if it is down, damages its own log files
+ *    (storage.c reads them back on recovery).
  * Faults fire during the measured phase only. One scheduled at or after its
  * end is not applied; bl_rt_faults_close records it as such.
  * A leader:S fault is resolved once, at its time, by every rank hosting a
@@ -38,6 +40,13 @@ int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan)
         rt->faults = plan;
         if (plan == NULL || plan->n == 0)
                 return 0;
+        for (size_t i = 0; i < plan->n; i++)
+                if (plan->f[i].kind == BL_FAULT_CORRUPT_WAL &&
+                    rt->cfg->storage.mode == BL_STORAGE_MEMORY)
+                        return bl_errf(&rt->eb, BL_ECONFIG,
+                                       "fault schedule line %d: corrupt-wal needs a log on disk; "
+                                       "set storage.mode = write or fsync",
+                                       plan->f[i].line);
         rt->crashed_by = bl_calloc(plan->n, 1);
         if (rt->crashed_by == NULL)
                 return bl_errf(&rt->eb, BL_ENOMEM, "out of memory for the fault schedule");
@@ -79,6 +88,7 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
         rt->crashed_by[idx] = 1;
         for (int i = 0; i < rt->nreps; i++)
                 bl_rt_replica_crash(rt, &rt->reps[i]);
+        bl_rt_storage_crash(rt);
         bl_net_isolate(rt->net, 1);
         bl_rt_clients_abandon(rt, now);
         bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
@@ -88,8 +98,12 @@ static void recover_self(struct bl_rt *rt, size_t crash_idx)
 {
         if (!rt->crashed || !rt->crashed_by[crash_idx])
                 return;
-        rt->crashed = 0;
         rt->crashed_by[crash_idx] = 0;
+        /* A log that cannot be trusted keeps the rank down (the storage
+         * verdict reports it); a torn tail was cut and recorded. */
+        if (bl_rt_storage_recover(rt) != 0)
+                return;
+        rt->crashed = 0;
         bl_net_isolate(rt->net, 0);
         for (int i = 0; i < rt->nreps; i++) {
                 int rc = bl_rt_replica_recover(rt, &rt->reps[i]);
@@ -99,6 +113,7 @@ static void recover_self(struct bl_rt *rt, size_t crash_idx)
                         return;
                 }
         }
+        bl_rt_storage_replay_done(rt);
         rt->restart_clients = 1;
         bl_rt_event(rt, BL_EV_RECOVER, rt->rank, (int64_t)crash_idx);
 }
@@ -148,6 +163,22 @@ static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx, u
         bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);
 }
 
+/* Damage a crashed rank's log on disk, before its recovery reads it. */
+static void damage_wal(struct bl_rt *rt, const struct bl_fault *f, size_t idx)
+{
+        struct bl_errbuf eb = {{0}};
+        int rc = f->wal_middle ? bl_wal_corrupt_middle(rt->storage_dir, &eb)
+                               : bl_wal_corrupt_tail(rt->storage_dir, &eb);
+
+        if (rc != 0) {
+                /* Nothing on disk to damage (the rank never persisted): the
+                 * missing wal_damage event shows it. */
+                fprintf(stderr, "ballot: rank %d: corrupt-wal: %s\n", rt->rank, eb.msg);
+                return;
+        }
+        bl_rt_event(rt, BL_EV_WAL_DAMAGE, rt->rank, (int64_t)idx);
+}
+
 static void fire(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_t now)
 {
         int rc;
@@ -183,6 +214,10 @@ static void fire(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_
         case BL_FAULT_PAUSE:
                 if (is_target(rt, f))
                         pause_self(rt, f, idx, now);
+                break;
+        case BL_FAULT_CORRUPT_WAL:
+                if (f->target == rt->rank && rt->crashed && rt->storage_dir[0] != '\0')
+                        damage_wal(rt, f, idx);
                 break;
         case BL_FAULT_TRANSFER: {
                 int i = leading_replica(rt, f->target);

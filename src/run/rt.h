@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "check/history.h"
+#include "check/sample.h"
 #include "common/rng.h"
 #include "config/config.h"
 #include "kernels/kernel.h"
@@ -16,7 +17,7 @@
 #include "net/net.h"
 #include "store/cmd.h"
 #include "store/kv.h"
-#include "storage/memlog.h"
+#include "storage/wal.h"
 #include "topo/topo.h"
 
 /* One replica of one shard hosted on this rank: a kernel instance and its
@@ -30,10 +31,9 @@ struct bl_replica {
         void *k;
         struct bl_rng rng;
         int crashed;
-        /* Persistence (storage.mode = memory): the records the instance
-         * persisted, the highest sequence number persisted and the highest
-         * reported durable through kernel->durable(). */
-        struct bl_memlog log;
+        /* Persistence (run/storage.c): the highest sequence number this
+         * instance persisted in the rank's log, and the highest reported
+         * durable to it through kernel->durable(). */
         uint64_t persisted, durable;
 };
 
@@ -87,7 +87,6 @@ struct bl_rt {
         int nreps;
         int *rep_of_shard; /* [shards]: index into reps or -1 */
         int *leader_rank;  /* [shards]: client-side belief, rank */
-        uint64_t wal_seq;  /* last sequence number handed out by persist() */
         struct bl_pending *pending;
         size_t npending;
 
@@ -120,6 +119,8 @@ struct bl_rt {
         struct bl_series series;
         struct bl_evlog ev;
         struct bl_history hist;
+        struct bl_key_sample sample; /* keys whose operations go into hist */
+        uint64_t hist_seen;          /* operations bl_rt_records was asked about */
 
         /* Status lines. */
         uint64_t next_status;
@@ -136,6 +137,14 @@ struct bl_rt {
         uint64_t partition_end;    /* monotonic end of a timed partition, 0 = none */
         int partitioned;
         int restart_clients; /* recovered: start the sessions again */
+
+        /* Storage (storage.c): the rank's write-ahead log (NULL on client-only
+         * ranks), the run's folder and this rank's in it (write, fsync), and
+         * why recovery was refused ("" if it never was). */
+        struct bl_wal *wal;
+        char storage_run_dir[BL_PATH_MAX];
+        char storage_dir[BL_PATH_MAX + 32];
+        char storage_refused[BL_ERRMSG_SIZE];
 
         uint8_t *buf; /* encoding scratch */
         size_t bufcap;
@@ -154,13 +163,38 @@ void bl_rt_servers_destroy(struct bl_rt *rt);
 void bl_rt_on_request(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_on_kernel(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_tick(struct bl_rt *rt);
-/* Report durability to the kernels whose records became durable. */
-void bl_rt_storage_step(struct bl_rt *rt);
 /* Fail-stop of one replica: the instance and its state machine are destroyed,
  * non-durable records are lost. Recovery rebuilds them from the records. */
 void bl_rt_replica_crash(struct bl_rt *rt, struct bl_replica *r);
 int bl_rt_replica_recover(struct bl_rt *rt, struct bl_replica *r);
 int bl_rt_leaders(const struct bl_rt *rt);
+
+/* storage.c */
+struct bl_storage_baseline;
+/* Collective, first thing in set-up: agree on the run's storage folder. */
+int bl_rt_storage_name(struct bl_rt *rt);
+/* Create this rank's folder and open its log. Returns 0 or an error (rt->eb). */
+int bl_rt_storage_open(struct bl_rt *rt);
+/* Close the log; remove the folders unless storage.keep. */
+void bl_rt_storage_close(struct bl_rt *rt);
+/* Report durability to the kernels whose records became durable. */
+void bl_rt_storage_step(struct bl_rt *rt);
+/* env->persist for replica r: append to the log. Returns the sequence
+ * number, or 0 after failing the run. */
+uint64_t bl_rt_storage_persist(struct bl_rt *rt, struct bl_replica *r, int type, const void *buf,
+                               size_t len);
+/* The rank crashed: the log discards what is not durable. */
+void bl_rt_storage_crash(struct bl_rt *rt);
+/* Read the log back before the replicas restart. Returns 0, or an error
+ * when recovery is refused (event, message, rt->storage_refused). */
+int bl_rt_storage_recover(struct bl_rt *rt);
+/* Feed replica r's records to its new instance. Returns 0 or the kernel's
+ * error (message in rt->eb). */
+int bl_rt_storage_replay(struct bl_rt *rt, struct bl_replica *r);
+void bl_rt_storage_replay_done(struct bl_rt *rt);
+/* Collective: rank 0 measures storage.dir (write, fsync mode; zeros in
+ * memory mode) and every rank gets the figures. */
+int bl_rt_storage_baseline(struct bl_rt *rt, struct bl_storage_baseline *out);
 
 /* client.c */
 int bl_rt_clients_create(struct bl_rt *rt);
@@ -169,7 +203,7 @@ void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_clients_step(struct bl_rt *rt, uint64_t now);
 int bl_rt_clients_idle(const struct bl_rt *rt);
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
-int bl_rt_records(const struct bl_rt *rt, uint64_t key);
+int bl_rt_records(struct bl_rt *rt, uint64_t key);
 
 /* baseline.c */
 struct bl_baseline;

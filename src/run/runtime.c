@@ -25,6 +25,7 @@
 #include "run/finish.h"
 #include "run/rt.h"
 #include "run/run.h"
+#include "storage/baseline.h"
 
 #define POLL_BATCH 64
 #define IDLE_SPINS 16 /* empty polls between two passes of the timed work */
@@ -193,6 +194,8 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
             cfg->cluster.client_ranks > 0 ? rt->size - cfg->cluster.client_ranks : rt->size;
         rt->nclient_ranks = cfg->cluster.client_ranks > 0 ? cfg->cluster.client_ranks : rt->size;
         rt->is_client = cfg->cluster.client_ranks == 0 || rt->rank >= rt->nserver;
+        if ((rc = bl_rt_storage_name(rt)) != 0)
+                return rc;
         rt->kern = bl_kernel_find(cfg->experiment.repl);
         if (rt->kern == NULL)
                 return bl_errf(&rt->eb, BL_ECONFIG, "unknown kernel '%s'", cfg->experiment.repl);
@@ -212,6 +215,8 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
                             (size_t)(secs * 1000 / cfg->metrics.interval_ms) + 1);
         if (rc != 0)
                 return bl_errf(&rt->eb, rc, "out of memory for the time series");
+        if ((rc = bl_rt_storage_open(rt)) != 0)
+                return rc;
         if ((rc = bl_rt_servers_create(rt)) != 0)
                 return rc;
         if ((rc = bl_rt_clients_create(rt)) != 0)
@@ -226,6 +231,7 @@ static void teardown(struct bl_rt *rt)
         bl_rt_faults_free(rt);
         bl_rt_clients_destroy(rt);
         bl_rt_servers_destroy(rt);
+        bl_rt_storage_close(rt);
         bl_rt_status_free(rt);
         bl_series_free(&rt->series);
         bl_evlog_free(&rt->ev);
@@ -381,6 +387,26 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                 *collective = 0;
                 *eb = rt->eb;
                 goto out_teardown;
+        }
+        {
+                struct bl_storage_baseline sb;
+
+                rc = bl_rt_storage_baseline(rt, &sb);
+                if (rc != 0) {
+                        /* Every rank returns it (rank 0's figures are broadcast). */
+                        *eb = rt->eb;
+                        goto out_teardown;
+                }
+                base.fsync_p50_us = sb.fsync_p50_us;
+                base.fsync_p99_us = sb.fsync_p99_us;
+                base.write_mbps = sb.write_mbps;
+        }
+        if (rt->rank == 0 && !opts->quiet && cfg->storage.mode != BL_STORAGE_MEMORY) {
+                printf(
+                    "# storage: %s mode in %s (I/O thread), 4 KiB append + fdatasync p50 %.0f us "
+                    "p99 %.0f us, sequential write %.0f MB/s\n",
+                    bl_storage_mode_name(cfg->storage.mode), rt->storage_run_dir, base.fsync_p50_us,
+                    base.fsync_p99_us, base.write_mbps);
         }
         if (rt->rank == 0 && !opts->quiet) {
                 printf("# baseline: median round trip %.2f us over %d ranks, message rate %.0f "

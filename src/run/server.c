@@ -10,11 +10,11 @@
  * replica answers for, so that a dropped(tag) (the replica lost leadership)
  * turns into a redirect at once instead of a client time-out.
  *
- * Persistence (storage.mode = memory): persist() keeps the record in the
- * replica's memlog and it is durable at once; bl_rt_storage_step() reports
- * it to the kernel in the same loop pass, never from inside the kernel call.
- * A crash destroys the instance and its store; recovery creates new ones and
- * replays the records.
+ * Persistence: persist() appends to the rank's write-ahead log (see
+ * storage.c); bl_rt_storage_step() reports durability to the kernel from the
+ * loop, never from inside the kernel call. A crash destroys the instance and
+ * its store; recovery creates new ones and replays the records the log
+ * read back.
  */
 #include <string.h>
 
@@ -113,23 +113,15 @@ static void env_dropped(void *ctx, uint64_t tag)
 static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
 {
         struct bl_replica *r = ctx;
-        struct bl_rt *rt = r->rt;
-        uint64_t seq = rt->wal_seq + 1;
 
-        if (bl_memlog_append(&r->log, seq, type, buf, len) != 0) {
-                bl_rt_fail(rt, BL_ENOMEM, "persisting a record");
-                return 0;
-        }
-        rt->wal_seq = seq;
-        r->persisted = seq;
-        return seq;
+        return bl_rt_storage_persist(r->rt, r, type, buf, len);
 }
 
 static void env_compact(void *ctx, uint64_t seq)
 {
         struct bl_replica *r = ctx;
 
-        bl_memlog_compact(&r->log, seq);
+        bl_wal_compact(r->rt->wal, (uint32_t)r->shard, seq);
 }
 
 static void env_apply(void *ctx, const void *buf, size_t len, uint64_t index, uint64_t tag)
@@ -192,8 +184,8 @@ static void env_event(void *ctx, int type, int64_t a, int64_t b)
         bl_rt_event(r->rt, type, a, b);
 }
 
-/* A new kernel instance and state machine for r, fed the records r->log
- * holds (none on the first start), then started. */
+/* A new kernel instance and state machine for r, fed the records the
+ * rank's log read back (none on the first start), then started. */
 static int replica_start(struct bl_rt *rt, struct bl_replica *r)
 {
         const struct bl_config *cfg = rt->cfg;
@@ -222,17 +214,8 @@ static int replica_start(struct bl_rt *rt, struct bl_replica *r)
         if (r->k == NULL)
                 return bl_errf(&rt->eb, BL_ENOMEM, "out of memory creating kernel %s for shard %d",
                                rt->kern->name, r->shard);
-        for (size_t i = 0; rt->kern->replay != NULL && i < r->log.n; i++) {
-                const struct bl_memrec *rec = bl_memlog_at(&r->log, i);
-
-                rc = rt->kern->replay(r->k, rec->seq, rec->type, rec->buf, rec->len);
-                if (rc != 0)
-                        return bl_errf(&rt->eb, rc,
-                                       "shard %d member %d: kernel %s refused persisted record "
-                                       "%llu (type %d, %u bytes) on recovery",
-                                       r->shard, r->member, rt->kern->name,
-                                       (unsigned long long)rec->seq, rec->type, rec->len);
-        }
+        if ((rc = bl_rt_storage_replay(rt, r)) != 0)
+                return rc;
         r->durable = r->persisted;
         if (rt->kern->start != NULL)
                 rt->kern->start(r->k);
@@ -258,10 +241,9 @@ void bl_rt_replica_crash(struct bl_rt *rt, struct bl_replica *r)
                 rt->kern->crash(r->k); /* legacy kernel: keeps its own state */
                 return;
         }
-        /* Memory mode: every record was durable when persisted. The state
-         * machine goes back to its initial state (so a replica still down
-         * at the end reports what it holds: nothing applied). */
-        bl_memlog_truncate_after(&r->log, r->persisted);
+        /* What was not durable is the log's to discard (bl_rt_storage_crash).
+         * The state machine goes back to its initial state (so a replica
+         * still down at the end reports what it holds: nothing applied). */
         rt->kern->destroy(r->k);
         r->k = NULL;
         if (bl_kv_reset(r->kv) != 0)
@@ -276,19 +258,6 @@ int bl_rt_replica_recover(struct bl_rt *rt, struct bl_replica *r)
                 return 0;
         }
         return replica_start(rt, r);
-}
-
-void bl_rt_storage_step(struct bl_rt *rt)
-{
-        for (int i = 0; i < rt->nreps; i++) {
-                struct bl_replica *r = &rt->reps[i];
-
-                if (r->crashed || r->durable >= r->persisted)
-                        continue;
-                r->durable = r->persisted;
-                if (rt->kern->durable != NULL)
-                        rt->kern->durable(r->k, r->durable);
-        }
 }
 
 int bl_rt_servers_create(struct bl_rt *rt)
@@ -341,7 +310,6 @@ void bl_rt_servers_destroy(struct bl_rt *rt)
 {
         for (int i = 0; rt->reps != NULL && i < rt->nreps; i++) {
                 replica_stop(rt, &rt->reps[i]);
-                bl_memlog_free(&rt->reps[i].log);
         }
         bl_free(rt->pending);
         rt->pending = NULL;

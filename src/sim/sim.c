@@ -259,13 +259,43 @@ static uint64_t env_random(void *ctx)
         return bl_rng_next(&((struct sim_inst *)ctx)->rng);
 }
 
+/* Extra delay of a message from node `from` to node `to`: the largest of the
+ * matching rules' draws (bl_sim_set_delay). */
+static uint64_t link_delay(struct bl_sim *s, int from, int to)
+{
+        uint64_t d = 0;
+
+        for (int i = 0; i < s->n_delays; i++) {
+                const struct sim_delay *r = &s->delays[i];
+                uint64_t v;
+
+                if ((r->from >= 0 && r->from != from) || (r->to >= 0 && r->to != to))
+                        continue;
+                v = r->mean - r->jitter + bl_rng_below(&s->net_rng, 2 * r->jitter + 1);
+                if (v > d)
+                        d = v;
+        }
+        return d;
+}
+
 static void push_msg(struct bl_sim *s, struct sim_inst *in, int to, int type, const void *buf,
                      size_t len)
 {
         struct sim_ev ev = {
             .kind = SIM_EV_MSG, .a = in->shard, .b = in->member, .c = to, .d = type, .len = len};
+        int dst = bl_sim_node_of(s, in->shard, to);
 
-        ev.t = s->now + sim_latency(s);
+        ev.t = s->now + sim_latency(s) + link_delay(s, in->node, dst);
+        if (s->fifo) {
+                /* MPI keeps order per pair of ranks: never overtake the
+                 * previous message on this link (equal times keep insertion
+                 * order in the queue). */
+                uint64_t *last = &s->link_last[(size_t)in->node * (size_t)s->o.nodes + dst];
+
+                if (ev.t < *last)
+                        ev.t = *last;
+                *last = ev.t;
+        }
         if (len > 0) {
                 ev.buf = bl_malloc(len);
                 if (ev.buf == NULL) {
@@ -397,7 +427,9 @@ void bl_sim_opts_default(struct bl_sim_opts *o)
         o->lat_max_ns = 500000;
         o->clients = 3;
         o->keys = 5;
-        o->op_mask = (1u << BL_OP_GET) | (1u << BL_OP_PUT) | (1u << BL_OP_INCR);
+        o->records = 2;
+        o->op_mask = (1u << BL_OP__COUNT) - 1;
+        o->links = BL_SIM_LINKS_MIXED;
         o->client_timeout_ns = 50000000;
         o->client_backoff_ns = 2000000;
         o->tick_ns = 0;
@@ -431,6 +463,15 @@ static int check_opts(const struct bl_sim_opts *o, struct bl_errbuf *eb)
                 return bl_errf(eb, BL_EINVAL, "sim: op_mask 0x%x selects no operation", o->op_mask);
         if (o->client_timeout_ns < 1)
                 return bl_errf(eb, BL_EINVAL, "sim: client_timeout_ns must be >= 1");
+        if (o->links < BL_SIM_LINKS_REORDER || o->links > BL_SIM_LINKS_MIXED)
+                return bl_errf(
+                    eb, BL_EINVAL, "sim: links = %d, want %d (reorder), %d (fifo) or %d (mixed)",
+                    o->links, BL_SIM_LINKS_REORDER, BL_SIM_LINKS_FIFO, BL_SIM_LINKS_MIXED);
+        if (o->links != BL_SIM_LINKS_REORDER && o->nodes > 1024)
+                return bl_errf(eb, BL_EINVAL,
+                               "sim: FIFO links keep a nodes x nodes table; nodes = %d, want "
+                               "<= 1024 or links = reorder",
+                               o->nodes);
         return 0;
 }
 
@@ -497,7 +538,7 @@ static int create_instances(struct bl_sim *s, struct bl_errbuf *eb)
                         in->node = bl_sim_node_of(s, sh, m);
                         bl_rng_seed(&in->rng, s->o.seed,
                                     0x1000000ULL + (uint64_t)sh * 4096 + (uint64_t)m);
-                        in->kv = bl_kv_create(sh, s->o.shards, 0);
+                        in->kv = bl_kv_create(sh, s->o.shards, s->o.records);
                         if (in->kv == NULL)
                                 return bl_errf(eb, BL_ENOMEM,
                                                "sim: out of memory for the store "
@@ -563,6 +604,17 @@ struct bl_sim *bl_sim_create(const struct bl_sim_opts *o, struct bl_errbuf *eb)
                 goto fail;
         }
         bl_history_init(s->view);
+        /* Mixed: each seed draws its own link model, so a series of seeds
+         * covers both. */
+        s->fifo = o->links == BL_SIM_LINKS_FIFO ||
+                  (o->links == BL_SIM_LINKS_MIXED && (bl_mix64(o->seed ^ 0xf1f0ULL) & 1));
+        if (s->fifo) {
+                s->link_last = bl_calloc((size_t)s->o.nodes * (size_t)s->o.nodes, sizeof(uint64_t));
+                if (s->link_last == NULL) {
+                        bl_errf(eb, BL_ENOMEM, "sim: out of memory for the link table");
+                        goto fail;
+                }
+        }
         rc = create_instances(s, eb);
         if (rc != 0)
                 goto fail;
@@ -612,6 +664,7 @@ void bl_sim_destroy(struct bl_sim *s)
                 bl_free(s->view);
         }
         bl_free(s->terms);
+        bl_free(s->link_last);
         bl_free(s->crashed);
         bl_free(s->side);
         bl_free(s);
@@ -624,12 +677,15 @@ static int linked(const struct bl_sim *s, int a, int b)
         return !s->partitioned || s->side[a] == s->side[b];
 }
 
+/* As in the MPI runtime, a message already sent is delivered even if its
+ * sender crashed meanwhile (or crashed and recovered); a message that arrives
+ * while its receiver is down is lost. */
 static void deliver_msg(struct bl_sim *s, struct sim_ev *ev)
 {
         int from = bl_sim_node_of(s, ev->a, ev->b), to = bl_sim_node_of(s, ev->a, ev->c);
         struct sim_inst *in = &s->inst[(size_t)ev->a * (size_t)s->o.replicas + (size_t)ev->c];
 
-        if (s->crashed[from] || s->crashed[to] || !linked(s, from, to)) {
+        if (s->crashed[to] || !linked(s, from, to)) {
                 s->st.msgs_dropped++;
                 return;
         }
@@ -810,6 +866,41 @@ void bl_sim_set_link_faults(struct bl_sim *s, double drop, double dup)
 {
         s->drop = clamp_prob(drop);
         s->dup = clamp_prob(dup);
+}
+
+int bl_sim_set_delay(struct bl_sim *s, int from, int to, uint64_t delay_ns, uint64_t jitter_ns)
+{
+        int i;
+
+        if (from < -1 || from >= s->o.nodes || to < -1 || to >= s->o.nodes)
+                return BL_EINVAL;
+        if (jitter_ns > delay_ns)
+                jitter_ns = delay_ns;
+        for (i = 0; i < s->n_delays; i++)
+                if (s->delays[i].from == from && s->delays[i].to == to)
+                        break;
+        if (delay_ns == 0) {
+                if (i < s->n_delays)
+                        s->delays[i] = s->delays[--s->n_delays];
+                return 0;
+        }
+        if (i == s->n_delays) {
+                if (s->n_delays == SIM_MAX_DELAYS)
+                        return BL_EBUSY;
+                s->n_delays++;
+        }
+        s->delays[i] = (struct sim_delay){from, to, delay_ns, jitter_ns};
+        return 0;
+}
+
+void bl_sim_clear_delays(struct bl_sim *s)
+{
+        s->n_delays = 0;
+}
+
+int bl_sim_fifo(const struct bl_sim *s)
+{
+        return s->fifo;
 }
 
 int bl_sim_leader(const struct bl_sim *s, int shard)

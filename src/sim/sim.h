@@ -36,16 +36,28 @@
  * history, same digests.
  *
  * Network. send() enqueues a delivery after a latency drawn uniformly in
- * [lat_min_ns, lat_max_ns] (reordering comes from this), unless it is dropped
- * (probability `drop`); with probability `dup` a second copy is enqueued with
- * its own latency. At delivery time the message is discarded when either
- * endpoint node is crashed or when the two nodes are on different sides of a
- * partition. Messages to self are delivered like any other.
+ * [lat_min_ns, lat_max_ns] plus any delay set with bl_sim_set_delay(),
+ * unless it is dropped (probability `drop`); with probability `dup` a second
+ * copy is enqueued with its own latency. Links either reorder (each message
+ * has its own latency, so later ones may overtake) or are FIFO per ordered
+ * pair of nodes, as MPI is per pair of ranks: a message is never delivered
+ * before one sent earlier on the same link (its delivery time is raised to
+ * the previous one's, and equal times keep insertion order). opts.links picks
+ * one, or draws one per seed (BL_SIM_LINKS_MIXED, the default), so random
+ * schedules cover both. At delivery time the message is discarded when the
+ * receiving node is crashed or when the two nodes are on different sides of
+ * a partition. A message already sent when its sender crashes is still
+ * delivered, as the MPI runtime delivers what a crashed rank had sent and
+ * releases delayed frames after a recovery: answers to requests of a
+ * previous incarnation reach their peers. Messages to self are delivered
+ * like any other.
  *
  * Clients. `clients` sessions live outside the nodes (they are not subject to
- * partitions, only to drop/dup and crashed nodes). Each has one request
- * outstanding: GET, PUT (unique value token) or INCR (delta 1) over keys
- * 0..keys-1, chosen uniformly among the ops in op_mask. A request goes to the
+ * partitions or delays, only to drop/dup and crashed nodes). Each has one
+ * request outstanding: GET, PUT, INSERT, RMW (each write with a unique value
+ * token) or INCR (delta 1) over keys 0..keys-1, chosen uniformly among the
+ * ops in op_mask (by default all five, so YCSB D's inserts and F's
+ * read-modify-writes run under faults too). A request goes to the
  * client's believed leader of the key's shard (at first a random member).
  * kernel->submit() returning BL_ENOTLEADER sends a redirect back (through the
  * network) carrying kernel->leader() as a hint; the client retries there, or
@@ -58,11 +70,12 @@
  * 1..clients, seqs start at 1. A request sent to a crashed node gets no
  * answer (it times out).
  *
- * State machine. Each instance has its own bl_kv (created with records = 0:
- * every key starts absent). env->apply decodes the command, applies it, and
- * when reply != 0 sends the result to the client through the network (it can
- * be lost). env->snapshot / env->restore map to bl_kv_snapshot /
- * bl_kv_restore; restore(NULL) resets the kv (bl_kv_reset).
+ * State machine. Each instance has its own bl_kv, preloaded with
+ * opts.records records (keys below it start as key + 1, the others absent;
+ * the linearizability check starts from the same state). env->apply decodes the command, applies
+ * it, and when reply != 0 sends the result to the client through the network (it can be lost).
+ * env->snapshot / env->restore map to bl_kv_snapshot / bl_kv_restore; restore(NULL) resets the kv
+ * (bl_kv_reset).
  *
  * Checks. After every apply or restore, the simulator compares the replica's
  * digest after n applied mutations with the digest any replica of the shard
@@ -93,6 +106,11 @@ struct bl_kv;
 #define BL_SIM_F_LINK      0x4u /* drop / duplicate phases */
 #define BL_SIM_F_ALL       0x7u
 
+/* Link models (bl_sim_opts.links). */
+#define BL_SIM_LINKS_REORDER 0 /* independent latencies: later messages may overtake */
+#define BL_SIM_LINKS_FIFO    1 /* per ordered node pair, as MPI */
+#define BL_SIM_LINKS_MIXED   2 /* each simulator (seed) draws one of the two */
+
 struct bl_sim_opts {
         const struct bl_kernel *kernel; /* required */
         const struct bl_config *cfg;    /* handed to kernel->create; NULL: defaults
@@ -105,8 +123,10 @@ struct bl_sim_opts {
         double drop, dup;                /* link fault probabilities in [0, 1) */
         int clients;                     /* client sessions, >= 0 */
         uint64_t keys;                   /* keys the clients use (small: contention), >= 1 */
-        uint32_t op_mask;                /* (1u << BL_OP_GET) | (1u << BL_OP_PUT) |
-                                          * (1u << BL_OP_INCR), any non-empty subset */
+        uint64_t records;                /* preloaded keys [0, records), value key + 1 */
+        uint32_t op_mask;                /* 1u << BL_OP_* (store/cmd.h), any non-empty
+                                          * subset */
+        int links;                       /* BL_SIM_LINKS_*; nodes <= 1024 unless reorder */
         uint64_t client_timeout_ns;      /* retry after this long without a reply */
         uint64_t client_backoff_ns;      /* wait before retrying after a redirect */
         uint64_t tick_ns;                /* node tick period; 0: cfg cluster.tick_us */
@@ -140,9 +160,9 @@ struct bl_sim_stats {
 };
 
 /* Defaults: 3 nodes, 1 shard, replicas = nodes, seed 1, latency 50..500 us, no
- * link faults, 3 clients, 5 keys, all three ops, timeout 50 ms, backoff 2 ms,
- * tick from cfg, history on, fault_mask BL_SIM_F_ALL. kernel and cfg NULL.
- * Cannot fail. */
+ * link faults, links mixed, 3 clients, 5 keys of which 2 preloaded, all five
+ * ops, timeout 50 ms, backoff 2 ms, tick from cfg, history on, fault_mask
+ * BL_SIM_F_ALL. kernel and cfg NULL. Cannot fail. */
 void bl_sim_opts_default(struct bl_sim_opts *o);
 
 /* Create a simulator and every kernel instance; nothing runs yet (clients are
@@ -168,9 +188,10 @@ uint64_t bl_sim_now(const struct bl_sim *s);
 uint64_t bl_sim_events(const struct bl_sim *s);
 void bl_sim_get_stats(const struct bl_sim *s, struct bl_sim_stats *out);
 
-/* kernel->crash on every instance of that node; its messages are dropped and
- * its ticks skipped until bl_sim_recover(). No-op if already crashed or out
- * of range. */
+/* kernel->crash on every instance of that node; messages that arrive for it
+ * are dropped and its ticks skipped until bl_sim_recover() (messages it sent
+ * before the crash are still delivered). No-op if already crashed or out of
+ * range. */
 void bl_sim_crash(struct bl_sim *s, int node);
 /* kernel->recover on every instance of that node. No-op if not crashed. */
 void bl_sim_recover(struct bl_sim *s, int node);
@@ -183,6 +204,17 @@ void bl_sim_partition(struct bl_sim *s, const int *side);
 void bl_sim_heal(struct bl_sim *s);
 /* Change the link fault probabilities (clamped to [0, 0.99]). */
 void bl_sim_set_link_faults(struct bl_sim *s, double drop, double dup);
+/* Delay messages from node `from` to node `to` (-1: any node) sent from now
+ * on by delay_ns +- jitter_ns (uniform; jitter clamped to delay), as the
+ * runtime's `delay` fault. Replaces the rule of the same (from, to); delay_ns
+ * 0 removes it. When several rules match a message, the largest draw counts.
+ * Messages already in flight keep their time. Returns 0, BL_EINVAL for a node
+ * out of range, BL_EBUSY when 16 rules are set already. */
+int bl_sim_set_delay(struct bl_sim *s, int from, int to, uint64_t delay_ns, uint64_t jitter_ns);
+/* Remove every delay rule. */
+void bl_sim_clear_delays(struct bl_sim *s);
+/* 1 when this simulator's links are FIFO (opts.links, or the draw for mixed). */
+int bl_sim_fifo(const struct bl_sim *s);
 /* Clients submit new operations while on. Turning them off lets outstanding
  * operations finish (they keep retrying) but starts no new ones. */
 void bl_sim_clients(struct bl_sim *s, int on);
@@ -219,18 +251,18 @@ int bl_sim_violation(const struct bl_sim *s, struct bl_errbuf *eb);
 /* Safety checks: any recorded violation, then the digest prefixes of every
  * pair of replicas of each shard, then (when record_history) linearizability
  * of the history (completed ops plus outstanding ones as UNKNOWN) with
- * bl_lin_check, records = 0. Returns 0, BL_ECHECK with a message naming the
+ * bl_lin_check, from opts.records. Returns 0, BL_ECHECK with a message naming the
  * shard / nodes / key, or BL_ENOMEM. */
 int bl_sim_check(struct bl_sim *s, struct bl_errbuf *eb);
 
 /* Apply a random fault schedule drawn from `seed` over fault_ns of simulated
  * time (running the simulator meanwhile): crashes and recoveries, partitions
- * and heals, drop/duplicate phases, as allowed by opts.fault_mask. Then heal,
- * recover every node and restore the link faults of opts. desc (may be NULL)
- * receives a human-readable description ("t=12.500ms crash 2; ..."), cut
- * with "..." when desc_len is too small; the schedule is replayed by the same
- * seed. Returns 0, or BL_ECHECK when a violation was recorded meanwhile (the
- * schedule then stops early). */
+ * and heals, drop/duplicate and delay phases, as allowed by opts.fault_mask.
+ * Then heal, recover every node, clear the delays and restore the link faults
+ * of opts. desc (may be NULL) receives a human-readable description ("fifo
+ * links; t=12.500ms crash 2; ..."), cut with "..." when desc_len is too
+ * small; the schedule is replayed by the same seed. Returns 0, or BL_ECHECK when a violation was
+ * recorded meanwhile (the schedule then stops early). */
 int bl_sim_random_schedule(struct bl_sim *s, uint64_t seed, uint64_t fault_ns, char *desc,
                            size_t desc_len);
 

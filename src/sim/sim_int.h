@@ -71,6 +71,15 @@ struct sim_client {
         int *guess;         /* believed leader member, per shard */
 };
 
+/* A delay rule (bl_sim_set_delay): messages from node `from` to node `to`
+ * (-1: any) wait mean +- jitter ns more. */
+struct sim_delay {
+        int from, to;
+        uint64_t mean, jitter;
+};
+
+#define SIM_MAX_DELAYS 16
+
 struct sim_term {     /* election safety map entry: (shard, term) -> node */
         uint64_t key; /* 0 = empty; else (term << 16 | shard) + 1 */
         int node;
@@ -90,6 +99,10 @@ struct bl_sim {
         struct bl_rng net_rng;
         struct bl_rng client_rng;
         double drop, dup;
+        struct sim_delay delays[SIM_MAX_DELAYS];
+        int n_delays;
+        int fifo;            /* this run's links keep per-pair order (opts.links) */
+        uint64_t *link_last; /* fifo: latest delivery time per (from, to) node pair */
 
         int *crashed; /* per node */
         int *side;    /* per node; valid when partitioned */

@@ -130,9 +130,27 @@ static void act_partition(struct bl_sim *s, struct bl_rng *r, struct desc *d)
 
 static void act_link(struct bl_sim *s, struct bl_rng *r, struct desc *d)
 {
-        if ((s->drop > s->o.drop || s->dup > s->o.dup) && bl_rng_below(r, 2) == 0) {
+        if ((s->drop > s->o.drop || s->dup > s->o.dup || s->n_delays > 0) &&
+            bl_rng_below(r, 2) == 0) {
                 bl_sim_set_link_faults(s, s->o.drop, s->o.dup);
+                bl_sim_clear_delays(s);
                 desc_add(d, "links clear");
+                return;
+        }
+        if (bl_rng_below(r, 3) == 0) {
+                /* Hold messages for up to 2 x 1..64 ms: they arrive after
+                 * crashes, recoveries and elections that happen meanwhile. */
+                uint64_t mean = (1 + bl_rng_below(r, 64)) * 1000000ULL;
+                int from =
+                    bl_rng_below(r, 2) == 0 ? -1 : (int)bl_rng_below(r, (uint64_t)s->o.nodes);
+
+                bl_sim_set_delay(s, from, -1, mean, mean);
+                if (from < 0)
+                        desc_add(d, "delay %" PRIu64 "ms +- %" PRIu64 "ms", mean / 1000000,
+                                 mean / 1000000);
+                else
+                        desc_add(d, "delay from %d %" PRIu64 "ms +- %" PRIu64 "ms", from,
+                                 mean / 1000000, mean / 1000000);
                 return;
         }
         bl_sim_set_link_faults(s, (double)bl_rng_below(r, 40) / 100,
@@ -151,6 +169,7 @@ int bl_sim_random_schedule(struct bl_sim *s, uint64_t seed, uint64_t fault_ns, c
 
         if (desc != NULL && desc_len > 0)
                 desc[0] = '\0';
+        desc_add(&d, "%s links", s->fifo ? "fifo" : "reordering");
         bl_rng_seed(&r, seed, 0x5c4edULL);
         if (s->o.fault_mask & BL_SIM_F_CRASH)
                 kinds[nk++] = BL_SIM_F_CRASH;
@@ -181,6 +200,7 @@ int bl_sim_random_schedule(struct bl_sim *s, uint64_t seed, uint64_t fault_ns, c
         for (int i = 0; i < s->o.nodes; i++)
                 bl_sim_recover(s, i);
         bl_sim_set_link_faults(s, s->o.drop, s->o.dup);
+        bl_sim_clear_delays(s);
         return s->violated ? BL_ECHECK : 0;
 }
 
@@ -262,7 +282,7 @@ int bl_sim_check(struct bl_sim *s, struct bl_errbuf *eb)
         if (h == NULL)
                 return bl_errf(eb, BL_ENOMEM, "sim check: out of memory building the history");
         memset(&res, 0, sizeof(res));
-        rc = bl_lin_check(h, 0, LIN_TIME_LIMIT_S, &res);
+        rc = bl_lin_check(h, s->o.records, LIN_TIME_LIMIT_S, &res);
         if (rc != 0)
                 return bl_errf(eb, rc, "sim check: linearizability check failed to run: %s",
                                bl_strerror(rc));

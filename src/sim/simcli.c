@@ -40,6 +40,10 @@ static void usage(FILE *out)
                 "  --nodes N       simulated nodes (default max(replicas, shards))\n"
                 "  --clients N     client sessions (default 3)\n"
                 "  --keys N        keys the clients use (default 5)\n"
+                "  --records N     keys preloaded before the run (default 2); clients issue\n"
+                "                  read, update, insert, rmw and increment\n"
+                "  --links MODEL   reorder, fifo (per node pair, as MPI) or mixed (each seed\n"
+                "                  draws one; default)\n"
                 "  --fault-ms MS   length of each fault schedule (default 2000)\n"
                 "  --settle-ms MS  time allowed to finish every operation after healing\n"
                 "                  (default 20000)\n"
@@ -60,8 +64,8 @@ struct cli {
         int nov;
         long seeds;
         uint64_t only_seed;
-        int nodes, clients, verbose;
-        uint64_t keys;
+        int nodes, clients, verbose, links;
+        uint64_t keys, records;
         uint64_t fault_ms, settle_ms;
         int faults_given;
         unsigned faults;
@@ -164,6 +168,17 @@ static int parse_args(struct cli *c, int argc, char **argv)
                         bad = parse_int(v, 0, 100000, &c->clients) != 0;
                 } else if (strcmp(a, "--keys") == 0) {
                         bad = parse_u64(v, &c->keys) != 0 || c->keys < 1;
+                } else if (strcmp(a, "--records") == 0) {
+                        bad = parse_u64(v, &c->records) != 0;
+                } else if (strcmp(a, "--links") == 0) {
+                        if (v != NULL && strcmp(v, "reorder") == 0)
+                                c->links = BL_SIM_LINKS_REORDER;
+                        else if (v != NULL && strcmp(v, "fifo") == 0)
+                                c->links = BL_SIM_LINKS_FIFO;
+                        else if (v != NULL && strcmp(v, "mixed") == 0)
+                                c->links = BL_SIM_LINKS_MIXED;
+                        else
+                                bad = 1;
                 } else if (strcmp(a, "--fault-ms") == 0) {
                         bad = parse_u64(v, &c->fault_ms) != 0;
                 } else if (strcmp(a, "--settle-ms") == 0) {
@@ -240,10 +255,14 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
                 return EXIT_RUNTIME;
         }
         printf("# ballot sim: kernel=%s nodes=%d shards=%d replicas=%d clients=%d keys=%" PRIu64
-               " seeds=%" PRIu64 "..%" PRIu64 " fault=%" PRIu64 "ms settle=%" PRIu64
-               "ms faults=%s%s%s%s\n",
-               o->kernel->name, o->nodes, o->shards, o->replicas, o->clients, o->keys, first, last,
-               c->fault_ms, c->settle_ms, o->fault_mask & BL_SIM_F_CRASH ? "+crash" : "",
+               " records=%" PRIu64 " links=%s seeds=%" PRIu64 "..%" PRIu64 " fault=%" PRIu64
+               "ms settle=%" PRIu64 "ms faults=%s%s%s%s\n",
+               o->kernel->name, o->nodes, o->shards, o->replicas, o->clients, o->keys, o->records,
+               o->links == BL_SIM_LINKS_FIFO      ? "fifo"
+               : o->links == BL_SIM_LINKS_REORDER ? "reorder"
+                                                  : "mixed",
+               first, last, c->fault_ms, c->settle_ms,
+               o->fault_mask & BL_SIM_F_CRASH ? "+crash" : "",
                o->fault_mask & BL_SIM_F_PARTITION ? "+partition" : "",
                o->fault_mask & BL_SIM_F_LINK ? "+link" : "", o->fault_mask ? "" : "none");
         for (uint64_t seed = first; seed <= last; seed++) {
@@ -295,6 +314,8 @@ int bl_sim_main(int argc, char **argv)
         struct cli c = {.seeds = 100,
                         .clients = 3,
                         .keys = 5,
+                        .records = 2,
+                        .links = BL_SIM_LINKS_MIXED,
                         .fault_ms = 2000,
                         .settle_ms = 20000,
                         .faults = BL_SIM_F_ALL,
@@ -350,6 +371,8 @@ int bl_sim_main(int argc, char **argv)
                                                                        : cfg.cluster.shards);
         o.clients = c.clients;
         o.keys = c.keys;
+        o.records = c.records;
+        o.links = c.links;
         o.drop = c.drop;
         o.dup = c.dup;
         o.lat_min_ns = c.lat_min_us * 1000;

@@ -104,7 +104,8 @@ static int list_segments(const char *dir, struct seg_file **out, size_t *n, stru
                 (*n)++;
         }
         closedir(d);
-        qsort(v, *n, sizeof(*v), cmp_seg);
+        if (*n > 1)
+                qsort(v, *n, sizeof(*v), cmp_seg);
         *out = v;
         return 0;
 }
@@ -363,6 +364,48 @@ int bl_wal_corrupt_tail(const char *dir, struct bl_errbuf *eb)
 out_free:
         bl_free(p);
 out:
+        bl_free(files);
+        return rc;
+}
+
+int bl_wal_corrupt_middle(const char *dir, struct bl_errbuf *eb)
+{
+        struct seg_file *files;
+        size_t n;
+        int rc = list_segments(dir, &files, &n, eb);
+
+        if (rc)
+                return rc;
+        rc = bl_errf(eb, BL_ENOTFOUND, "storage: no segment in %s holds two records", dir);
+        for (size_t i = 0; i < n; i++) {
+                uint8_t *p, b;
+                size_t len, first;
+                int fd;
+
+                if (read_file(files[i].path, &p, &len, eb) != 0) {
+                        rc = BL_EIO;
+                        break;
+                }
+                first = len >= BL_WAL_HEADER ? BL_WAL_HEADER + (size_t)get32(p) : SIZE_MAX;
+                /* The first record and a whole header after it. */
+                if (first == SIZE_MAX || len < first + BL_WAL_HEADER) {
+                        bl_free(p);
+                        continue;
+                }
+                /* The byte in the middle of the record: payload if any, else
+                 * the sequence number in the header. */
+                b = p[first / 2 < 8 ? 8 : first / 2] ^ 0x5a;
+                bl_free(p);
+                fd = open(files[i].path, O_WRONLY | O_CLOEXEC);
+                if (fd < 0 || pwrite(fd, &b, 1, (off_t)(first / 2 < 8 ? 8 : first / 2)) != 1)
+                        rc = bl_errf(eb, BL_EIO, "storage: cannot write %s: %s", files[i].path,
+                                     strerror(errno));
+                else
+                        rc = 0;
+                if (fd >= 0)
+                        close(fd);
+                break;
+        }
         bl_free(files);
         return rc;
 }

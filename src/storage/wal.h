@@ -159,4 +159,10 @@ void bl_wal_hold(struct bl_wal *w, int on);
  * crashed. Returns 0, BL_ENOTFOUND (no record on disk) or BL_EIO. */
 int bl_wal_corrupt_tail(const char *dir, struct bl_errbuf *eb);
 
+/* Test and fault hook: flip one byte inside the first record of the oldest
+ * segment that holds two records or more, as a medium that lost data would:
+ * a corrupt record with valid ones after it. Returns 0, BL_ENOTFOUND (no
+ * such segment) or BL_EIO. */
+int bl_wal_corrupt_middle(const char *dir, struct bl_errbuf *eb);
+
 #endif

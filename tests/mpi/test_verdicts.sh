@@ -7,6 +7,9 @@
 #     raft run ends with a real digest verdict (not "unknown" because the
 #     replicas stopped a few commands apart); `ballot check` re-judges them
 #     from /digests and fails a divergence on the common prefix.
+#  3. The sampled linearizability check (history off) covers the workload's
+#     hottest keys, and the run says and stores what share of the operations
+#     it checked: well above the 1-in-64 hash sample's for zipfian YCSB-A.
 . "$(dirname "$0")/lib.sh"
 
 run 2 run configs/counter.ini "${QUICK[@]}" -o experiment.history=1 \
@@ -36,6 +39,14 @@ grep -q '# verdict digests       pass         replicas agree at [0-9]* shared ch
 f=$(only_file)
 "$BALLOT" check "$f" >"$TMP/check" || fail "ballot check of the raft run failed"
 grep -q 'digests       pass         replicas agree' "$TMP/check" || fail "check did not re-judge /digests"
+line=$(grep '# verdict linearizable' "$TMP/out")
+echo "$line" | grep -q 'pass .*checked the 8 hottest keys and 1 in 64 by hash: [0-9.]*% of the operations' ||
+	fail "sampled verdict does not say what share of the operations it checked"
+pct=$(echo "$line" | sed 's/.*by hash: \([0-9.]*\)% of the operations.*/\1/')
+awk -v p="$pct" 'BEGIN { exit !(p > 5) }' || fail "hot keys left out: only $pct% of the operations checked"
+frac=$(h5dump -a verdicts/lin_checked_fraction "$f" | sed -n 's/^ *(0): //p')
+awk -v f="$frac" -v p="$pct" 'BEGIN { exit !(f * 100 > p - 0.1 && f * 100 < p + 0.1) }' ||
+	fail "stored lin_checked_fraction $frac does not match the printed $pct%"
 if [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import h5py' 2>/dev/null; then
 	/usr/bin/python3 - "$f" <<'PY'
 import sys, h5py

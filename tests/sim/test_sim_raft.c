@@ -33,6 +33,11 @@
  *   in a term <= T). Checked at that replica's commit index; Log Matching
  *   extends it to the prefix.
  *
+ *   ReadIndex rounds (issue 8): a leader counts, for each follower, only
+ *   acknowledgements of rounds this leadership started (acked_seq <=
+ *   read_round): an answer to a request of an earlier term (a previous
+ *   incarnation's heartbeat delivered after a crash) must not confirm any.
+ *
  *   Log Matching (Figure 3): if two logs hold an entry with the same index
  *   and term, they hold the same entries up to it. Pairwise, over the
  *   uncommitted tails on every event and over whole logs every 64th event
@@ -199,6 +204,16 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                         if (r->applied > r->commit)
                                 return bl_errf(eb, BL_ECHECK, "node %d: applied %llu > commit",
                                                node[m], (unsigned long long)r->applied);
+                        for (int p = 0; r->role == BL_RAFT_LEADER && p < reps; p++)
+                                if (p != m && r->peers[p].acked_seq > r->read_round)
+                                        return bl_errf(
+                                            eb, BL_ECHECK,
+                                            "read index: shard %d: leader %d (term %llu) holds "
+                                            "an acknowledgement of round %llu from node %d but "
+                                            "started only %llu rounds",
+                                            sh, node[m], (unsigned long long)r->term,
+                                            (unsigned long long)r->peers[p].acked_seq, node[p],
+                                            (unsigned long long)r->read_round);
                 }
                 /* Leader Completeness. */
                 for (int l = 0; l < reps; l++) {
@@ -325,43 +340,43 @@ static void many(int nodes, const struct variant *va, int nseeds)
 static void test_raft3_default(void **state)
 {
         (void)state;
-        many(3, &V_DEFAULT, 300);
+        many(3, &V_DEFAULT, 500);
 }
 
 static void test_raft5_default(void **state)
 {
         (void)state;
-        many(5, &V_DEFAULT, 200);
+        many(5, &V_DEFAULT, 350);
 }
 
 static void test_raft3_plain(void **state)
 {
         (void)state;
-        many(3, &V_PLAIN, 200);
+        many(3, &V_PLAIN, 400);
 }
 
 static void test_raft5_plain(void **state)
 {
         (void)state;
-        many(5, &V_PLAIN, 150);
+        many(5, &V_PLAIN, 250);
 }
 
 static void test_raft3_read_index(void **state)
 {
         (void)state;
-        many(3, &V_INDEX, 200);
+        many(3, &V_INDEX, 400);
 }
 
 static void test_raft5_read_index(void **state)
 {
         (void)state;
-        many(5, &V_INDEX, 150);
+        many(5, &V_INDEX, 250);
 }
 
 static void test_raft5_read_index_plain(void **state)
 {
         (void)state;
-        many(5, &V_INDEX_PLAIN, 100);
+        many(5, &V_INDEX_PLAIN, 180);
 }
 
 /*
@@ -413,7 +428,7 @@ static void nemesis(struct bl_sim *s, int nodes, uint64_t seed, uint64_t fault_n
         bl_rng_seed(&r, seed, 0x4e454dULL);
         while (bl_sim_violation(s, NULL) == 0 && bl_sim_now(s) < end) {
                 int l = bl_sim_leader(s, 0);
-                int act = (int)bl_rng_below(&r, 10);
+                int act = (int)bl_rng_below(&r, 12);
                 int victim = (int)bl_rng_below(&r, (uint64_t)nodes);
 
                 nd_add(d, "t=%.1fms ", (double)bl_sim_now(s) / 1e6);
@@ -453,6 +468,18 @@ static void nemesis(struct bl_sim *s, int nodes, uint64_t seed, uint64_t fault_n
 
                         bl_sim_set_link_faults(s, drop, dup);
                         nd_add(d, "links %.2f/%.2f; ", drop, dup);
+                } else if (act == 10 && l >= 0 && nodes > 1) {
+                        /* Hold the leader's messages to one follower: they
+                         * arrive after whatever the next faults do (a crash
+                         * of the leader, a new election). */
+                        int f = (l + 1 + (int)bl_rng_below(&r, (uint64_t)nodes - 1)) % nodes;
+                        uint64_t hold = 20000000ull + bl_rng_below(&r, 150000000ull);
+
+                        bl_sim_set_delay(s, l, f, hold, hold / 4);
+                        nd_add(d, "hold %d->%d %.0fms; ", l, f, (double)hold / 1e6);
+                } else if (act == 11) {
+                        bl_sim_clear_delays(s);
+                        nd_add(d, "delays off; ");
                 } else if (act == 9 && l >= 0 && nodes > 1) {
                         int rc = bl_raft_transfer(bl_sim_instance(s, l, 0), -1);
 
@@ -467,6 +494,7 @@ static void nemesis(struct bl_sim *s, int nodes, uint64_t seed, uint64_t fault_n
         for (int i = 0; i < nodes; i++)
                 bl_sim_recover(s, i);
         bl_sim_set_link_faults(s, 0, 0);
+        bl_sim_clear_delays(s);
         nd_add(d, "heal, recover all");
 }
 
@@ -553,43 +581,43 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
 static void test_nemesis5_fast(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_PLAIN, 1, 300);
+        many_nemesis(5, &V_PLAIN, 1, 500);
 }
 
 static void test_nemesis3_default(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_DEFAULT, 0, 300);
+        many_nemesis(3, &V_DEFAULT, 0, 500);
 }
 
 static void test_nemesis5_default(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_DEFAULT, 0, 200);
+        many_nemesis(5, &V_DEFAULT, 0, 350);
 }
 
 static void test_nemesis3_plain(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_PLAIN, 0, 200);
+        many_nemesis(3, &V_PLAIN, 0, 400);
 }
 
 static void test_nemesis5_plain(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_PLAIN, 0, 150);
+        many_nemesis(5, &V_PLAIN, 0, 250);
 }
 
 static void test_nemesis3_read_index(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_INDEX, 0, 200);
+        many_nemesis(3, &V_INDEX, 0, 400);
 }
 
 static void test_nemesis5_read_index_plain(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_INDEX_PLAIN, 0, 150);
+        many_nemesis(5, &V_INDEX_PLAIN, 0, 250);
 }
 
 /* Sizes 1 and 9, and several groups per node (multi-raft): smoke runs. */
@@ -602,7 +630,7 @@ static void test_raft1_smoke(void **state)
         (void)state;
         sim_opts(&o, &cfg, 1, &inv);
         o.fault_mask = BL_SIM_F_CRASH | BL_SIM_F_LINK;
-        bl_simtest_many(&o, 50, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, 100, FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 
@@ -614,7 +642,7 @@ static void test_raft9_smoke(void **state)
 
         (void)state;
         sim_opts(&o, &cfg, 9, &inv);
-        bl_simtest_many(&o, 20, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, 30, FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 
@@ -630,7 +658,7 @@ static void test_multi_group(void **state)
         o.replicas = 3;
         o.clients = 6;
         o.keys = 8;
-        bl_simtest_many(&o, 40, FAULT_NS, SETTLE_NS, NULL);
+        bl_simtest_many(&o, 60, FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
 }
 
@@ -708,6 +736,96 @@ static void test_transfer_under_load(void **state)
         inv_free(&inv);
 }
 
+/*
+ * A schedule aimed at issue 8's ReadIndex bug: the leader's messages to one
+ * follower are held by a delay, the leader crashes and recovers at once, and
+ * the held heartbeats (with the old incarnation's read rounds) reach the
+ * follower after a new election. When the recovered node wins that election,
+ * the follower rejects them with the new term. Repeated every 300 ms with
+ * random delays and targets. Returns 0 or the first violation.
+ */
+static int stale_ack_seed(const struct bl_kernel *k, uint64_t seed, char *desc, size_t cap,
+                          struct bl_errbuf *eb)
+{
+        struct bl_config cfg = sim_cfg(&V_INDEX_PLAIN);
+        struct bl_sim_opts o;
+        struct raft_inv inv;
+        struct nemesis_desc d = {desc, cap, 0};
+        struct bl_rng r;
+        struct bl_sim *s;
+        int rc;
+
+        desc[0] = '\0';
+        sim_opts(&o, &cfg, 3, &inv);
+        o.kernel = k;
+        o.seed = seed;
+        o.links = BL_SIM_LINKS_REORDER;
+        bl_rng_seed(&r, seed, 0x57a1eULL);
+        s = bl_sim_create(&o, eb);
+        assert_non_null(s);
+        bl_sim_clients(s, 1);
+        bl_sim_run_for(s, 200000000ull);
+        for (int round = 0; round < 4 && bl_sim_violation(s, NULL) == 0; round++) {
+                int l = bl_sim_leader(s, 0), f;
+                uint64_t hold = 60000000ull + bl_rng_below(&r, 120000000ull);
+
+                if (l < 0) {
+                        bl_sim_run_for(s, 50000000ull);
+                        continue;
+                }
+                f = (l + 1 + (int)bl_rng_below(&r, 2)) % 3;
+                nd_add(&d, "t=%.1fms hold %d->%d %.0fms, crash+recover %d; ",
+                       (double)bl_sim_now(s) / 1e6, l, f, (double)hold / 1e6, l);
+                bl_sim_set_delay(s, l, f, hold, 0);
+                bl_sim_run_for(s, 1000000ull + bl_rng_below(&r, 20000000ull));
+                bl_sim_crash(s, l);
+                bl_sim_recover(s, l);
+                bl_sim_clear_delays(s);
+                bl_sim_run_for(s, 300000000ull);
+        }
+        rc = bl_sim_violation(s, eb);
+        if (rc == 0)
+                rc = bl_sim_check(s, eb);
+        if (rc == 0) {
+                rc = bl_sim_settle(s, SETTLE_NS, eb);
+                if (rc == 0)
+                        rc = bl_sim_check(s, eb);
+        }
+        bl_sim_destroy(s);
+        inv_free(&inv);
+        return rc;
+}
+
+/* The simulator produces issue 8's scenario: against the code before the
+ * fix (the stale_acks mutant) the targeted schedule finds a violation within
+ * a few seeds; the kernel passes the same seeds. */
+static void test_stale_ack_schedule(void **state)
+{
+        char desc[4096];
+        int found = 0;
+        uint64_t seed;
+
+        (void)state;
+        for (seed = 1; seed <= 100 && !found; seed++) {
+                struct bl_errbuf eb = {{0}};
+
+                if (stale_ack_seed(&bl_kernel_raft_mutant_stale_acks, seed, desc, sizeof(desc),
+                                   &eb) != 0) {
+                        printf("# mutant stale_acks caught at seed %llu: %s\n#   schedule: %s\n",
+                               (unsigned long long)seed, eb.msg, desc);
+                        found = 1;
+                }
+        }
+        assert_true(found);
+        for (uint64_t k = 1; k < seed + 20; k++) {
+                struct bl_errbuf eb = {{0}};
+
+                if (stale_ack_seed(&bl_kernel_raft, k, desc, sizeof(desc), &eb) != 0)
+                        fail_msg("stale-ack schedule seed %llu: %s\n  schedule: %s",
+                                 (unsigned long long)k, eb.msg, desc);
+        }
+}
+
 /* The invariant hook can fail: corrupt a committed entry on one replica. */
 static void test_invariant_catches_corruption(void **state)
 {
@@ -746,6 +864,7 @@ int main(void)
 {
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_invariant_catches_corruption),
+            cmocka_unit_test(test_stale_ack_schedule),
             cmocka_unit_test(test_coverage),
             cmocka_unit_test(test_transfer_under_load),
             cmocka_unit_test(test_raft1_smoke),

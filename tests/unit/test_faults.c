@@ -512,6 +512,18 @@ static void test_errors(void **state)
         assert_error("1s drop nan", 3, 1, 1, "bad fraction");
         assert_error("1s drop 0x1p-3", 3, 1, 1, "bad fraction");
         assert_error("1s drop", 3, 1, 1, "drop needs a fraction");
+        /* corrupt-wal */
+        assert_error("1s corrupt-wal", 3, 1, 1, "corrupt-wal needs a target");
+        assert_error("1s crash leader:0\n2s corrupt-wal leader:0 tail", 3, 1, 2,
+                     "corrupt-wal needs rank:R");
+        assert_error("1s crash rank:1\n2s corrupt-wal rank:1", 3, 1, 2,
+                     "corrupt-wal needs where: tail or middle");
+        assert_error("1s crash rank:1\n2s corrupt-wal rank:1 head", 3, 1, 2,
+                     "corrupt-wal needs where: tail or middle");
+        assert_error("2s corrupt-wal rank:1 tail", 3, 1, 1,
+                     "rank:1 is not crashed at this time; corrupt-wal damages the log");
+        assert_error("1s crash rank:1\n2s recover rank:1\n3s corrupt-wal rank:1 middle", 3, 1, 3,
+                     "rank:1 is not crashed at this time");
         /* pause */
         assert_error("1s pause rank:1", 3, 1, 1, "pause needs a duration");
         assert_error("1s pause rank:1 0s", 3, 1, 1, "must be more than 0");
@@ -848,7 +860,7 @@ static void test_data_files(void **state)
         (void)state;
         repo_path(path, sizeof(path), "tests/unit/data/faults/all-actions.faults");
         assert_int_equal(bl_faults_parse_file(path, 5, 2, &plan, &eb), 0);
-        assert_int_equal(plan.n, 9);
+        assert_int_equal(plan.n, 10);
         for (int k = 0; k < BL_FAULT__COUNT; k++) {
                 int seen = 0;
 
@@ -858,7 +870,10 @@ static void test_data_files(void **state)
                         fail_msg("%s appears %d times", bl_fault_kind_name(k), seen);
         }
         assert_int_equal(plan.f[0].kind, BL_FAULT_PARTITION);
-        assert_int_equal(plan.f[8].kind, BL_FAULT_TRANSFER);
+        assert_int_equal(plan.f[7].kind, BL_FAULT_CORRUPT_WAL);
+        assert_int_equal(plan.f[7].target, 1);
+        assert_int_equal(plan.f[7].wal_middle, 0);
+        assert_int_equal(plan.f[9].kind, BL_FAULT_TRANSFER);
         bl_faults_free(&plan);
 
         repo_path(path, sizeof(path), "tests/unit/data/faults/bom-crlf.faults");
@@ -931,8 +946,9 @@ static void test_resolve_path(void **state)
 
 static void test_names_and_ends(void **state)
 {
-        static const char *const names[] = {"crash",     "recover", "partition", "heal",    "drop",
-                                            "duplicate", "delay",   "pause",     "transfer"};
+        static const char *const names[] = {"crash",    "recover",    "partition", "heal",
+                                            "drop",     "duplicate",  "delay",     "pause",
+                                            "transfer", "corrupt-wal"};
         struct bl_fault_plan plan;
 
         (void)state;
@@ -975,7 +991,7 @@ static void test_oom(void **state)
                 assert_plan_empty(&plan);
         }
         assert_true(k > 5); /* the file, the array, groups, links, the checks */
-        assert_int_equal(plan.n, 9);
+        assert_int_equal(plan.n, 10);
         bl_faults_free(&plan);
 
         /* more than 16 faults: the array grows */

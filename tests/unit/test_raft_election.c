@@ -279,7 +279,7 @@ static void test_leader_steps_down_on_higher_term(void **state)
         struct fx *fx = fx_new(3);
         struct bl_raft *r;
         struct bl_raft_append_entries_result res = {
-            .term = 5, .success = 0, .match = 0, .rejected = 1};
+            .term = 5, .success = 0, .match = 0, .rejected = 1, .req_term = 1};
         uint8_t buf[64];
         size_t len;
 

@@ -141,12 +141,28 @@ static void test_truncations_rejected(void **state)
                                                     .rejected = 9,
                                                     .conflict_term = 2,
                                                     .conflict_index = 5,
-                                                    .seq = 1},
+                                                    .seq = 1,
+                                                    .req_term = 3},
             buf, 512);
         assert_int_equal(bl_raft_decode_append_entries_result(buf, len, &aer), 0);
         assert_int_equal(aer.conflict_index, 5);
+        assert_int_equal(aer.req_term, 3);
         for (size_t k = 0; k < len; k++)
                 assert_int_equal(bl_raft_decode_append_entries_result(buf, k, &aer), BL_EPROTO);
+        /* The request's term: 1..term, and the term itself on success. */
+        for (uint64_t rt = 0; rt <= 5; rt++) {
+                for (uint8_t ok = 0; ok <= 1; ok++) {
+                        len = bl_raft_encode_append_entries_result(
+                            &(struct bl_raft_append_entries_result){.term = 4,
+                                                                    .success = ok,
+                                                                    .match = 7,
+                                                                    .rejected = 9,
+                                                                    .req_term = rt},
+                            buf, 512);
+                        assert_int_equal(bl_raft_decode_append_entries_result(buf, len, &aer),
+                                         rt >= 1 && rt <= 4 && (!ok || rt == 4) ? 0 : BL_EPROTO);
+                }
+        }
 
         len = bl_raft_encode_install_snapshot(
             &(struct bl_raft_install_snapshot){.term = 4,
@@ -163,10 +179,17 @@ static void test_truncations_rejected(void **state)
                 assert_int_equal(bl_raft_decode_install_snapshot(buf, k, &is), BL_EPROTO);
 
         len = bl_raft_encode_install_snapshot_result(
-            &(struct bl_raft_install_snapshot_result){4, 50, 2}, buf, 512);
+            &(struct bl_raft_install_snapshot_result){4, 50, 2, 4}, buf, 512);
         assert_int_equal(bl_raft_decode_install_snapshot_result(buf, len, &isr), 0);
+        assert_int_equal(isr.req_term, 4);
         for (size_t k = 0; k < len; k++)
                 assert_int_equal(bl_raft_decode_install_snapshot_result(buf, k, &isr), BL_EPROTO);
+        for (uint64_t rt = 0; rt <= 5; rt++) {
+                len = bl_raft_encode_install_snapshot_result(
+                    &(struct bl_raft_install_snapshot_result){4, 0, 2, rt}, buf, 512);
+                assert_int_equal(bl_raft_decode_install_snapshot_result(buf, len, &isr),
+                                 rt >= 1 && rt <= 4 ? 0 : BL_EPROTO);
+        }
 
         len = bl_raft_encode_timeout_now(&(struct bl_raft_timeout_now){4}, buf, 512);
         assert_int_equal(bl_raft_decode_timeout_now(buf, len, &tn), 0);

@@ -72,6 +72,7 @@ struct fx_node {
 };
 
 struct fx {
+        const struct bl_kernel *kern; /* bl_kernel_raft, or a mutant (raft.h) */
         int n;
         uint64_t now;
         struct bl_config cfg;
@@ -198,6 +199,7 @@ static inline struct fx *fx_new(int n)
         struct fx *fx = calloc(1, sizeof(*fx));
 
         assert_non_null(fx);
+        fx->kern = &bl_kernel_raft;
         fx->n = n;
         fx->now = 1000 * FX_MS;
         fx_config(fx);
@@ -225,7 +227,7 @@ static inline void fx_start(struct fx *fx)
                 nd->id = i;
                 /* Stagger timeouts: node i's jitter is i * 10 ms. */
                 nd->random_value = (uint64_t)i * 10 * FX_MS;
-                nd->r = bl_kernel_raft.create(&env, &g, &fx->cfg);
+                nd->r = fx->kern->create(&env, &g, &fx->cfg);
                 assert_non_null(nd->r);
         }
 }
@@ -241,7 +243,7 @@ static inline void fx_free(struct fx *fx)
 {
         fx_clear_msgs(fx);
         for (int i = 0; i < fx->n; i++)
-                bl_kernel_raft.destroy(fx->nodes[i].r);
+                fx->kern->destroy(fx->nodes[i].r);
         free(fx);
 }
 
@@ -293,7 +295,7 @@ static inline int fx_deliver(struct fx *fx)
                 return 1;
         m = fx_take(fx, 0);
         if (!fx->cut[m.from] && !fx->cut[m.to])
-                rc = bl_kernel_raft.recv(fx->nodes[m.to].r, m.from, m.type, m.buf, m.len);
+                rc = fx->kern->recv(fx->nodes[m.to].r, m.from, m.type, m.buf, m.len);
         free(m.buf);
         return rc;
 }
@@ -309,7 +311,7 @@ static inline void fx_deliver_all(struct fx *fx)
 static inline void fx_tick(struct fx *fx)
 {
         for (int i = 0; i < fx->n; i++)
-                bl_kernel_raft.tick(fx->nodes[i].r);
+                fx->kern->tick(fx->nodes[i].r);
 }
 
 /* Move time forward in 1 ms steps, ticking and delivering everything. */
@@ -367,7 +369,7 @@ static inline int fx_elect(struct fx *fx)
 
 static inline int fx_submit(struct fx *fx, int i, const char *cmd)
 {
-        return bl_kernel_raft.submit(fx_r(fx, i), cmd, strlen(cmd), 0, 1);
+        return fx->kern->submit(fx_r(fx, i), cmd, strlen(cmd), 0, 1);
 }
 
 static inline int fx_has_event(const struct fx_node *n, int type)
@@ -415,7 +417,7 @@ static inline int fx_append(struct fx *fx, int from, int to, uint64_t term, uint
         size_t len =
             fx_encode_append(buf, sizeof(buf), term, prev_index, prev_term, commit, terms, n);
 
-        return bl_kernel_raft.recv(fx_r(fx, to), from, BL_RAFT_MSG_APPEND_ENTRIES, buf, len);
+        return fx->kern->recv(fx_r(fx, to), from, BL_RAFT_MSG_APPEND_ENTRIES, buf, len);
 }
 
 /* Take the last queued AppendEntriesResult from `from` to `to` and decode it. */
@@ -454,7 +456,7 @@ static inline int fx_vote_request(struct fx *fx, int from, int to, int type, uin
         uint8_t buf[32];
         size_t len = bl_raft_encode_request_vote(&m, buf, sizeof(buf));
 
-        return bl_kernel_raft.recv(fx_r(fx, to), from, type, buf, len);
+        return fx->kern->recv(fx_r(fx, to), from, type, buf, len);
 }
 
 /* Append entries of the given terms directly into node i's log (white-box). */

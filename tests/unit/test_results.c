@@ -262,6 +262,11 @@ static void fill_run(struct run *u, int rank, int size, const char *name, int wi
             .p50_rtt = 4.8,
             .msgs_per_op = 4.5,
             .bytes_per_op = 320.25,
+            .fsync_p50_us = 2500,
+            .fsync_p99_us = 9000,
+            .write_mbps = 400,
+            .syncs_per_op = 0.5,
+            .disk_bytes_per_op = 2048,
             .interval_s = 0.025,
             .n_intervals = 4,
             .ts_t_s = u->ts_t,
@@ -1091,11 +1096,13 @@ static void test_report_csv(void **state)
         assert_string_equal(err, "");
         assert_int_equal(count_lines(out), 3);
         assert_true(line_of(out, 0, line, sizeof(line)));
-        assert_string_equal(line, CSV_HEADER ",unavail_ms,recovery_ms,file");
+        assert_string_equal(line, CSV_HEADER
+                            ",unavail_ms,recovery_ms,file,fsync_us,syncs_per_op,disk_bytes_per_op");
         assert_true(strncmp(BL_REPORT_CSV_HEADER, CSV_HEADER, sizeof(CSV_HEADER)) == 0);
         assert_true(line_of(out, 1, line, sizeof(line)));
         snprintf(want, sizeof(want),
-                 "alpha,raft,1,2,3,ycsb-a,15000.5,12,70,150,2.5,4.8,1500000,4.5,320.25,pass,,,%s",
+                 "alpha,raft,1,2,3,ycsb-a,15000.5,12,70,150,2.5,4.8,1500000,4.5,320.25,pass,,,%s,"
+                 "2500,0.5,2048",
                  a);
         assert_string_equal(line, want);
         assert_true(line_of(out, 2, line, sizeof(line)));
@@ -1138,7 +1145,7 @@ static void test_report_table(void **state)
         for (char *t = strtok_r(line, " ", &save); t != NULL && n < 32;
              t = strtok_r(NULL, " ", &save))
                 tok[n++] = t;
-        assert_int_equal(n, 19);
+        assert_int_equal(n, 22);
         assert_string_equal(tok[0], "alpha");
         assert_string_equal(tok[6], "15000.5");
         assert_string_equal(tok[8], "70.00");
@@ -1302,7 +1309,9 @@ static void test_report_usage(void **state)
         const char *miss[] = {"report", "--csv", missing};
         assert_int_equal(run_report(3, miss, &out, &err), 1);
         assert_non_null(strstr(err, missing));
-        assert_string_equal(out, CSV_HEADER ",unavail_ms,recovery_ms,file\n");
+        assert_string_equal(
+            out,
+            CSV_HEADER ",unavail_ms,recovery_ms,file,fsync_us,syncs_per_op,disk_bytes_per_op\n");
         free(out);
         free(err);
 }

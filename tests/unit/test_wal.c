@@ -549,6 +549,28 @@ static void test_corrupt_middle_refused(void **state)
         assert_int_equal(bl_wal_append(f->w, 5, 1, "x", 1), 0);
 }
 
+/* The fault hook: a byte flipped in the first record, with more after it. */
+static void test_corrupt_middle_hook(void **state)
+{
+        struct fx *f = *state;
+        struct bl_wal_recovery info;
+        struct bl_errbuf eb = {{0}};
+
+        f->w = open_wal(f, BL_WAL_FSYNC, 0);
+        wait_durable(f->w, append_n(f->w, 5, 0, 1));
+        bl_wal_crash(f->w);
+        /* One record: nothing to corrupt in the middle of. */
+        assert_int_equal(bl_wal_corrupt_middle(f->dir, &eb), BL_ENOTFOUND);
+        recover_ok(f->w, &info);
+        bl_wal_replay_done(f->w);
+        wait_durable(f->w, append_n(f->w, 5, 1, 3));
+        bl_wal_crash(f->w);
+        assert_int_equal(bl_wal_corrupt_middle(f->dir, &eb), 0);
+        assert_int_equal(bl_wal_recover(f->w, &info, &eb), BL_EIO);
+        assert_non_null(strstr(eb.msg, "offset 0: bad CRC"));
+        assert_non_null(strstr(eb.msg, "recovery refused"));
+}
+
 /* A damaged record in an older segment is never a torn tail. */
 static void test_corrupt_older_segment_refused(void **state)
 {
@@ -789,6 +811,7 @@ int main(void)
             T(test_torn_by_corrupt_tail_hook),
             T(test_torn_whole_segment),
             T(test_corrupt_middle_refused),
+            T(test_corrupt_middle_hook),
             T(test_corrupt_older_segment_refused),
             T(test_missing_segment_refused),
             T(test_compaction_deletes_segments),
