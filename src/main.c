@@ -4,7 +4,7 @@
  *   ballot run --from FILE.h5 [-o section.key=value ...] [--out FILE] [--force] [--quiet]
  *   ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--repeat N] [...]
  *   ballot report [--csv] [--sort KEY] FILE_OR_DIR ...
- *   ballot info [FILE.h5]
+ *   ballot info [FILE.h5 ...]
  *   ballot --help | --version
  * Exit status: 0 success, 1 run-time error, 2 usage or configuration error,
  * 3 the run completed but a correctness verdict failed, 4 no verdict failed
@@ -41,7 +41,7 @@ static void usage(FILE *out)
                 "       ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--vary ...]\n"
                 "                    [--repeat N] [-o ...] [--out DIR] [--force] [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
-                "       ballot info [FILE.h5]\n"
+                "       ballot info [FILE.h5 ...]\n"
                 "       ballot check [--time-limit SECONDS] FILE.h5 ...\n"
                 "       ballot sim CONFIG.ini [options]   (ballot sim --help)\n"
                 "       ballot --help | --version\n"
@@ -107,45 +107,6 @@ static int check_destination(const struct bl_run_opts *opts, const struct bl_con
                 rc = bl_result_dest_check(opts->out_path, cfg->experiment.output_dir, force, eb);
         MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
         return rc;
-}
-
-/*
- * Checks of a parsed schedule against the run: a transfer needs a kernel
- * that can hand leadership over (refused: BL_ECONFIG in eb); a fault timed at
- * or after the end of a run by duration is not applied, and a pause that
- * outlasts the run is cut at its end (warned on rank 0).
- */
-static int check_schedule(const char *path, const struct bl_fault_plan *plan,
-                          const struct bl_config *cfg, int rank, struct bl_errbuf *eb)
-{
-        const struct bl_kernel *k = bl_kernel_find(cfg->experiment.repl);
-        double end_s = cfg->experiment.warmup_s + cfg->experiment.duration_s;
-        uint64_t end_ns = (uint64_t)(end_s * 1e9);
-        char text[160];
-
-        for (size_t i = 0; i < plan->n; i++) {
-                const struct bl_fault *f = &plan->f[i];
-
-                bl_faults_describe(f, text, sizeof(text));
-                if (f->kind == BL_FAULT_TRANSFER && (k == NULL || k->transfer == NULL))
-                        return bl_errf(eb, BL_ECONFIG,
-                                       "%s:%d: \"%s\": kernel '%s' has no leadership transfer; "
-                                       "remove the line or use a kernel with leaders",
-                                       path, f->line, text, cfg->experiment.repl);
-                if (rank != 0 || cfg->experiment.ops > 0)
-                        continue;
-                if (f->at_ns >= end_ns)
-                        fprintf(stderr,
-                                "ballot: warning: %s:%d: \"%s\" is timed after the end of the "
-                                "run (%.3gs: warm-up + duration); it will not be applied\n",
-                                path, f->line, text, end_s);
-                else if (f->kind == BL_FAULT_PAUSE && f->at_ns + f->pause_ns > end_ns)
-                        fprintf(stderr,
-                                "ballot: warning: %s:%d: \"%s\" outlasts the run (%.3gs: "
-                                "warm-up + duration); the pause will be cut at the end\n",
-                                path, f->line, text, end_s);
-        }
-        return 0;
 }
 
 static int cmd_run(int argc, char **argv)
@@ -254,7 +215,8 @@ static int cmd_run(int argc, char **argv)
                 if (rc == 0)
                         rc = bl_faults_parse_file(fpath, size, cfg.cluster.shards, &plan, &eb);
                 if (rc == 0)
-                        rc = check_schedule(fpath, &plan, &cfg, rank, &eb);
+                        rc =
+                            bl_faults_check_run(fpath, &plan, &cfg, rank == 0 ? stderr : NULL, &eb);
                 if (rc != 0) {
                         if (rank == 0)
                                 fprintf(stderr, "ballot: %s\n", eb.msg);
@@ -331,17 +293,21 @@ static int cmd_sweep(int argc, char **argv)
 static int cmd_info(int argc, char **argv)
 {
         struct bl_errbuf eb = {{0}};
+        int status = 0;
 
-        if (argc > 3) {
-                usage(stderr);
-                return EXIT_USAGE;
-        }
-        if (argc == 3) {
-                if (bl_info_file(argv[2], stdout, &eb) != 0) {
-                        fprintf(stderr, "ballot info: %s\n", eb.msg);
-                        return EXIT_RUNTIME;
+        /* Several files (a shell pattern): each in turn, a blank line
+         * between them; one that cannot be read is named and skipped. */
+        if (argc >= 3) {
+                for (int i = 2; i < argc; i++) {
+                        if (i > 2)
+                                printf("\n");
+                        fflush(stdout);
+                        if (bl_info_file(argv[i], stdout, &eb) != 0) {
+                                fprintf(stderr, "ballot info: %s\n", eb.msg);
+                                status = EXIT_RUNTIME;
+                        }
                 }
-                return 0;
+                return status;
         }
         printf("ballot %s (git %s)\n\n# kernels\n", bl_version(), bl_git_revision());
         for (int i = 0; bl_kernels[i] != NULL; i++) {

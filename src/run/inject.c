@@ -34,6 +34,7 @@
 #include "run/clock.h"
 #include "run/faults.h"
 #include "run/rt.h"
+#include "run/run.h"
 
 int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan)
 {
@@ -283,4 +284,37 @@ int bl_rt_faults_active(struct bl_rt *rt, uint64_t now)
         if (rt->rank == 0)
                 n += rt->partitioned + bl_net_active_rules(rt->net, now);
         return n;
+}
+
+int bl_faults_check_run(const char *path, const struct bl_fault_plan *plan,
+                        const struct bl_config *cfg, FILE *warn, struct bl_errbuf *eb)
+{
+        const struct bl_kernel *k = bl_kernel_find(cfg->experiment.repl);
+        double end_s = cfg->experiment.warmup_s + cfg->experiment.duration_s;
+        uint64_t end_ns = (uint64_t)(end_s * 1e9);
+        char text[160];
+
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct bl_fault *f = &plan->f[i];
+
+                bl_faults_describe(f, text, sizeof(text));
+                if (f->kind == BL_FAULT_TRANSFER && (k == NULL || k->transfer == NULL))
+                        return bl_errf(eb, BL_ECONFIG,
+                                       "%s:%d: \"%s\": kernel '%s' has no leadership transfer; "
+                                       "remove the line or use a kernel with leaders",
+                                       path, f->line, text, cfg->experiment.repl);
+                if (warn == NULL || cfg->experiment.ops > 0)
+                        continue;
+                if (f->at_ns >= end_ns)
+                        fprintf(warn,
+                                "ballot: warning: %s:%d: \"%s\" is timed after the end of the "
+                                "run (%.3gs: warm-up + duration); it will not be applied\n",
+                                path, f->line, text, end_s);
+                else if (f->kind == BL_FAULT_PAUSE && f->at_ns + f->pause_ns > end_ns)
+                        fprintf(warn,
+                                "ballot: warning: %s:%d: \"%s\" outlasts the run (%.3gs: "
+                                "warm-up + duration); the pause will be cut at the end\n",
+                                path, f->line, text, end_s);
+        }
+        return 0;
 }
