@@ -936,23 +936,34 @@ static int info_summary(struct rctx *rx, FILE *out)
         return 0;
 }
 
-static int info_verdicts(struct rctx *rx, FILE *out)
+/* Read /verdicts into *rows (bl_malloc'd, caller frees). */
+static int read_verdicts(struct rctx *rx, struct verdict_row **rows, size_t *n)
 {
-        struct verdict_row *rows = NULL;
-        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
-        size_t n = 0;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(**rows));
         int rc;
 
         if (mt >= 0 && (add_member(mt, BL_SC_NAME, offsetof(struct verdict_row, name),
-                                   sizeof(rows->name), -1) < 0 ||
+                                   sizeof((*rows)->name), -1) < 0 ||
                         add_member(mt, BL_SC_RESULT, offsetof(struct verdict_row, result), 0,
                                    H5T_NATIVE_INT32) < 0 ||
                         add_member(mt, BL_SC_REASON, offsetof(struct verdict_row, reason),
-                                   sizeof(rows->reason), -1) < 0)) {
+                                   sizeof((*rows)->reason), -1) < 0)) {
                 H5Tclose(mt);
                 mt = -1;
         }
-        rc = read_table(rx, BL_SP_VERDICTS, mt, sizeof(*rows), (void **)&rows, &n);
+        rc = read_table(rx, BL_SP_VERDICTS, mt, sizeof(**rows), (void **)rows, n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
+}
+
+static int info_verdicts(struct rctx *rx, FILE *out)
+{
+        struct verdict_row *rows = NULL;
+        size_t n = 0;
+        int rc;
+
+        rc = read_verdicts(rx, &rows, &n);
         if (rc == 0) {
                 fprintf(out, "\n# verdicts\n");
                 for (size_t i = 0; i < n; i++)
@@ -962,8 +973,6 @@ static int info_verdicts(struct rctx *rx, FILE *out)
                         fprintf(out, "  (none)\n");
         }
         bl_free(rows);
-        if (mt >= 0)
-                H5Tclose(mt);
         return rc;
 }
 
@@ -1038,7 +1047,9 @@ struct history_rrow {
         int64_t invoke_ns, return_ns;
 };
 
-static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
+/* shards and replicas: the file's cluster.shards and cluster.replicas, or -1
+ * when it does not say (rows are then only checked for negative values). */
+static int recheck_digests(struct rctx *rx, int shards, int replicas, struct bl_verdict *v)
 {
         struct replica_rrow *rows = NULL;
         struct bl_replica_state *st = NULL;
@@ -1066,12 +1077,16 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
         for (size_t i = 0; rc == 0 && i < n; i++) {
-                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
-                        rc =
-                            fail(rx, BL_EPROTO,
-                                 "%s row %zu (from 0) is malformed: negative shard, member or "
-                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
-                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0 ||
+                    (shards > 0 && rows[i].shard >= shards) ||
+                    (replicas > 0 && rows[i].member >= replicas)) {
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s row %zu (from 0) is malformed: shard %" PRId32
+                                  ", member %" PRId32 ", rank %" PRId32
+                                  " (allowed: shard in [0, %d), member in [0, %d), rank >= 0); "
+                                  "nothing was judged",
+                                  path, i, rows[i].shard, rows[i].member, rows[i].rank, shards,
+                                  replicas);
                         break;
                 }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
@@ -1173,14 +1188,46 @@ static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, st
         return rc;
 }
 
+/*
+ * The run's own verdicts that `ballot check` cannot judge again (the
+ * counter, storage, atomicity..., and linearizability when the file holds no
+ * history: a sampled check), appended to v from *nv on: a stored failure or
+ * inconclusive check must not turn into a pass. v has room for every row.
+ */
+static int stored_verdicts(struct rctx *rx, const struct verdict_row *rows, size_t n, int history,
+                           struct bl_verdict *v, int *nv)
+{
+        for (size_t i = 0; i < n; i++) {
+                const struct verdict_row *r = &rows[i];
+                struct bl_verdict *o = &v[*nv];
+
+                if (r->result < BL_VERDICT_INCONCLUSIVE || r->result > BL_VERDICT_PASS)
+                        return fail(rx, BL_EPROTO,
+                                    "%s row %zu (from 0) is malformed: result %" PRId32
+                                    " (allowed: -2 inconclusive, -1 unknown, 0 fail, 1 pass)",
+                                    BL_SP_VERDICTS, i, r->result);
+                if (strcmp(r->name, "digests") == 0 ||
+                    (history && strcmp(r->name, "linearizable") == 0))
+                        continue;
+                memset(o, 0, sizeof(*o));
+                snprintf(o->name, sizeof(o->name), "%s", r->name);
+                o->pass = r->result;
+                snprintf(o->reason, sizeof(o->reason), "%.300s (as the run stored it)", r->reason);
+                (*nv)++;
+        }
+        return 0;
+}
+
 int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf *eb)
 {
         struct rctx rx;
-        struct bl_verdict v[2];
+        struct bl_verdict *v = NULL;
+        struct verdict_row *rows = NULL;
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int nv = 0, rc, overall;
+        int nv = 0, rc, overall, shards = -1, replicas = -1, history = 0;
         uint64_t records = 0;
+        size_t nrows = 0;
         hid_t cfg = -1;
 
         H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
@@ -1190,27 +1237,41 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
                 cfg = open_required(&rx, BL_SP_CONFIG, &rc);
         if (rc == 0)
                 rc = config_u64(&rx, cfg, BL_SCFG_RECORDS, &records);
-        if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_SHARDS, &shards);
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_REPLICAS, &replicas);
+        if (rc == 0 && obj_exists(rx.file, BL_SP_VERDICTS))
+                rc = read_verdicts(&rx, &rows, &nrows);
+        if (rc == 0 && (v = bl_calloc(nrows + 2, sizeof(*v))) == NULL)
+                rc = fail(&rx, BL_ENOMEM, "out of memory for %zu verdicts", nrows + 2);
+        if (rc == 0 && (rc = recheck_digests(&rx, shards, replicas, &v[nv])) == 0)
                 nv++;
-        if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
-            (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
+        history = rc == 0 && obj_exists(rx.file, BL_SP_HISTORY);
+        if (history && (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
                 nv++;
+        if (rc == 0)
+                rc = stored_verdicts(&rx, rows, nrows, history, v, &nv);
         if (cfg >= 0)
                 H5Oclose(cfg);
         /* Closed on errors too: a refused file must not leak its handle. */
         if (rx.file >= 0)
                 H5Fclose(rx.file);
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-        if (rc != 0)
+        bl_free(rows);
+        if (rc != 0) {
+                bl_free(v);
                 return rc;
+        }
         fprintf(out, "# ballot check %s\n", path);
         for (int i = 0; i < nv; i++)
                 fprintf(out, "# verdict %-13s %-12s %s\n", v[i].name, bl_verdict_word(v[i].pass),
                         v[i].reason);
-        if (nv < 2)
+        if (!history)
                 fprintf(out, "# (no client history in the file: run with experiment.history = "
-                             "true to check linearizability)\n");
+                             "true to check linearizability again)\n");
         overall = bl_verdict_overall(v, (size_t)nv);
+        bl_free(v);
         fprintf(out, "# verdict %-13s %s\n", "overall", bl_verdict_name(overall));
         if (overall == BL_VERDICT_FAIL)
                 return bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path);

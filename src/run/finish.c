@@ -369,9 +369,13 @@ static void verdict_storage(struct finish *f)
         struct bl_rt *rt = f->rt;
         char why[BL_ERRMSG_SIZE];
         int mine = rt->storage_refused[0] ? rt->rank : rt->size, first = rt->size;
+        uint64_t recoveries = 0, all_recoveries = 0;
 
         if (rt->cfg->storage.mode == BL_STORAGE_MEMORY)
                 return;
+        for (size_t i = 0; i < bl_evlog_count(&rt->ev); i++)
+                recoveries += bl_evlog_get(&rt->ev, i)->type == BL_EV_RECOVER;
+        MPI_Reduce(&recoveries, &all_recoveries, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
         if (first < rt->size) {
                 memcpy(why, rt->storage_refused, sizeof(why));
@@ -386,8 +390,17 @@ static void verdict_storage(struct finish *f)
                 snprintf(v->reason, sizeof(v->reason), "rank %d refused recovery: %.200s", first,
                          why);
         else
-                snprintf(v->reason, sizeof(v->reason), "%s mode: no log refused recovery",
+                snprintf(v->reason, sizeof(v->reason),
+                         "%s mode: %llu recoveries read their log back, none refused",
+                         bl_storage_mode_name(rt->cfg->storage.mode),
+                         (unsigned long long)all_recoveries);
+        /* No recovery read a log: "none refused" would prove nothing. */
+        if (first == rt->size && all_recoveries == 0) {
+                v->pass = BL_VERDICT_UNKNOWN;
+                snprintf(v->reason, sizeof(v->reason),
+                         "%s mode: no rank recovered from its log (no crash): nothing to check",
                          bl_storage_mode_name(rt->cfg->storage.mode));
+        }
 }
 
 static int judge(struct finish *f)
