@@ -170,7 +170,10 @@ static int cmd_run(int argc, char **argv)
                         opts.quiet = 1;
                 } else if (a[0] == '-' || config != NULL) {
                         if (rank == 0) {
-                                fprintf(stderr, "ballot run: unexpected argument '%s'\n", argv[i]);
+                                char arg[256];
+
+                                bl_escape(argv[i], arg, sizeof(arg));
+                                fprintf(stderr, "ballot run: unexpected argument '%s'\n", arg);
                                 usage(stderr);
                         }
                         status = EXIT_USAGE;
@@ -395,7 +398,10 @@ int main(int argc, char **argv)
                 return cmd_check(argc, argv);
         if (strcmp(argv[1], "sim") == 0)
                 return bl_sim_main(argc - 1, argv + 1);
-        fprintf(stderr, "ballot: unknown command '%s'\n", argv[1]);
+        char cmd[256];
+
+        bl_escape(argv[1], cmd, sizeof(cmd));
+        fprintf(stderr, "ballot: unknown command '%s'\n", cmd);
         usage(stderr);
         return EXIT_USAGE;
 }
