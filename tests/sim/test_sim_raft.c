@@ -183,7 +183,7 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                         struct bl_raft *r = in[m];
                         uint64_t *ver = &v->verified[sh * reps + m];
 
-                        if (r->crashed)
+                        if (r == NULL) /* crashed: the instance is gone */
                                 continue;
                         /* Committed entries never change. */
                         if (*ver < r->log.offset)
@@ -219,13 +219,13 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                 for (int l = 0; l < reps; l++) {
                         struct bl_raft *L = in[l];
 
-                        if (L->crashed || L->role != BL_RAFT_LEADER)
+                        if (L == NULL || L->role != BL_RAFT_LEADER)
                                 continue;
                         for (int m = 0; m < reps; m++) {
                                 struct bl_raft *N = in[m];
-                                uint64_t c = N->commit;
+                                uint64_t c = N != NULL ? N->commit : 0;
 
-                                if (m == l || N->crashed || N->term > L->term || c == 0)
+                                if (m == l || N == NULL || N->term > L->term || c == 0)
                                         continue;
                                 if (bl_raft_log_last_index(&L->log) < c)
                                         return bl_errf(
@@ -258,6 +258,8 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                                 uint64_t vb = v->verified[sh * reps + b];
                                 uint64_t from = full ? 0 : va < vb ? va : vb;
 
+                                if (in[a] == NULL || in[b] == NULL)
+                                        continue;
                                 if (check_matching(in[a], in[b], from, eb, sh, node[a], node[b]) !=
                                     0)
                                         return BL_ECHECK;
