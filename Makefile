@@ -4,7 +4,8 @@ BUILD      ?= build
 CC         := mpicc
 PKG_CONFIG ?= pkg-config
 NP         ?= 3
-CONFIG     ?= configs/default.ini
+CONFIG     ?= configs/raft.ini
+RUN_ARGS   ?= -o experiment.duration_s=7
 VERSION    := 0.1.0
 GIT_REV    := $(shell git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 
@@ -29,13 +30,14 @@ BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
-.PHONY: all run test test-only unit-test mpi-test sanitize bench bench-check bench-serial deps \
-        deps-test format format-check clean help
+.PHONY: all run compare test test-only unit-test mpi-test sanitize bench bench-check bench-serial \
+        deps deps-test format format-check clean help
 
 all: $(BIN)
 
 help:
-	@echo "make run        install missing packages, build, run $(CONFIG) on $(NP) ranks"
+	@echo "make run        install missing packages, build, run $(CONFIG) on $(NP) ranks (Raft, ~10 s)"
+	@echo "make compare    every replication kernel, 2 loads x 3 repetitions: grouped table, plots"
 	@echo "make test       build and run every test (unit, simulation, MPI end to end)"
 	@echo "make sanitize   the same tests under AddressSanitizer + UBSan (build-asan/)"
 	@echo "make bench      run configs/bench/*.ini into results/bench/ and report them"
@@ -72,7 +74,30 @@ deps-test:
 
 run: deps
 	@$(MAKE) --no-print-directory all
-	tools/mpirun.sh $(NP) $(BIN) run $(CONFIG)
+	@rc=0; tools/mpirun.sh $(NP) $(BIN) run $(CONFIG) $(RUN_ARGS) || rc=$$?; \
+	echo "# next: make compare                          every replication kernel side by side, 3 runs each"; \
+	echo "#       $(BIN) report results/             one row per run (--csv for scripts)"; \
+	echo "#       $(BIN) info results/raft-*.h5      a run's provenance, config and summary"; \
+	echo "#       tools/ballot-plot results/ -o plots/    latency percentiles, CDFs, time series"; \
+	echo "#       $(BIN) info                        kernels, workloads, every option"; \
+	exit $$rc
+
+# Every replication kernel that replicates (ballot info lists them; `none`
+# keeps one copy and cannot run with 3 replicas) on configs/compare.ini.
+ifndef COMPARE_DIR
+COMPARE_DIR := results/compare-$(shell date -u +%Y%m%d-%H%M%S)
+endif
+compare: all
+	@kernels=$$($(BIN) info | awk '/^# kernels/ { k = 1; next } /^#/ { k = 0 } \
+	    k && $$3 == "replication" && $$1 != "none" { printf "%s%s", sep, $$1; sep = "," }'); \
+	[ -n "$$kernels" ] || { echo "make compare: no replicating kernel in ballot info" >&2; exit 1; }; \
+	echo "# make compare: kernels $$kernels, clients.outstanding 1 and 8, 3 repetitions -> $(COMPARE_DIR)"; \
+	rc=0; tools/mpirun.sh 3 $(BIN) sweep configs/compare.ini --vary experiment.kernel=$$kernels \
+	    --vary clients.outstanding=1,8 --repeat 3 --quiet --out $(COMPARE_DIR) || rc=$$?; \
+	[ -f $(COMPARE_DIR)/index.csv ] || exit $$rc; \
+	echo; $(BIN) report --compare experiment.kernel $(COMPARE_DIR); echo; \
+	/usr/bin/python3 tools/ballot-plot $(COMPARE_DIR) -o $(COMPARE_DIR)/plots || rc=$$?; \
+	exit $$rc
 
 unit-test: $(BIN) $(UNIT_TESTS)
 	@BUILD=$(BUILD) tools/run-tests.sh unit $(UNIT_TESTS)

@@ -5,10 +5,12 @@
 
 extern const struct bl_kernel bl_kernel_none;
 extern const struct bl_kernel bl_kernel_raft;
+extern const struct bl_kernel bl_kernel_paxos;
 
 const struct bl_kernel *const bl_kernels[] = {
     &bl_kernel_none,
     &bl_kernel_raft,
+    &bl_kernel_paxos,
     NULL,
 };
 

@@ -1,6 +1,8 @@
 /*
  * ballot: the command line. A thin layer over the library:
  *   ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--force] [--quiet]
+ *   ballot run --from FILE.h5 [-o section.key=value ...] [--out FILE] [--force] [--quiet]
+ *   ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--repeat N] [...]
  *   ballot report [--csv] [--sort KEY] FILE_OR_DIR ...
  *   ballot info [FILE.h5]
  *   ballot --help | --version
@@ -20,7 +22,9 @@
 #include "kernels/kernel.h"
 #include "results/dest.h"
 #include "results/report.h"
+#include "run/rerun.h"
 #include "run/run.h"
+#include "run/sweep.h"
 #include "sim/sim.h"
 
 #define EXIT_RUNTIME      1
@@ -33,14 +37,22 @@ static void usage(FILE *out)
         fprintf(out,
                 "usage: ballot run CONFIG.ini [-o section.key=value ...] [--out FILE] [--force]\n"
                 "                  [--quiet]\n"
+                "       ballot run --from FILE.h5 [-o section.key=value ...] [--out FILE] ...\n"
+                "       ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--vary ...]\n"
+                "                    [--repeat N] [-o ...] [--out DIR] [--force] [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
                 "       ballot info [FILE.h5]\n"
                 "       ballot check [--time-limit SECONDS] FILE.h5 ...\n"
                 "       ballot sim CONFIG.ini [options]   (ballot sim --help)\n"
                 "       ballot --help | --version\n"
                 "\n"
-                "run     run an experiment on the ranks of this MPI job (mpirun or srun)\n"
-                "report  one row per result file: throughput, latency, round trips, verdict\n"
+                "run     run an experiment on the ranks of this MPI job (mpirun or srun);\n"
+                "        --from FILE.h5 reruns the configuration and seed stored in a result\n"
+                "sweep   run every combination of the --vary values, each --repeat times, in\n"
+                "        this MPI job; one result file per run and an index in one folder\n"
+                "report  one row per result file: throughput, latency, round trips, verdict;\n"
+                "        --group merges repetitions (median, confidence interval), --compare\n"
+                "        KEY puts the values of one option side by side\n"
                 "info    list kernels, workloads and every option; or a result file's provenance\n"
                 "check   judge result files again: replica digests, linearizable history\n"
                 "sim     run a kernel in the deterministic simulator (no MPI), with faults\n"
@@ -105,6 +117,8 @@ static int cmd_run(int argc, char **argv)
         struct bl_config cfg;
         struct bl_fault_plan plan = {0};
         struct bl_errbuf eb = {{0}};
+        struct bl_rerun rr = {0};
+        const char *from = NULL;
         int nov = 0, rank, size, rc, collective = 1, status = 0, force = 0;
         char *cmdline;
 
@@ -119,7 +133,16 @@ static int cmd_run(int argc, char **argv)
         for (int i = 2; i < argc; i++) {
                 const char *a = argv[i];
 
-                if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
+                if (strcmp(a, "--from") == 0 && from == NULL) {
+                        if ((from = option_value(argc, argv, &i)) == NULL) {
+                                if (rank == 0) {
+                                        fprintf(stderr, "ballot run: --from needs a result file\n");
+                                        usage(stderr);
+                                }
+                                status = EXIT_USAGE;
+                                goto out_finalize;
+                        }
+                } else if (strcmp(a, "-o") == 0 || strcmp(a, "--out") == 0) {
                         const char *v = option_value(argc, argv, &i);
 
                         if (v == NULL) {
@@ -156,17 +179,30 @@ static int cmd_run(int argc, char **argv)
                         config = argv[i];
                 }
         }
-        if (config == NULL) {
+        if ((config == NULL) == (from == NULL)) {
                 if (rank == 0) {
-                        fprintf(stderr, "ballot run: missing CONFIG.ini\n");
+                        fprintf(stderr, "ballot run: %s\n",
+                                from == NULL ? "missing CONFIG.ini"
+                                             : "give CONFIG.ini or --from FILE.h5, not both");
                         usage(stderr);
                 }
                 status = EXIT_USAGE;
                 goto out_finalize;
         }
+        /* --from: the stored options (seed included) become overrides of
+         * the defaults, the user's -o after them. */
+        if (from != NULL && (rc = bl_rerun_load(from, ov, nov, &rr, &eb)) != 0) {
+                if (rank == 0)
+                        fprintf(stderr, "ballot run --from: %s\n", eb.msg);
+                status = EXIT_USAGE;
+                goto out_finalize;
+        }
         /* Every rank parses the same file and gets the same answer, so an
          * error needs no communication: each rank exits with status 2. */
-        rc = bl_config_load(&cfg, config, ov, nov, size, &eb);
+        if (from != NULL)
+                rc = bl_config_load(&cfg, NULL, rr.ov, rr.n, size, &eb);
+        else
+                rc = bl_config_load(&cfg, config, ov, nov, size, &eb);
         if (rc != 0) {
                 if (rank == 0)
                         fprintf(stderr, "ballot: %s\n", eb.msg);
@@ -210,7 +246,42 @@ static int cmd_run(int argc, char **argv)
         }
 out_finalize:
         bl_faults_free(&plan);
+        bl_rerun_free(&rr);
         bl_free(ov);
+        bl_free(cmdline);
+        MPI_Finalize();
+        return status;
+}
+
+static int cmd_sweep(int argc, char **argv)
+{
+        struct bl_errbuf eb = {{0}};
+        int rank, rc, collective = 1, status = 0;
+        char *cmdline;
+
+        MPI_Init(&argc, &argv);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        cmdline = join_args(argc, argv);
+        if (cmdline == NULL) {
+                fprintf(stderr, "ballot: out of memory\n");
+                MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
+        }
+        rc = bl_sweep_main(MPI_COMM_WORLD, argc - 1, argv + 1, cmdline, &collective, &eb);
+        if (rc != 0 && !collective) {
+                fprintf(stderr, "ballot sweep: %s; aborting the job\n", eb.msg);
+                fflush(stderr);
+                MPI_Abort(MPI_COMM_WORLD, EXIT_RUNTIME);
+        }
+        if (rc != 0 && rank == 0)
+                fprintf(stderr, "ballot sweep: %s\n", eb.msg);
+        if (rc == BL_ECHECK)
+                status = EXIT_VERDICT;
+        else if (rc == BL_EINCONCLUSIVE)
+                status = EXIT_INCONCLUSIVE;
+        else if (rc == BL_EINVAL || rc == BL_ECONFIG)
+                status = EXIT_USAGE;
+        else if (rc != 0)
+                status = EXIT_RUNTIME;
         bl_free(cmdline);
         MPI_Finalize();
         return status;
@@ -307,6 +378,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(argv[1], "run") == 0)
                 return cmd_run(argc, argv);
+        if (strcmp(argv[1], "sweep") == 0)
+                return cmd_sweep(argc, argv);
         if (strcmp(argv[1], "report") == 0)
                 return bl_report_main(argc - 1, argv + 1, stdout, stderr);
         if (strcmp(argv[1], "info") == 0)

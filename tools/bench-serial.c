@@ -139,8 +139,8 @@ static int run(const struct scenario *s, size_t n, uint64_t seed)
         stale = make_stale(&h);
         rcs = bl_ser_check(&h, NULL, &rs);
         t3 = now_s();
-        printf("%-16s %8zu %7u %5u %7.3f %8.3f %8.3f %9.0f %9llu %7.1f %-7s %8.3f %s\n", s->name,
-               n, s->clients, s->keys, t1 - t0, t2 - t1, c2 - c1, (double)n / (c2 - c1),
+        printf("%-16s %8zu %7u %5u %7.3f %8.3f %8.3f %9.0f %9llu %7.1f %-7s %8.3f %s\n", s->name, n,
+               s->clients, s->keys, t1 - t0, t2 - t1, c2 - c1, (double)n / (c2 - c1),
                (unsigned long long)r.edges, (double)h.nvals / (double)n, word(rc, &r), t3 - t2,
                stale ? word(rcs, &rs) : "-");
         if (rc != 0 || r.strict != 1)

@@ -20,9 +20,12 @@
  *     rw  T1 read a list of length m, T2 appended the element at m (T1 missed it);
  *     rt  T1 completed before T2 was invoked (real time, for strict
  *         serializability; intervals that touch are concurrent).
- *   Only external reads count for wr and rw (a read before the transaction's
- *   own appends to that key); a read after them must end with them
- *   ("internal").
+ *   A read after the transaction's own appends to the key must end with them
+ *   ("internal"); it counts for wr and rw by the part before them.
+ *   A committed append that no read observed has no place in the version
+ *   order, but every committed read of its key that lacks it precedes its
+ *   writer (rw): a read that misses a write completed long before is caught
+ *   even when no later read shows the value.
  * - Non-cycle anomalies: "duplicate-elements" (a value twice in one read),
  *   "garbage-read" (a value nobody appended), "incompatible-order", "internal",
  *   G1a (a committed read saw a value of an aborted transaction), G1b (it saw
@@ -40,11 +43,9 @@
  * since it never completed); one never observed constrains nothing. Failed
  * transactions stay out of the graph; reading their values is G1a.
  *
- * Like Elle, it places only values that some read observed: an append that
- * no read saw constrains nothing, so a run should end with a read of every
- * key (Jepsen's final reads). With every committed value observed, the
- * verdicts match a brute-force search over serial orders (tests/unit/
- * test_serial.c compares them on random small histories).
+ * On random small histories, with or without final reads of every key, the
+ * verdicts match a brute-force search over all serial orders (tests/unit/
+ * test_serial.c compares them).
  *
  * A history whose appends repeat a (key, value) pair cannot be judged:
  * BL_EINVAL, with the pair in the reason.

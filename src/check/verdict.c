@@ -59,7 +59,11 @@ void bl_check_counter(uint64_t final_value, uint64_t acked_sum, uint64_t unknown
         unsigned long long f = final_value, a = acked_sum, u = unknown_sum;
 
         verdict_set(v, "counter", final_value >= acked_sum && final_value <= hi);
-        if (final_value < acked_sum)
+        if (hi == 0 && final_value == 0) {
+                /* No increment was sent: a zero proves nothing. */
+                v->pass = BL_VERDICT_UNKNOWN;
+                snprintf(v->reason, sizeof(v->reason), "no increment was sent: nothing to check");
+        } else if (final_value < acked_sum)
                 snprintf(v->reason, sizeof(v->reason),
                          "final value %llu is below the %llu acknowledged increments: %llu lost", f,
                          a, a - f);
@@ -108,7 +112,9 @@ int bl_check_digests(const struct bl_replica_state *r, size_t n, struct bl_verdi
         verdict_set(v, "digests", BL_VERDICT_UNKNOWN);
         p = bl_malloc((n + 1) * sizeof(*p));
         if (p == NULL) {
-                snprintf(v->reason, sizeof(v->reason), "out of memory");
+                v->pass = BL_VERDICT_INCONCLUSIVE;
+                snprintf(v->reason, sizeof(v->reason),
+                         "inconclusive: out of memory sorting %zu digest checkpoints", n);
                 return BL_ENOMEM;
         }
         for (size_t i = 0; i < n; i++)
@@ -173,4 +179,13 @@ void bl_check_lin(const struct bl_lin_result *res, struct bl_verdict *v)
                     : res->timed_out ? BL_VERDICT_INCONCLUSIVE
                                      : BL_VERDICT_FAIL);
         snprintf(v->reason, sizeof(v->reason), "%s", res->reason);
+        /* A history whose operations were all dropped (failed, unknown
+         * reads) constrains nothing: linearizable, but nothing was shown. */
+        if (res->ok && res->ops_checked == 0) {
+                v->pass = BL_VERDICT_UNKNOWN;
+                snprintf(v->reason, sizeof(v->reason),
+                         "no operation to check (%llu dropped: failed, or reads of unknown "
+                         "outcome)",
+                         (unsigned long long)res->ops_dropped);
+        }
 }

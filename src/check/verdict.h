@@ -43,7 +43,8 @@ struct bl_replica_state {
 /*
  * Counter check (name "counter"): with every acknowledged increment summed
  * in acked_sum and every increment of unknown outcome in unknown_sum, the
- * final value must lie in [acked_sum, acked_sum + unknown_sum]. Cannot fail.
+ * final value must lie in [acked_sum, acked_sum + unknown_sum]; unknown when
+ * no increment was sent and the value is 0. Cannot fail.
  */
 void bl_check_counter(uint64_t final_value, uint64_t acked_sum, uint64_t unknown_sum,
                       struct bl_verdict *v);
@@ -57,13 +58,15 @@ void bl_check_counter(uint64_t final_value, uint64_t acked_sum, uint64_t unknown
  * the ranks and the digests; pass says how many shared checkpoints agreed, in
  * how many shards, and up to which count. pass is BL_VERDICT_UNKNOWN only
  * when no count was reached by two replicas of a shard. Returns 0, or
- * BL_ENOMEM (v then says unknown). Cost: a sort of the n rows.
+ * BL_ENOMEM (v then says inconclusive, with the reason). Cost: a sort of the
+ * n rows.
  */
 int bl_check_digests(const struct bl_replica_state *r, size_t n, struct bl_verdict *v);
 
 /* Linearizability verdict (name "linearizable") from a checker result:
  * ok -> pass, violation -> fail, unfinished (timed_out) -> inconclusive,
- * with the checker's reason. Cannot fail. */
+ * with the checker's reason; ok with no operation checked -> unknown.
+ * Cannot fail. */
 void bl_check_lin(const struct bl_lin_result *res, struct bl_verdict *v);
 
 /* The overall result of n verdicts: fail if any failed, else inconclusive if

@@ -52,6 +52,7 @@ static const char *const dist_names[] = {"default", "uniform", "zipfian",
 static const char *const workload_names[] = {"ycsb-a", "ycsb-b",  "ycsb-c", "ycsb-d",
                                              "ycsb-f", "counter", NULL};
 static const char *const read_mode_names[] = BL_RAFT_READ_MODE_NAMES;
+static const char *const paxos_read_mode_names[] = BL_PAXOS_READ_MODE_NAMES;
 static const char *const storage_mode_names[] = {"memory", "write", "fsync", NULL};
 
 /* Each table has one name per enum value, in order, plus the NULL. */
@@ -61,6 +62,8 @@ _Static_assert(ARRAY_LEN(placement_names) == BL_PLACE_PACK + 2, "placement_names
 _Static_assert(ARRAY_LEN(dist_names) == BL_DIST_HOTSPOT + 2, "dist_names");
 _Static_assert(ARRAY_LEN(workload_names) == BL_WL_COUNTER + 2, "workload_names");
 _Static_assert(ARRAY_LEN(read_mode_names) == BL_READ_INDEX + 2, "read_mode_names");
+_Static_assert(ARRAY_LEN(paxos_read_mode_names) == BL_PAXOS_READ_QUORUM + 2,
+               "paxos_read_mode_names");
 /* Enum fields are stored through an int. */
 _Static_assert(sizeof(enum bl_idle) == sizeof(int), "enum size");
 
@@ -156,6 +159,7 @@ static void allowed_kernel(char *buf, size_t n);
 #define M  "metrics"
 #define B  "baseline"
 #define R  "raft"
+#define P  "paxos"
 #define F  "faults"
 #define ST "storage"
 
@@ -234,6 +238,7 @@ static const struct opt options[] = {
           "messages in flight for the message-rate measurement"),
 
     BL_RAFT_OPTION_ROWS(R),
+    BL_PAXOS_OPTION_ROWS(P),
     {.section = F,
      .key = "schedule",
      .type = OPT_STRING,
@@ -269,6 +274,7 @@ static const struct opt options[] = {
 #undef F
 #undef ST
 #undef R
+#undef P
 
 #define N_OPTIONS ((int)ARRAY_LEN(options))
 
@@ -779,6 +785,21 @@ static int check_combinations(const struct bl_config *cfg, const struct origin *
         if (c->raft.heartbeat_ms >= c->raft.election_timeout_ms)
                 return combo_error(cfg, org, OPT(raft.heartbeat_ms), OPT(raft.election_timeout_ms),
                                    eb, "heartbeat_ms must be below election_timeout_ms");
+        if (c->paxos.heartbeat_ms >= c->paxos.election_timeout_ms)
+                return combo_error(cfg, org, OPT(paxos.heartbeat_ms),
+                                   OPT(paxos.election_timeout_ms), eb,
+                                   "heartbeat_ms must be below election_timeout_ms");
+        /* Flexible Paxos (Howard et al.): with phase 1 quorums of
+         * q1 = replicas - Q2 + 1, q1 + q2 > replicas holds exactly when
+         * 1 <= Q2 <= replicas. */
+        if (strcmp(c->experiment.repl, "paxos") == 0 &&
+            c->paxos.phase2_quorum > c->cluster.replicas)
+                return combo_error(cfg, org, OPT(paxos.phase2_quorum), OPT(cluster.replicas), eb,
+                                   "phase 1 would need replicas - Q2 + 1 = %d acceptors, and "
+                                   "q1 + q2 > replicas needs Q2 <= replicas: allowed 0 "
+                                   "(majority) or 1..%d",
+                                   c->cluster.replicas - c->paxos.phase2_quorum + 1,
+                                   c->cluster.replicas);
         return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/err.h"
+#include "kernels/paxos/options.h"
 #include "kernels/raft/options.h"
 
 #define BL_NAME_MAX 64
@@ -83,7 +84,8 @@ struct bl_config {
                 int iterations; /* ping-pongs per rank pair */
                 int window;     /* message-rate window */
         } baseline;
-        struct bl_raft_options raft; /* kernels/raft/options.h */
+        struct bl_raft_options raft;   /* kernels/raft/options.h */
+        struct bl_paxos_options paxos; /* kernels/paxos/options.h */
         struct {
                 char schedule[BL_PATH_MAX]; /* fault schedule file; "" = none */
         } faults;

@@ -6,6 +6,7 @@
 #include "check/verdict.h"
 #include "store/cmd.h"
 #include "results/schema.h"
+#include "results/fingerprint.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -607,9 +608,25 @@ int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_e
         rc = open_file(&rx, path, eb);
         if (rc == 0) {
                 rc = fill_row(&rx, row);
+                if (rc == 0 && attr_str(&rx, rx.file, "/", BL_SA_FINGERPRINT, row->fingerprint,
+                                        sizeof(row->fingerprint), 0) < 0)
+                        rc = fail(&rx, BL_EHDF5, "cannot read %s", BL_SA_FINGERPRINT);
                 H5Fclose(rx.file);
         }
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        /* Files written before the fingerprint existed: compute it. */
+        if (rc == 0 && row->fingerprint[0] == '\0') {
+                struct bl_stored_config c;
+
+                rc = bl_results_read_config(path, &c, eb);
+                if (rc == 0) {
+                        char hex[BL_FINGERPRINT_LEN];
+
+                        bl_fingerprint_hex(bl_fingerprint(c.entries, c.n, c.nranks, NULL), hex);
+                        snprintf(row->fingerprint, sizeof(row->fingerprint), "%s", hex);
+                }
+                bl_stored_config_free(&c);
+        }
         return rc;
 }
 
@@ -802,9 +819,18 @@ static int info_summary(struct rctx *rx, FILE *out)
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MEDIAN_RTT_NS, &rtt, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_MSG_RATE_PER_S, &rate, 0);
         attr_f64(rx, o, BL_SP_BASELINE, BL_SA_RTT_P99_NS, &v[0], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &v[1], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_FSYNC_P99_US, &v[2], 0);
+        attr_f64(rx, o, BL_SP_BASELINE, BL_SA_WRITE_MBPS, &v[3], 0);
         H5Oclose(o);
         fprintf(out, "\n# baseline\n  median rtt %.2f us, p99 rtt %.2f us, message rate %.0f/s\n",
                 rtt / 1000, v[0] / 1000, rate);
+        if (!isnan(v[1]))
+                fprintf(out,
+                        "  storage: 4 KiB append + fdatasync p50 %.0f us, p99 %.0f us; sequential "
+                        "write %.0f MB/s\n",
+                        v[1], v[2], v[3]);
+        v[1] = v[2] = v[3] = NAN;
 
         rc = read_summary(rx, &rows, &n);
         if (rc != 0)
@@ -837,26 +863,46 @@ static int info_summary(struct rctx *rx, FILE *out)
                 "%" PRIu64 " ops\n  p50 = %.2f RTT; %.2f messages and %.1f bytes per op; "
                 "max memory of a rank %" PRIu64 " bytes\n",
                 u[0], u[1], v[1], v[0], u[2], v[2], v[3], v[4], u[3]);
+        v[0] = v[1] = NAN;
+        o = open_required(rx, BL_SP_SUMMARY, &rc);
+        if (rc != 0)
+                return rc;
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_SYNCS_PER_OP, &v[0], 0);
+        attr_f64(rx, o, BL_SP_SUMMARY, BL_SA_DISK_BYTES_PER_OP, &v[1], 0);
+        H5Oclose(o);
+        if (!isnan(v[0]) && (v[0] > 0 || v[1] > 0))
+                fprintf(out, "  storage: %.3f fdatasync and %.1f disk bytes per op\n", v[0], v[1]);
         return 0;
+}
+
+/* Read /verdicts into *rows (bl_malloc'd, caller frees). */
+static int read_verdicts(struct rctx *rx, struct verdict_row **rows, size_t *n)
+{
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(**rows));
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_NAME, offsetof(struct verdict_row, name),
+                                   sizeof((*rows)->name), -1) < 0 ||
+                        add_member(mt, BL_SC_RESULT, offsetof(struct verdict_row, result), 0,
+                                   H5T_NATIVE_INT32) < 0 ||
+                        add_member(mt, BL_SC_REASON, offsetof(struct verdict_row, reason),
+                                   sizeof((*rows)->reason), -1) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_VERDICTS, mt, sizeof(**rows), (void **)rows, n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        return rc;
 }
 
 static int info_verdicts(struct rctx *rx, FILE *out)
 {
         struct verdict_row *rows = NULL;
-        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
         size_t n = 0;
         int rc;
 
-        if (mt >= 0 && (add_member(mt, BL_SC_NAME, offsetof(struct verdict_row, name),
-                                   sizeof(rows->name), -1) < 0 ||
-                        add_member(mt, BL_SC_RESULT, offsetof(struct verdict_row, result), 0,
-                                   H5T_NATIVE_INT32) < 0 ||
-                        add_member(mt, BL_SC_REASON, offsetof(struct verdict_row, reason),
-                                   sizeof(rows->reason), -1) < 0)) {
-                H5Tclose(mt);
-                mt = -1;
-        }
-        rc = read_table(rx, BL_SP_VERDICTS, mt, sizeof(*rows), (void **)&rows, &n);
+        rc = read_verdicts(rx, &rows, &n);
         if (rc == 0) {
                 fprintf(out, "\n# verdicts\n");
                 for (size_t i = 0; i < n; i++)
@@ -866,8 +912,6 @@ static int info_verdicts(struct rctx *rx, FILE *out)
                         fprintf(out, "  (none)\n");
         }
         bl_free(rows);
-        if (mt >= 0)
-                H5Tclose(mt);
         return rc;
 }
 
@@ -942,7 +986,9 @@ struct history_rrow {
         int64_t invoke_ns, return_ns;
 };
 
-static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
+/* shards and replicas: the file's cluster.shards and cluster.replicas, or -1
+ * when it does not say (rows are then only checked for negative values). */
+static int recheck_digests(struct rctx *rx, int shards, int replicas, struct bl_verdict *v)
 {
         struct replica_rrow *rows = NULL;
         struct bl_replica_state *st = NULL;
@@ -970,12 +1016,16 @@ static int recheck_digests(struct rctx *rx, struct bl_verdict *v)
                         rc = fail(rx, BL_ENOMEM, "out of memory for %zu replicas", n);
         }
         for (size_t i = 0; rc == 0 && i < n; i++) {
-                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0) {
-                        rc =
-                            fail(rx, BL_EPROTO,
-                                 "%s row %zu (from 0) is malformed: negative shard, member or "
-                                 "rank (%" PRId32 ", %" PRId32 ", %" PRId32 "); nothing was judged",
-                                 path, i, rows[i].shard, rows[i].member, rows[i].rank);
+                if (rows[i].shard < 0 || rows[i].member < 0 || rows[i].rank < 0 ||
+                    (shards > 0 && rows[i].shard >= shards) ||
+                    (replicas > 0 && rows[i].member >= replicas)) {
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s row %zu (from 0) is malformed: shard %" PRId32
+                                  ", member %" PRId32 ", rank %" PRId32
+                                  " (allowed: shard in [0, %d), member in [0, %d), rank >= 0); "
+                                  "nothing was judged",
+                                  path, i, rows[i].shard, rows[i].member, rows[i].rank, shards,
+                                  replicas);
                         break;
                 }
                 st[i] = (struct bl_replica_state){rows[i].shard, rows[i].member, rows[i].rank,
@@ -1077,14 +1127,46 @@ static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, st
         return rc;
 }
 
+/*
+ * The run's own verdicts that `ballot check` cannot judge again (the
+ * counter, storage, atomicity..., and linearizability when the file holds no
+ * history: a sampled check), appended to v from *nv on: a stored failure or
+ * inconclusive check must not turn into a pass. v has room for every row.
+ */
+static int stored_verdicts(struct rctx *rx, const struct verdict_row *rows, size_t n, int history,
+                           struct bl_verdict *v, int *nv)
+{
+        for (size_t i = 0; i < n; i++) {
+                const struct verdict_row *r = &rows[i];
+                struct bl_verdict *o = &v[*nv];
+
+                if (r->result < BL_VERDICT_INCONCLUSIVE || r->result > BL_VERDICT_PASS)
+                        return fail(rx, BL_EPROTO,
+                                    "%s row %zu (from 0) is malformed: result %" PRId32
+                                    " (allowed: -2 inconclusive, -1 unknown, 0 fail, 1 pass)",
+                                    BL_SP_VERDICTS, i, r->result);
+                if (strcmp(r->name, "digests") == 0 ||
+                    (history && strcmp(r->name, "linearizable") == 0))
+                        continue;
+                memset(o, 0, sizeof(*o));
+                snprintf(o->name, sizeof(o->name), "%s", r->name);
+                o->pass = r->result;
+                snprintf(o->reason, sizeof(o->reason), "%.300s (as the run stored it)", r->reason);
+                (*nv)++;
+        }
+        return 0;
+}
+
 int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf *eb)
 {
         struct rctx rx;
-        struct bl_verdict v[2];
+        struct bl_verdict *v = NULL;
+        struct verdict_row *rows = NULL;
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int nv = 0, rc, overall;
+        int nv = 0, rc, overall, shards = -1, replicas = -1, history = 0;
         uint64_t records = 0;
+        size_t nrows = 0;
         hid_t cfg = -1;
 
         H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
@@ -1094,31 +1176,111 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
                 cfg = open_required(&rx, BL_SP_CONFIG, &rc);
         if (rc == 0)
                 rc = config_u64(&rx, cfg, BL_SCFG_RECORDS, &records);
-        if (rc == 0 && (rc = recheck_digests(&rx, &v[nv])) == 0)
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_SHARDS, &shards);
+        if (rc == 0)
+                rc = config_int(&rx, cfg, BL_SCFG_REPLICAS, &replicas);
+        if (rc == 0 && obj_exists(rx.file, BL_SP_VERDICTS))
+                rc = read_verdicts(&rx, &rows, &nrows);
+        if (rc == 0 && (v = bl_calloc(nrows + 2, sizeof(*v))) == NULL)
+                rc = fail(&rx, BL_ENOMEM, "out of memory for %zu verdicts", nrows + 2);
+        if (rc == 0 && (rc = recheck_digests(&rx, shards, replicas, &v[nv])) == 0)
                 nv++;
-        if (rc == 0 && obj_exists(rx.file, BL_SP_HISTORY) &&
-            (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
+        history = rc == 0 && obj_exists(rx.file, BL_SP_HISTORY);
+        if (history && (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
                 nv++;
+        if (rc == 0)
+                rc = stored_verdicts(&rx, rows, nrows, history, v, &nv);
         if (cfg >= 0)
                 H5Oclose(cfg);
         /* Closed on errors too: a refused file must not leak its handle. */
         if (rx.file >= 0)
                 H5Fclose(rx.file);
         H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
-        if (rc != 0)
+        bl_free(rows);
+        if (rc != 0) {
+                bl_free(v);
                 return rc;
+        }
         fprintf(out, "# ballot check %s\n", path);
         for (int i = 0; i < nv; i++)
                 fprintf(out, "# verdict %-13s %-12s %s\n", v[i].name, bl_verdict_word(v[i].pass),
                         v[i].reason);
-        if (nv < 2)
+        if (!history)
                 fprintf(out, "# (no client history in the file: run with experiment.history = "
-                             "true to check linearizability)\n");
+                             "true to check linearizability again)\n");
         overall = bl_verdict_overall(v, (size_t)nv);
+        bl_free(v);
         fprintf(out, "# verdict %-13s %s\n", "overall", bl_verdict_name(overall));
         if (overall == BL_VERDICT_FAIL)
                 return bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path);
         if (overall == BL_VERDICT_INCONCLUSIVE)
                 return bl_errf(eb, BL_EINCONCLUSIVE, "%s: a check was inconclusive", path);
         return 0;
+}
+
+/* ---- stored configuration (--from, report --group/--compare) ------------- */
+
+static int read_config(struct rctx *rx, struct bl_stored_config *c)
+{
+        struct config_row *rows = NULL;
+        hid_t mt = H5Tcreate(H5T_COMPOUND, sizeof(*rows));
+        int64_t nranks = -1;
+        size_t n = 0;
+        int rc;
+
+        if (mt >= 0 && (add_member(mt, BL_SC_SECTION, offsetof(struct config_row, section),
+                                   sizeof(rows->section), -1) < 0 ||
+                        add_member(mt, BL_SC_KEY, offsetof(struct config_row, key),
+                                   sizeof(rows->key), -1) < 0 ||
+                        add_member(mt, BL_SC_VALUE, offsetof(struct config_row, value),
+                                   sizeof(rows->value), -1) < 0)) {
+                H5Tclose(mt);
+                mt = -1;
+        }
+        rc = read_table(rx, BL_SP_CONFIG_OPTIONS, mt, sizeof(*rows), (void **)&rows, &n);
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0)
+                rc = attr_i64(rx, rx->file, "/", BL_SA_NRANKS, &nranks, 1);
+        if (rc == 0)
+                rc = attr_num(rx, rx->file, "/", BL_SA_SEED, H5T_NATIVE_UINT64, &c->seed, 1);
+        c->rows = rows;
+        if (rc == 0 && (c->entries = bl_calloc(n + 1, sizeof(*c->entries))) == NULL)
+                rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory for the configuration", rx->path);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; i < n; i++)
+                c->entries[i] = (struct bl_cfg_entry){rows[i].section, rows[i].key, rows[i].value};
+        c->n = n;
+        c->nranks = (int)nranks;
+        return 0;
+}
+
+int bl_results_read_config(const char *path, struct bl_stored_config *c, struct bl_errbuf *eb)
+{
+        struct rctx rx;
+        H5E_auto2_t old_func = NULL;
+        void *old_data = NULL;
+        int rc;
+
+        memset(c, 0, sizeof(*c));
+        if (path == NULL)
+                return bl_errf(eb, BL_EINVAL, "read config: no path");
+        H5Eget_auto2(H5E_DEFAULT, &old_func, &old_data);
+        H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+        rc = open_file(&rx, path, eb);
+        if (rc == 0) {
+                rc = read_config(&rx, c);
+                H5Fclose(rx.file);
+        }
+        H5Eset_auto2(H5E_DEFAULT, old_func, old_data);
+        return rc;
+}
+
+void bl_stored_config_free(struct bl_stored_config *c)
+{
+        bl_free(c->entries);
+        bl_free(c->rows);
+        memset(c, 0, sizeof(*c));
 }

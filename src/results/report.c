@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "common/alloc.h"
+#include "results/group.h"
 
 /*
  * One column table drives the table header, the CSV header, the cells and
@@ -53,6 +54,8 @@ struct opts {
         int csv;
         int sort; /* column index, -1: input order */
         int descending;
+        int group;           /* --group */
+        const char *compare; /* --compare KEY */
 };
 
 struct flist {
@@ -63,9 +66,14 @@ struct flist {
 
 static void usage(FILE *f)
 {
-        fprintf(f, "usage: ballot report [--csv] [--sort [-]KEY] FILE_OR_DIR...\n"
+        fprintf(f, "usage: ballot report [--csv] [--sort [-]KEY | --group | --compare KEY] "
+                   "FILE_OR_DIR...\n"
                    "  Puts result files side by side; a directory means every *.h5 in it.\n"
                    "  --csv        comma-separated values with a header line\n"
+                   "  --group      one row per configuration fingerprint: n runs, median and\n"
+                   "               confidence interval of ops/s, p50, p99; noisy groups flagged\n"
+                   "  --compare KEY  the values of option KEY (e.g. experiment.kernel) side by\n"
+                   "               side for otherwise equal configurations: ratio, overlap\n"
                    "  --metric KEY one numeric column across a sweep: a row per (workload,\n"
                    "               ranks, replicas), a column per kernel, the mean of repeats\n"
                    "  --sort KEY   sort rows by a column (-KEY: descending); KEY is one of\n"
@@ -441,6 +449,17 @@ static int parse(int argc, char **argv, struct opts *o, struct flist *fl, FILE *
                                 return 2;
                         }
                         i++;
+                } else if (!only_paths && strcmp(a, "--group") == 0) {
+                        o->group = 1;
+                } else if (!only_paths && strcmp(a, "--compare") == 0) {
+                        if (i + 1 >= argc || argv[i + 1][0] == '-' ||
+                            strchr(argv[i + 1], '.') == NULL) {
+                                fprintf(err, "ballot report: --compare needs an option "
+                                             "section.key, e.g. experiment.kernel\n");
+                                usage(err);
+                                return 2;
+                        }
+                        o->compare = argv[++i];
                 } else if (!only_paths && strncmp(a, "--sort=", 7) == 0) {
                         if (set_sort(o, a + 7, err) != 0)
                                 return 2;
@@ -500,7 +519,14 @@ int bl_report_main(int argc, char **argv, FILE *out, FILE *err)
         }
         if (o.sort >= 0)
                 sort_rows(ok, nok, o.sort, o.descending);
-        if (o.metric >= 0) {
+        if (o.compare != NULL || o.group) {
+                int rc = o.compare != NULL ? bl_report_compare(out, err, ok, nok, o.compare, o.csv)
+                                           : bl_report_group(out, err, ok, nok, o.csv);
+                if (rc < 0)
+                        goto out_nomem;
+                if (rc > status)
+                        status = rc;
+        } else if (o.metric >= 0) {
                 if (print_pivot(out, ok, nok, o.metric, o.csv) != 0)
                         goto out_nomem;
         } else if (o.csv)

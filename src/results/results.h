@@ -265,6 +265,7 @@ struct bl_report_row {
         double disk_bytes_per_op; /* bytes written to the logs per op */
         double unavail_ms;        /* worst unavailability over the faults; NaN: no faults */
         double recovery_ms;       /* worst recovery time; NaN: no faults, -1: not recovered */
+        char fingerprint[24];     /* configuration fingerprint (results/fingerprint.h), hex */
         char file[1024];
 };
 
@@ -277,5 +278,23 @@ struct bl_report_row {
  * with a message that starts with the path.
  */
 int bl_results_read_row(const char *path, struct bl_report_row *row, struct bl_errbuf *eb);
+
+/* The resolved options stored in a result file (/config/options, in
+ * option-table order), its rank count and seed. */
+struct bl_stored_config {
+        size_t n;
+        struct bl_cfg_entry *entries; /* [n], strings owned by rows */
+        void *rows;
+        int nranks;
+        uint64_t seed;
+};
+
+/*
+ * Read the stored configuration of one result file, serially. Returns 0 or
+ * the codes of bl_results_read_row, with a message naming the file; free c
+ * with bl_stored_config_free (also after a failure).
+ */
+int bl_results_read_config(const char *path, struct bl_stored_config *c, struct bl_errbuf *eb);
+void bl_stored_config_free(struct bl_stored_config *c);
 
 #endif

@@ -14,7 +14,10 @@
  *                                  name, kernel, repl_kernel, commit_kernel, workload,
  *                                  nranks, seed, start_time, verdict ("pass"/"fail"/
  *                                  "inconclusive"/"unknown"),
- *                                  ops_per_s, p50_us, p99_us, p999_us, median_rtt_ns
+ *                                  ops_per_s, p50_us, p99_us, p999_us, median_rtt_ns,
+ *                                  config_fingerprint (16 hex digits: FNV-1a of the resolved
+ *                                  options but experiment.seed, .name and .output_dir, and
+ *                                  the rank count; results/fingerprint.h)
  * /provenance                    group; attrs: command_line, mpi_version, hdf5_version,
  *                                  hwloc_version, idle_policy, pinning_policy, history (0/1)
  * /provenance/hostnames          string [nranks], rank-major
@@ -93,6 +96,7 @@
 #define BL_SA_P99_US         "p99_us"
 #define BL_SA_P999_US        "p999_us"
 #define BL_SA_MEDIAN_RTT_NS  "median_rtt_ns"
+#define BL_SA_FINGERPRINT    "config_fingerprint"
 
 /* /provenance */
 #define BL_SP_PROVENANCE     "/provenance"

@@ -1,6 +1,7 @@
 /* Collective writer of a run's results through parallel HDF5 (MPI-IO driver). */
 #include "results/results.h"
 #include "results/schema.h"
+#include "results/fingerprint.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -55,6 +56,7 @@ enum sidx {
         S_IDLE,
         S_PIN,
         S_VERDICT,
+        S_FINGERPRINT,
         S__FIXED
 };
 
@@ -98,7 +100,8 @@ struct wctx {
         /* Rank 0 only: summary rows with "all", and their histograms. */
         struct bl_op_summary *summary;
         uint64_t *hist;
-        uint64_t msg_totals[2]; /* sent count, sent bytes over all ranks */
+        uint64_t msg_totals[2];               /* sent count, sent bytes over all ranks */
+        char fingerprint[BL_FINGERPRINT_LEN]; /* rank 0: of the config and rank count */
 };
 
 static size_t s_cfg(uint64_t i, int j)
@@ -807,6 +810,8 @@ static int prepare_root(struct wctx *w, char **packed)
         src[S_IDLE] = p->idle_policy;
         src[S_PIN] = p->pinning_policy;
         src[S_VERDICT] = g->verdict != NULL ? g->verdict : bl_verdict_name(BL_VERDICT_UNKNOWN);
+        bl_fingerprint_hex(bl_fingerprint(p->config, p->n_config, w->size, NULL), w->fingerprint);
+        src[S_FINGERPRINT] = w->fingerprint;
         for (uint64_t i = 0; i < sh->n_config; i++) {
                 src[s_cfg(i, 0)] = p->config[i].section;
                 src[s_cfg(i, 1)] = p->config[i].key;
@@ -962,6 +967,7 @@ static int step_root(struct wctx *w)
             {.name = BL_SA_SEED, .kind = A_U64, .u = w->sh.seed},
             {.name = BL_SA_START_TIME, .kind = A_STR, .s = w->str[S_START]},
             {.name = BL_SA_VERDICT, .kind = A_STR, .s = w->str[S_VERDICT]},
+            {.name = BL_SA_FINGERPRINT, .kind = A_STR, .s = w->str[S_FINGERPRINT]},
             {.name = BL_SA_OPS_PER_S, .kind = A_F64, .d = w->sh.ops_per_s},
             {.name = BL_SA_P50_US, .kind = A_F64, .d = w->sh.all_p50_us},
             {.name = BL_SA_P99_US, .kind = A_F64, .d = w->sh.all_p99_us},

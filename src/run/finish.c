@@ -9,6 +9,7 @@
  *     end; see results/results.h).
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -148,13 +149,20 @@ static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int
         }
         MPI_Gather(&nbytes, 1, MPI_INT, counts, 1, MPI_INT, 0, comm);
         if (rank == 0 && rc == 0) {
+                long long sum = 0;
+
                 for (int i = 0; i < size; i++) {
                         if (counts[i] < 0)
                                 rc = BL_ENOMEM;
-                        displs[i] = *total;
-                        *total += counts[i] > 0 ? counts[i] : 0;
+                        displs[i] = (int)(sum < INT_MAX ? sum : INT_MAX);
+                        sum += counts[i] > 0 ? counts[i] : 0;
                 }
-                *all = bl_malloc((size_t)*total + 1);
+                /* Displacements are ints: more than INT_MAX bytes in all
+                 * cannot be gathered (it used to wrap). */
+                if (sum > INT_MAX)
+                        rc = BL_ENOMEM;
+                *total = rc == 0 ? (int)sum : 0;
+                *all = rc == 0 ? bl_malloc((size_t)*total + 1) : NULL;
                 if (*all == NULL)
                         rc = BL_ENOMEM;
         }
@@ -225,6 +233,10 @@ static int verdict_digests(struct finish *f)
                                                           d[i].applied, d[i].digest};
                 if (rc == 0)
                         rc = bl_check_digests(st, n, &f->v[f->nv++]);
+                /* A comparison that ran out of memory is inconclusive (the
+                 * verdict says so); the run and its file are not lost. */
+                if (rc == BL_ENOMEM && st != NULL)
+                        rc = 0;
         }
         bl_free(st);
         bl_free(all);
@@ -289,9 +301,28 @@ static int verdict_lin(struct finish *f)
         uint64_t seen = 0;
 
         MPI_Reduce(&rt->hist_seen, &seen, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        /* MPI counts are ints: a larger history cannot be gathered (-1 makes
+         * every rank get BL_ENOMEM). */
         rc = gather_bytes(rt->comm, rt->rank, rt->size, rt->hist.ops,
-                          (int)(sizeof(struct bl_hop) * rt->hist.n), &all, &total);
-        if (rc == 0 && rt->rank == 0) {
+                          rt->hist.n > (size_t)INT_MAX / sizeof(struct bl_hop)
+                              ? -1
+                              : (int)(sizeof(struct bl_hop) * rt->hist.n),
+                          &all, &total);
+        if (rc == BL_ENOMEM) {
+                /* Agreed by every rank: the check could not run, which is
+                 * inconclusive, and the run's file is still written. */
+                rc = 0;
+                if (rt->rank == 0) {
+                        struct bl_verdict *v = &f->v[f->nv++];
+                        memset(v, 0, sizeof(*v));
+                        snprintf(v->name, sizeof(v->name), "linearizable");
+                        v->pass = BL_VERDICT_INCONCLUSIVE;
+                        snprintf(v->reason, sizeof(v->reason),
+                                 "inconclusive: the history (%llu operations) could not be "
+                                 "gathered at rank 0: more than 2 GiB, or out of memory",
+                                 (unsigned long long)seen);
+                }
+        } else if (rc == 0 && rt->rank == 0) {
                 struct bl_history h = {.ops = all, .n = (size_t)total / sizeof(struct bl_hop)};
                 struct bl_lin_result res;
                 char what[96];
@@ -302,6 +333,9 @@ static int verdict_lin(struct finish *f)
                 bl_key_sample_describe(&rt->sample, what, sizeof(what));
                 rc = bl_lin_check(&h, rt->cfg->store.records,
                                   rt->cfg->experiment.check_time_limit_s, &res);
+                /* Out of memory while searching: res says inconclusive. */
+                if (rc == BL_ENOMEM)
+                        rc = 0;
                 if (rc == 0) {
                         struct bl_verdict *v = &f->v[f->nv++];
                         size_t len;
@@ -335,9 +369,13 @@ static void verdict_storage(struct finish *f)
         struct bl_rt *rt = f->rt;
         char why[BL_ERRMSG_SIZE];
         int mine = rt->storage_refused[0] ? rt->rank : rt->size, first = rt->size;
+        uint64_t recoveries = 0, all_recoveries = 0;
 
         if (rt->cfg->storage.mode == BL_STORAGE_MEMORY)
                 return;
+        for (size_t i = 0; i < bl_evlog_count(&rt->ev); i++)
+                recoveries += bl_evlog_get(&rt->ev, i)->type == BL_EV_RECOVER;
+        MPI_Reduce(&recoveries, &all_recoveries, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
         if (first < rt->size) {
                 memcpy(why, rt->storage_refused, sizeof(why));
@@ -352,8 +390,17 @@ static void verdict_storage(struct finish *f)
                 snprintf(v->reason, sizeof(v->reason), "rank %d refused recovery: %.200s", first,
                          why);
         else
-                snprintf(v->reason, sizeof(v->reason), "%s mode: no log refused recovery",
+                snprintf(v->reason, sizeof(v->reason),
+                         "%s mode: %llu recoveries read their log back, none refused",
+                         bl_storage_mode_name(rt->cfg->storage.mode),
+                         (unsigned long long)all_recoveries);
+        /* No recovery read a log: "none refused" would prove nothing. */
+        if (first == rt->size && all_recoveries == 0) {
+                v->pass = BL_VERDICT_UNKNOWN;
+                snprintf(v->reason, sizeof(v->reason),
+                         "%s mode: no rank recovered from its log (no crash): nothing to check",
                          bl_storage_mode_name(rt->cfg->storage.mode));
+        }
 }
 
 static int judge(struct finish *f)
@@ -908,7 +955,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 },
         };
         rc = bl_results_write(rt->comm, path, &res, eb);
-        if (rt->rank == 0)
+        if (rt->rank == 0 && !opts->no_summary)
                 print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
         bl_free(all);
         if (rc == 0 && bl_verdict_overall(f->v, (size_t)f->nv) == BL_VERDICT_FAIL)

@@ -12,6 +12,7 @@ struct bl_run_opts {
         const char *command_line;           /* recorded in the result */
         const char *out_path;               /* result file; NULL = <output_dir>/<name>-<time>.h5 */
         int quiet;                          /* no status lines */
+        int no_summary;                     /* no summary table either (sweeps) */
         const struct bl_fault_plan *faults; /* NULL: no faults */
 };
 

@@ -65,7 +65,7 @@ struct bl_wal {
         struct wal_buf pending; /* encoded records not yet taken by the thread */
         uint64_t pending_last;  /* sequence number of the last pending record */
         int busy, hold, stop;
-        int err;
+        int err; /* sticky; written under mu, read without it on the fast path */
         char errmsg[BL_ERRMSG_SIZE];
         uint64_t durable; /* read without the lock (atomic) */
         struct bl_wal_stats io_stats;

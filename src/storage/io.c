@@ -239,8 +239,8 @@ void *bl_wal_io_main(void *arg)
                 w->io_stats.segments_created += st.segments_created;
                 w->io_stats.segments_deleted += st.segments_deleted;
                 if (rc) {
-                        w->err = BL_EIO;
                         snprintf(w->errmsg, sizeof(w->errmsg), "storage: %.480s", e.msg);
+                        __atomic_store_n(&w->err, BL_EIO, __ATOMIC_RELEASE);
                 } else {
                         __atomic_store_n(&w->durable, last, __ATOMIC_RELEASE);
                 }

@@ -104,7 +104,8 @@ static int list_segments(const char *dir, struct seg_file **out, size_t *n, stru
                 (*n)++;
         }
         closedir(d);
-        qsort(v, *n, sizeof(*v), cmp_seg);
+        if (*n > 1)
+                qsort(v, *n, sizeof(*v), cmp_seg);
         *out = v;
         return 0;
 }

@@ -270,8 +270,8 @@ static void fail(struct bl_wal *w, const char *msg)
 {
         pthread_mutex_lock(&w->mu);
         if (!w->err) {
-                w->err = BL_EIO;
                 snprintf(w->errmsg, sizeof(w->errmsg), "storage: %.480s", msg);
+                __atomic_store_n(&w->err, BL_EIO, __ATOMIC_RELEASE);
         }
         pthread_mutex_unlock(&w->mu);
 }
@@ -359,6 +359,9 @@ int bl_wal_error(struct bl_wal *w, struct bl_errbuf *eb)
 {
         int rc;
 
+        /* The loop asks on every pass: no lock while all is well. */
+        if (__atomic_load_n(&w->err, __ATOMIC_ACQUIRE) == 0)
+                return 0;
         pthread_mutex_lock(&w->mu);
         rc = w->err;
         if (rc && eb != NULL)

@@ -1,23 +1,24 @@
 # The sbatch scripts on a real single-node Slurm cluster (tools/slurm-local.sh):
 # slurm/run.sbatch runs one experiment and its result file appears; a failing
-# run fails its job; a small sweep (1 kernel x 2 rank counts x 1 workload)
-# through tools/sweep-submit.sh writes one file per task and a report. Every
-# daemon started is stopped on exit. Bounded: every wait has a timeout, and
+# run fails its job; a small sweep (2 repetitions on 2 and on 3 ranks, one
+# job) through tools/sweep-submit.sh writes its files, indexes and a grouped
+# report. Every daemon started is stopped on exit. Bounded: every wait has a timeout, and
 # the whole test takes well under 3 minutes.
 . "$(dirname "$0")/lib.sh"
 t_start=$(date +%s)
 export BALLOT
 [ -x "$BALLOT" ] || fail "no ballot binary at $BALLOT"
 
-# The array arithmetic, without a cluster.
-out=$(KERNELS="none raft" RANKS="2 3 5" WORKLOADS="ycsb-a ycsb-c" tools/sweep-submit.sh --dry-run configs/default.ini)
+# The submission and the argument checks, without a cluster.
+out=$(KERNELS="none raft" RANKS="2 3 5" tools/sweep-submit.sh --dry-run configs/default.ini --repeat 2)
 echo "$out"
-echo "$out" | grep -q -- '--array=0-11 --ntasks=5 ' || fail "sweep-submit: wrong array size or ntasks"
+echo "$out" | grep -q -- '--ntasks=5 .*slurm/sweep.sbatch configs/default.ini --repeat 2' || fail "sweep-submit: wrong ntasks or arguments"
+echo "$out" | grep -q -- '--array' && fail "sweep-submit still submits a job array"
 set +e
-msg=$(KERNELS=none RANKS="2 3" WORKLOADS=ycsb-a SLURM_ARRAY_TASK_ID=2 SLURM_SUBMIT_DIR=$ROOT bash slurm/sweep.sbatch configs/default.ini 2>&1)
+msg=$(RANKS="2 9" SLURM_NTASKS=5 SLURM_SUBMIT_DIR=$ROOT bash slurm/sweep.sbatch configs/default.ini 2>&1)
 rc=$?
 set -e
-[ $rc -eq 2 ] && echo "$msg" | grep -q 'out of range.*--array=0-1' || fail "sweep.sbatch accepted index 2 of 2 ($rc: $msg)"
+[ $rc -eq 2 ] && echo "$msg" | grep -q 'RANKS includes 9 but the job has --ntasks=5' || fail "sweep.sbatch accepted 9 ranks in a 5-task job ($rc: $msg)"
 
 # Start the cluster; stop it whatever happens.
 pids_copy=$TMP/daemons
@@ -75,14 +76,15 @@ echo "run.sbatch ok after $(($(date +%s) - t_start)) s"
 sbatch_wait 60 --time=1 "$ROOT/slurm/run.sbatch" "$ROOT/configs/no-such-config.ini"
 [ $RC -ne 0 ] || fail "a failing run gave a successful job"
 
-# A sweep: none x {2, 3} ranks x ycsb-c, then the report job; from $TMP/sweep
+# A sweep: none x ycsb-c x 2 repetitions on 2 and then 3 ranks, in one job
+# (one `ballot sweep` per rank count), then the report job; from $TMP/sweep
 # so the default RESULTS_DIR (results/sweep-JOBID) lands there.
 mkdir -p "$TMP/sweep"
 cd "$TMP/sweep"
 set +e
-KERNELS=none RANKS="2 3" WORKLOADS=ycsb-c SBATCH_FLAGS="--time=2" MAX_PARALLEL=1 \
+KERNELS=none RANKS="2 3" WORKLOADS=ycsb-c SBATCH_FLAGS="--time=2" \
 	timeout 150 "$ROOT/tools/sweep-submit.sh" --wait "$ROOT/configs/default.ini" "${QUICK[@]}" \
-	-o experiment.status_interval_s=0 >"$TMP/sweep.out" 2>&1
+	-o experiment.status_interval_s=0 --repeat 2 --quiet >"$TMP/sweep.out" 2>&1
 RC=$?
 set -e
 cat "$TMP/sweep.out"
@@ -92,16 +94,18 @@ read -r sweep_job report_job dir < <(tail -n 1 "$TMP/sweep.out") || true
 cat "$dir"/report-*.out 2>/dev/null || true
 [ $RC -eq 0 ] || { tail -n 20 ballot-sweep-*.out; fail "the sweep's report job failed ($RC)"; }
 [ "$dir" = "results/sweep-$sweep_job" ] || fail "unexpected results directory $dir"
-for f in none-2r-ycsb-c.h5 none-3r-ycsb-c.h5; do
-	[ -f "$dir/$f" ] || fail "the sweep wrote no $dir/$f"
+for r in 2 3; do
+	for f in p000-r0.h5 p000-r1.h5 index.csv; do
+		[ -f "$dir/${r}r/$f" ] || fail "the sweep wrote no $dir/${r}r/$f"
+	done
 done
-[ -f "ballot-sweep-${sweep_job}_0.out" ] && [ -f "ballot-sweep-${sweep_job}_1.out" ] || fail "no array task output"
-grep -q 'kernel=none ranks=2 workload=ycsb-c' "ballot-sweep-${sweep_job}_0.out" || fail "task 0 ran the wrong combination"
-grep -q 'kernel=none ranks=3 workload=ycsb-c' "ballot-sweep-${sweep_job}_1.out" || fail "task 1 ran the wrong combination"
-[ "$(grep -c 'none' "$dir/report.txt")" -ge 2 ] || fail "report.txt lacks the sweep's rows"
-[ "$(wc -l <"$dir/report.csv")" -eq 3 ] || fail "report.csv should hold a header and 2 rows"
+[ -f "ballot-sweep-$sweep_job.out" ] || fail "no job output"
+[ "$(grep -c '^# sweep: 1 point x 2 repetitions = 2 runs on [23] ranks' "ballot-sweep-$sweep_job.out")" -eq 2 ] ||
+	fail "not one sweep per rank count in the job"
+[ "$(grep -c '^  [0-9a-f]\{16\} none .* 2 .*2/2' "$dir/report.txt")" -eq 2 ] || fail "report.txt lacks the two groups of 2 runs"
+[ "$(wc -l <"$dir/report.csv")" -eq 5 ] || fail "report.csv should hold a header and 4 rows"
 awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ranks") c = i; next } { print $c }' "$dir/report.csv" |
-	sort | tr '\n' ' ' | grep -q '^2 3 $' || fail "report.csv rank counts are not 2 and 3"
+	sort | tr '\n' ' ' | grep -q '^2 2 3 3 $' || fail "report.csv rank counts are not 2, 2, 3, 3"
 echo "sweep ok after $(($(date +%s) - t_start)) s"
 
 # Stop the cluster here (the trap would too) and check that nothing is left.

@@ -7,6 +7,7 @@
 #     raft run ends with a real digest verdict (not "unknown" because the
 #     replicas stopped a few commands apart); `ballot check` re-judges them
 #     from /digests and fails a divergence on the common prefix.
+#     With no crash, the storage verdict (no log refused recovery) is unknown.
 #  3. The sampled linearizability check (history off) covers the workload's
 #     hottest keys, and the run says and stores what share of the operations
 #     it checked: well above the 1-in-64 hash sample's for zipfian YCSB-A.
@@ -32,8 +33,12 @@ grep -q 'linearizable  inconclusive' "$TMP/check" || fail "check did not say inc
 grep -q 'linearizable  pass' "$TMP/check" || fail "check did not pass with time to spare"
 rm -f "$f"
 
-run 3 run configs/default.ini "${QUICK[@]}" -o experiment.kernel=raft -o cluster.replicas=3
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.kernel=raft -o cluster.replicas=3 \
+	-o storage.mode=write -o storage.dir="$TMP"
 expect_rc 0
+# No crash, so no log was read back: the storage verdict has nothing to show.
+grep -q '# verdict storage       unknown      write mode: no rank recovered' "$TMP/out" ||
+	fail "storage verdict without a recovery is not unknown"
 grep -q '# verdict digests       pass         replicas agree at [0-9]* shared checkpoints in 3 of 3 shards' \
 	"$TMP/out" || fail "no digest verdict over shared checkpoints"
 f=$(only_file)

@@ -26,11 +26,14 @@
 
 struct fx {
         char path[64];
-        struct bl_cfg_entry cfg[1];
+        struct bl_cfg_entry cfg[3];
         struct bl_replica_info reps[4];
         struct bl_digest_rec digests[4];
         struct bl_history_rec hist[MAXH];
         size_t nhist;
+        int history; /* store the history (the fixture's default) */
+        struct bl_verdict_row verdicts[4];
+        size_t nverdicts;
         struct bl_run_result r;
         char *out;
         size_t outlen;
@@ -49,6 +52,8 @@ static int setup(void **state)
                 return -1;
         close(fd);
         f->cfg[0] = (struct bl_cfg_entry){"store", "records", "100"};
+        f->cfg[1] = (struct bl_cfg_entry){"cluster", "shards", "2"};
+        f->cfg[2] = (struct bl_cfg_entry){"cluster", "replicas", "2"};
         /* Two replicas of shard 0 that agree. */
         f->reps[0] = (struct bl_replica_info){.shard = 0, .member = 0, .applied = 2, .digest = 7};
         f->reps[1] = (struct bl_replica_info){.shard = 0, .member = 1, .applied = 2, .digest = 7};
@@ -81,6 +86,7 @@ static int setup(void **state)
                                              .invoke_ns = 50,
                                              .return_ns = -1};
         f->nhist = 3;
+        f->history = 1;
         *state = f;
         return 0;
 }
@@ -103,8 +109,8 @@ static int write_and_check(struct fx *f, struct bl_errbuf *eb)
 
         memset(&f->r, 0, sizeof(f->r));
         f->r.prov.name = "check";
-        f->r.prov.history = 1;
-        f->r.prov.n_config = 1;
+        f->r.prov.history = f->history;
+        f->r.prov.n_config = 3;
         f->r.prov.config = f->cfg;
         f->r.local.n_replicas = 2;
         f->r.local.replicas = f->reps;
@@ -112,6 +118,8 @@ static int write_and_check(struct fx *f, struct bl_errbuf *eb)
         f->r.local.digests = f->digests;
         f->r.local.n_history = f->nhist;
         f->r.local.history = f->hist;
+        f->r.global.n_verdicts = f->nverdicts;
+        f->r.global.verdicts = f->verdicts;
         assert_int_equal(bl_results_write(MPI_COMM_WORLD, f->path, &f->r, eb), 0);
         free(f->out);
         f->out = NULL;
@@ -249,7 +257,47 @@ static void test_digest_row_malformed(void **state)
         f->digests[3].shard = -2;
         assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
         assert_has(eb.msg, "/digests row 3 ");
-        assert_has(eb.msg, "negative shard");
+        assert_has(eb.msg, "shard -2");
+        /* A shard or member the configuration does not have. */
+        f->digests[3].shard = 2;
+        assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
+        assert_has(eb.msg, "shard in [0, 2)");
+        f->digests[3].shard = 0;
+        f->digests[1].member = 2;
+        assert_int_equal(write_and_check(f, &eb), BL_EPROTO);
+        assert_has(eb.msg, "/digests row 1 ");
+}
+
+/* Verdicts `ballot check` cannot judge again are carried over as the run
+ * stored them: before, a file whose counter failed, or whose sampled
+ * linearizability check was inconclusive, was re-judged as a pass. */
+static void test_stored_verdicts_carried(void **state)
+{
+        struct fx *f = *state;
+        struct bl_errbuf eb = {{0}};
+
+        f->verdicts[0] = (struct bl_verdict_row){"digests", BL_VERDICT_FAIL, "stale"};
+        f->verdicts[1] = (struct bl_verdict_row){"linearizable", BL_VERDICT_INCONCLUSIVE,
+                                                 "inconclusive: time limit reached on key 5"};
+        f->verdicts[2] = (struct bl_verdict_row){"counter", BL_VERDICT_PASS, "exact"};
+        f->nverdicts = 3;
+        /* With the history: digests and linearizability are judged again
+         * (the stored ones are replaced), the counter is carried over. */
+        assert_int_equal(write_and_check(f, &eb), 0);
+        assert_has(f->out, "digests       pass");
+        assert_has(f->out, "linearizable  pass");
+        assert_has(f->out, "counter       pass         exact (as the run stored it)");
+        assert_has(f->out, "overall       pass");
+        /* Without it, the stored inconclusive check stays inconclusive. */
+        f->history = 0;
+        assert_int_equal(write_and_check(f, &eb), BL_EINCONCLUSIVE);
+        assert_has(f->out, "linearizable  inconclusive inconclusive: time limit reached on key 5 "
+                           "(as the run stored it)");
+        assert_has(f->out, "overall       inconclusive");
+        /* A stored failure fails the check. */
+        f->verdicts[2].pass = BL_VERDICT_FAIL;
+        assert_int_equal(write_and_check(f, &eb), BL_ECHECK);
+        assert_has(f->out, "counter       FAIL");
 }
 
 int main(int argc, char **argv)
@@ -266,6 +314,7 @@ int main(int argc, char **argv)
             cmocka_unit_test_setup_teardown(test_bad_records, setup, teardown),
             cmocka_unit_test_setup_teardown(test_digest_divergence_fails, setup, teardown),
             cmocka_unit_test_setup_teardown(test_digest_row_malformed, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_stored_verdicts_carried, setup, teardown),
         };
         int fails;
 

@@ -15,7 +15,7 @@
 #include "config/config.h"
 
 /* Number of options: one per field of struct bl_config except repl, commit. */
-#define N_OPTIONS 46
+#define N_OPTIONS 55
 
 /* The repository root: $BALLOT_ROOT, else the current directory. */
 static const char *root(void)
@@ -110,6 +110,15 @@ static void test_defaults(void **state)
         assert_int_equal(c.raft.pipeline, 4);
         assert_int_equal(c.raft.read_mode, BL_READ_LOG);
         assert_int_equal(c.raft.snapshot_entries, 10000);
+        assert_int_equal(c.paxos.election_timeout_ms, 150);
+        assert_int_equal(c.paxos.heartbeat_ms, 30);
+        assert_int_equal(c.paxos.max_batch, 64);
+        assert_int_equal(c.paxos.batch_delay_us, 0);
+        assert_int_equal(c.paxos.pipeline, 4);
+        assert_int_equal(c.paxos.read_mode, BL_PAXOS_READ_LOG);
+        assert_int_equal(c.paxos.phase2_quorum, 0);
+        assert_int_equal(c.paxos.snapshot_entries, 10000);
+        assert_int_equal(c.paxos.snapshot_chunk, 65536);
 }
 
 /* Loading nothing gives the defaults, valid for 1 and 3 ranks. */
@@ -333,10 +342,10 @@ static const struct err_case err_cases[] = {
      3,
      2,
      {"[experiment] name = aaaa", "too long", "1..63"}},
-    {"[experiment]\nkernel = paxos\n", {NULL}, 3, 2, {"kernel = paxos", "unknown", "none"}},
+    {"[experiment]\nkernel = zab\n", {NULL}, 3, 2, {"kernel = zab", "unknown", "none"}},
     {"[experiment]\nkernel = 2pc\n", {NULL}, 3, 2, {"kernel = 2pc", "not implemented yet"}},
     {"[experiment]\nkernel = 2pc/raft\n", {NULL}, 3, 2, {"2pc/raft", "not implemented yet"}},
-    {"[experiment]\nkernel = none/paxos\n", {NULL}, 3, 2, {"none/paxos", "'paxos'"}},
+    {"[experiment]\nkernel = none/zab\n", {NULL}, 3, 2, {"none/zab", "'zab'"}},
     {"[experiment]\nkernel = a/b/c\n", {NULL}, 3, 2, {"a/b/c", "malformed"}},
     {"[experiment]\nkernel = /none\n", {NULL}, 3, 2, {"/none", "malformed"}},
     /* impossible combinations, blamed on the option set last */
@@ -360,6 +369,13 @@ static const struct err_case err_cases[] = {
     {"[experiment]\nwarmup_s = 5\n", {NULL}, 3, 2, {"warmup_s = 5", "duration_s = 3"}},
     {"[experiment]\nduration_s = 0\n", {NULL}, 3, 2, {"duration_s = 0", "ops"}},
     {"[raft]\nheartbeat_ms = 200\n", {NULL}, 3, 2, {"heartbeat_ms = 200", "election"}},
+    {"[paxos]\nheartbeat_ms = 200\n", {NULL}, 3, 2, {"[paxos] heartbeat_ms = 200", "election"}},
+    {"[paxos]\nread_mode = index\n", {NULL}, 3, 2, {"= index", "log|quorum"}},
+    {"[experiment]\nkernel = paxos\n[cluster]\nreplicas = 3\n[paxos]\nphase2_quorum = 4\n",
+     {NULL},
+     3,
+     6,
+     {"[paxos] phase2_quorum = 4", "q1 + q2 > replicas", "1..3"}},
     {"[raft]\nelection_timeout_ms = 30\n",
      {NULL},
      3,

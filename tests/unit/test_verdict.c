@@ -64,6 +64,20 @@ static void test_counter_too_high(void **state)
         assert_reason_has(&v, "duplicated");
 }
 
+/* No increment sent and a zero counter: nothing was shown (before: pass). */
+static void test_counter_nothing_sent(void **state)
+{
+        struct bl_verdict v;
+
+        (void)state;
+        bl_check_counter(0, 0, 0, &v);
+        assert_int_equal(v.pass, BL_VERDICT_UNKNOWN);
+        assert_reason_has(&v, "no increment");
+        /* ... but a value nobody sent is still a failure. */
+        bl_check_counter(3, 0, 0, &v);
+        assert_int_equal(v.pass, BL_VERDICT_FAIL);
+}
+
 static void test_counter_saturates(void **state)
 {
         struct bl_verdict v;
@@ -188,7 +202,8 @@ static void test_digests_oom(void **state)
         bl_alloc_fail_after(1);
         assert_int_equal(bl_check_digests(r, 2, &v), BL_ENOMEM);
         bl_alloc_fail_after(0);
-        assert_int_equal(v.pass, -1);
+        assert_int_equal(v.pass, BL_VERDICT_INCONCLUSIVE);
+        assert_reason_has(&v, "out of memory");
 }
 
 /* ---- linearizability ---- */
@@ -201,6 +216,12 @@ static void test_lin_verdict(void **state)
         (void)state;
         memset(&r, 0, sizeof(r));
         r.ok = 1;
+        /* Every operation dropped (failed, unknown reads): nothing shown. */
+        r.ops_dropped = 4;
+        bl_check_lin(&r, &v);
+        assert_int_equal(v.pass, BL_VERDICT_UNKNOWN);
+        assert_reason_has(&v, "no operation to check (4 dropped");
+        r.ops_checked = 6;
         strcpy(r.reason, "linearizable: 3 keys");
         bl_check_lin(&r, &v);
         assert_string_equal(v.name, "linearizable");
@@ -274,6 +295,7 @@ int main(void)
             cmocka_unit_test(test_counter_lost),
             cmocka_unit_test(test_counter_too_high),
             cmocka_unit_test(test_counter_saturates),
+            cmocka_unit_test(test_counter_nothing_sent),
             cmocka_unit_test(test_digests_agree),
             cmocka_unit_test(test_digests_disagree),
             cmocka_unit_test(test_digests_same_value_other_shard),

@@ -1,0 +1,76 @@
+# Multi-Paxos end to end on 3 ranks (3 shards x 3 replicas, every rank hosting
+# a replica of every shard), with the history recorded, under the fault
+# schedules of the Raft test: the leader of shard 0 crashes and recovers; the
+# rank leading shard 0 is partitioned from the majority and healed; 5% of
+# messages are dropped. Each run lasts past the end of its fault, must show
+# that throughput came back (recovery_ms >= 0, -1 meaning never) and pass
+# every verdict: replica digests, the counter and linearizability. With
+# storage.mode = fsync, a majority crashes and recovers from its logs. Then 5
+# replicas with quorum reads, 5 replicas with FPaxos (Q2 = 2) under a leader
+# crash, and 9 replicas.
+. "$(dirname "$0")/lib.sh"
+PAXOS=(-o experiment.kernel=paxos -o cluster.replicas=3 -o experiment.history=1
+	-o clients.timeout_ms=50 -o experiment.duration_s=5 -o experiment.warmup_s=0.2
+	-o baseline.iterations=20 -o experiment.output_dir="$TMP")
+
+verdicts() {
+	grep -q '# verdict digests .*pass' "$TMP/out" || fail "$1: digests"
+	grep -q '# verdict linearizable .*pass' "$TMP/out" || fail "$1: linearizability"
+	grep -q '# verdict overall .*pass' "$TMP/out" || fail "$1: overall verdict"
+}
+
+recovered() {
+	local r
+	r=$(csv_field "$2" recovery_ms)
+	awk -v x="$r" 'BEGIN { exit !(x >= 0) }' || fail "$1: throughput never recovered (recovery_ms '$r')"
+}
+
+for sched in leader-crash partition-leader drop-5pct; do
+	run 3 run configs/counter.ini "${PAXOS[@]}" -o faults.schedule="faults/$sched.faults"
+	expect_rc 0
+	verdicts "$sched"
+	grep -q '# verdict counter .*pass' "$TMP/out" || fail "$sched: counter"
+	f=$(only_file)
+	recovered "$sched" "$f"
+	h5dump -d /events "$f" >"$TMP/ev"
+	grep -q 'leader' "$TMP/ev" || fail "$sched: no leader events"
+	mv "$f" "$TMP/$sched.h5.done"
+done
+# After the leader crash another member leads: more leader events (phase 1
+# completed) than shards, and one with a ballot above the first ones.
+h5dump -d /events "$TMP/leader-crash.h5.done" >"$TMP/ev"
+n=$(grep -c '^ *leader,$' "$TMP/ev" || true)
+[ "$n" -gt 3 ] || fail "no new leader after the crash ($n leader events for 3 shards)"
+# fsync mode: two of three ranks crash together (no quorum for 1 s) and
+# come back from their write-ahead logs; nothing acknowledged may be lost.
+run 3 run configs/counter.ini "${PAXOS[@]}" -o storage.mode=fsync -o experiment.duration_s=4.5 \
+	-o faults.schedule=faults/majority-crash.faults
+expect_rc 0
+verdicts "fsync, majority crash"
+grep -q '# verdict counter .*pass' "$TMP/out" || fail "fsync, majority crash: counter"
+recovered "fsync, majority crash" "$(only_file)"
+rm -f "$TMP"/*.h5
+# YCSB-A with 5 replicas on 5 ranks, reads confirmed by a quorum.
+run 5 run configs/ycsb-a.ini "${PAXOS[@]}" -o cluster.replicas=5 -o cluster.shards=2 \
+	-o paxos.read_mode=quorum -o experiment.duration_s=1
+expect_rc 0
+verdicts "5 replicas, quorum reads"
+rm -f "$TMP"/*.h5
+# FPaxos: 5 replicas, phase 2 quorum of 2 (phase 1 needs 4), leader crash.
+run 5 run configs/counter.ini "${PAXOS[@]}" -o cluster.replicas=5 -o cluster.shards=1 \
+	-o paxos.phase2_quorum=2 -o faults.schedule=faults/leader-crash.faults
+expect_rc 0
+verdicts "FPaxos Q2=2"
+grep -q '# verdict counter .*pass' "$TMP/out" || fail "FPaxos: counter"
+recovered "FPaxos Q2=2" "$(only_file)"
+rm -f "$TMP"/*.h5
+# A phase 2 quorum above the replicas is refused before anything runs.
+run 3 run configs/counter.ini "${PAXOS[@]}" -o paxos.phase2_quorum=4
+expect_rc 2
+expect_out 'phase2_quorum'
+# Nine replicas per group on nine ranks (oversubscribed: the idle policy yields).
+run 9 run configs/counter.ini "${PAXOS[@]}" -o cluster.replicas=9 -o cluster.shards=2 \
+	-o experiment.duration_s=1
+expect_rc 0
+verdicts "9 replicas"
+echo ok
