@@ -83,7 +83,7 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
                 bl_rt_replica_crash(rt, &rt->reps[i]);
         bl_rt_storage_crash(rt);
         bl_net_isolate(rt->net, 1);
-        bl_rt_clients_abandon(rt, now);
+        bl_rt_clients_abandon(rt, now, 1);
         bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
 }
 
