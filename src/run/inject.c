@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "run/clock.h"
 #include "run/faults.h"
 #include "run/rt.h"
 
@@ -145,8 +146,10 @@ static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx)
                               (long)(f->pause_ns % 1000000000ull)};
 
         bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)idx);
+        rt->pause_from = bl_now_ns();
         while (nanosleep(&ts, &ts) != 0)
                 ;
+        rt->pause_to = bl_now_ns();
         bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);
 }
 
