@@ -1187,10 +1187,11 @@ int bl_lin_check_opts(const struct bl_history *h, const struct bl_lin_opts *opts
                 out->timed_out = 1;
                 out->bad_key = first_unknown_key;
                 snprintf(out->reason, sizeof(out->reason),
-                         "inconclusive: %s on key %llu after %zu states; %llu keys "
-                         "unfinished, %llu keys linearizable",
+                         "inconclusive: %s on key %llu after %zu states (%llu in all); %llu "
+                         "keys unfinished, %llu keys linearizable",
                          first_unknown_why, (unsigned long long)first_unknown_key,
-                         first_unknown_states, (unsigned long long)out->keys_unknown,
+                         first_unknown_states, (unsigned long long)c.states,
+                         (unsigned long long)out->keys_unknown,
                          (unsigned long long)out->keys_checked);
         } else if (!bad) {
                 out->ok = 1;

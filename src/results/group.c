@@ -25,9 +25,15 @@ enum { M_OPS, M_P50, M_P99, N_METRICS };
 static const char *const metric_name[N_METRICS] = {"ops_per_s", "p50_us", "p99_us"};
 static const char *const metric_fmt[N_METRICS] = {"%.0f", "%.1f", "%.1f"};
 
+/* A run that completed no operation measured a throughput (zero) but no
+ * latency: its percentiles are missing, not zero. */
 static double metric(const struct bl_report_row *r, int m)
 {
-        return m == M_OPS ? r->ops_per_s : m == M_P50 ? r->p50_us : r->p99_us;
+        if (m == M_OPS)
+                return r->ops_per_s;
+        if (!(r->ops_per_s > 0))
+                return NAN;
+        return m == M_P50 ? r->p50_us : r->p99_us;
 }
 
 /* ---- the statistics ------------------------------------------------------ */
@@ -461,9 +467,13 @@ int bl_report_compare(FILE *out, FILE *err, struct bl_report_row *const *rows, s
                 differing(&s, g0, key, conf, sizeof(conf));
                 if (!csv)
                         fprintf(out,
-                                "\n# configuration %d: %s %d ranks, %s; %s\n# %-*s %3s %4s "
+                                "\n# configuration %d: %s%s%d ranks, %s; %s\n# %-*s %3s %4s "
                                 "%-24s %6s %-7s %-22s %6s %-7s %-22s %6s %-7s %-6s %s\n",
-                                ncfg, s.runs[s.g[g0].first].row->kernel,
+                                ncfg,
+                                strcmp(key, "experiment.kernel") == 0
+                                    ? ""
+                                    : s.runs[s.g[g0].first].row->kernel,
+                                strcmp(key, "experiment.kernel") == 0 ? "" : " ",
                                 s.runs[s.g[g0].first].row->ranks,
                                 s.runs[s.g[g0].first].row->workload,
                                 conf[0] ? conf : "the only one", kw, key, "n", "ci%",

@@ -120,6 +120,8 @@ static int write_and_check(struct fx *f, struct bl_errbuf *eb)
         f->r.local.history = f->hist;
         f->r.global.n_verdicts = f->nverdicts;
         f->r.global.verdicts = f->verdicts;
+        f->r.global.lin_ops_checked = 3;
+        f->r.global.lin_ops_total = 12;
         assert_int_equal(bl_results_write(MPI_COMM_WORLD, f->path, &f->r, eb), 0);
         free(f->out);
         f->out = NULL;
@@ -300,6 +302,25 @@ static void test_stored_verdicts_carried(void **state)
         assert_has(f->out, "counter       FAIL");
 }
 
+/* The share of operations the linearizability check covered is stored and
+ * shown by `ballot info`. */
+static void test_info_shows_lin_fraction(void **state)
+{
+        struct fx *f = *state;
+        struct bl_errbuf eb = {{0}};
+        char *text = NULL;
+        size_t len = 0;
+        FILE *fo;
+
+        assert_int_equal(write_and_check(f, &eb), 0);
+        fo = open_memstream(&text, &len);
+        assert_non_null(fo);
+        assert_int_equal(bl_info_file(f->path, fo, &eb), 0);
+        fclose(fo);
+        assert_has(text, "linearizability covered 25.0% of the operations (3 of 12)");
+        free(text);
+}
+
 int main(int argc, char **argv)
 {
         const struct CMUnitTest tests[] = {
@@ -315,6 +336,7 @@ int main(int argc, char **argv)
             cmocka_unit_test_setup_teardown(test_digest_divergence_fails, setup, teardown),
             cmocka_unit_test_setup_teardown(test_digest_row_malformed, setup, teardown),
             cmocka_unit_test_setup_teardown(test_stored_verdicts_carried, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_info_shows_lin_fraction, setup, teardown),
         };
         int fails;
 

@@ -266,10 +266,11 @@ static double num_field(const char *csv, const char *prefix, int i)
 }
 
 /*
- * Two configurations, raft and paxos on 3 shards, three seeds each, and a
- * lone raft run on 4 shards. Grouped: 3 rows with n = 3, 3, 1; the
- * intervals are [min, max] at 75%. Compared by kernel: the 4-shard run is
- * a configuration of its own; paxos/raft ratio 2, intervals apart.
+ * Two configurations, raft and paxos on 3 shards, three seeds each, a lone
+ * raft run and three paxos runs on 4 shards. Grouped: 4 rows with n = 3,
+ * 3, 1, 3; the intervals are [min, max] at 75%. Compared by kernel: the
+ * 4-shard runs are a configuration of their own; on 3 shards paxos/raft
+ * ratio 2, intervals apart.
  */
 static void test_group_and_compare(void **state)
 {
@@ -284,6 +285,11 @@ static void test_group_and_compare(void **state)
         write_run(f, "b2", "paxos", "3", "2", 2100, 21, 101, "pass");
         write_run(f, "b3", "paxos", "3", "3", 1950, 19, 102, "pass");
         write_run(f, "c1", "raft", "4", "1", 5000, 5, 9, "pass");
+        /* Paxos on 4 shards: one run completed nothing; its latencies (0 in
+         * the file) are missing, not zero; its throughput 0 counts. */
+        write_run(f, "d1", "paxos", "4", "1", 3000, 30, 90, "pass");
+        write_run(f, "d2", "paxos", "4", "2", 0, 0, 0, "pass");
+        write_run(f, "d3", "paxos", "4", "3", 3300, 40, 80, "pass");
 
         assert_int_equal(report("--group", "--csv", NULL, f->dir, &out), 0);
         fprintf(stderr, "%s", out);
@@ -313,6 +319,13 @@ static void test_group_and_compare(void **state)
         field(out, ",raft,1,4,", 7, buf, sizeof(buf));
         assert_string_equal(buf, ""); /* no interval for one run */
         assert_non_null(strstr(out, "cluster.shards=4"));
+        assert_close(num_field(out, ",paxos,1,4,", 6), 3);
+        assert_close(num_field(out, ",paxos,1,4,", 8), 3000); /* ops/s median of 0, 3000, 3300 */
+        assert_close(num_field(out, ",paxos,1,4,", 9), 0);
+        assert_close(num_field(out, ",paxos,1,4,", 11), 35); /* p50 median of 30 and 40 */
+        assert_close(num_field(out, ",paxos,1,4,", 12), 30);
+        assert_close(num_field(out, ",paxos,1,4,", 13), 40);
+        assert_close(num_field(out, ",paxos,1,4,", 14), 85); /* p99 median of 90 and 80 */
         free(out);
 
         /* compare columns after "\nCONFIG,": 1 value, 2 n, 3 ci_level,
@@ -330,6 +343,7 @@ static void test_group_and_compare(void **state)
         /* p99: raft [50, 80], paxos [100, 102]: apart, ratio 101/52. */
         assert_true(fabs(num_field(out, "\n1,paxos,", 17) - 101.0 / 52) < 1e-8);
         assert_non_null(strstr(out, "\n2,raft,1,"));
+        assert_non_null(strstr(out, "\n2,paxos,3,"));
         free(out);
 
         /* Table form names the interval and flags the noisy group. */
