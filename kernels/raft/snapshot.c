@@ -5,7 +5,8 @@
  * the committed entries in its log. [...] the leader must occasionally send
  * snapshots to followers that lag behind." The snapshot is the state
  * machine's own serialization (env->snapshot) at lastApplied; it is
- * persistent state, kept across crash() and used by recover().
+ * persisted as a SNAPSHOT record (persist.c), which lets the storage drop the
+ * records before it.
  */
 #include "kernels/raft/snapshot.h"
 
@@ -14,6 +15,7 @@
 #include "common/alloc.h"
 #include "kernels/raft/encode.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 
 int bl_raft_snapshot_store(struct bl_raft *r, const void *buf, size_t len, uint64_t index,
                            uint64_t term)
@@ -51,6 +53,7 @@ void bl_raft_snapshot_maybe_take(struct bl_raft *r)
         r->snap.term = bl_raft_log_term_of(&r->log, index);
         if (index > r->snapshot_entries)
                 bl_raft_log_compact_to(&r->log, index - r->snapshot_entries);
+        bl_raft_persist_snapshot(r);
 }
 
 void bl_raft_snapshot_send(struct bl_raft *r, int i)

@@ -156,11 +156,13 @@ static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx, u
         if (until > rt->t_end)
                 until = rt->t_end;
         bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)idx);
+        rt->pause_from = bl_now_ns();
         while ((now = bl_now_ns()) < until) {
                 uint64_t left = until - now;
                 struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
                 nanosleep(&ts, NULL);
         }
+        rt->pause_to = bl_now_ns();
         bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);
 }
 

@@ -150,7 +150,9 @@ struct bl_rt {
         uint64_t hist_seen;          /* operations bl_rt_records was asked about */
 
         /* Status lines. */
-        uint64_t next_status;
+        uint64_t status_from;          /* start of the current status interval */
+        uint64_t next_status;          /* its end (bl_rt_status_next) */
+        uint64_t pause_from, pause_to; /* the last pause of this rank (inject.c) */
         int status_k;
         uint64_t status_ops, status_err;
         struct bl_chist status_lat;
@@ -245,6 +247,9 @@ int bl_rt_clock_sync(struct bl_rt *rt);
 int bl_rt_status_init(struct bl_rt *rt);
 void bl_rt_status_free(struct bl_rt *rt);
 void bl_rt_status_step(struct bl_rt *rt, uint64_t now);
+/* End of the status interval starting at `from` (cut at the start of
+ * measurement, so no interval mixes warm-up and measured time). */
+uint64_t bl_rt_status_next(const struct bl_rt *rt, uint64_t from);
 void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f);
 
 /* inject.c */

@@ -489,8 +489,8 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                                        1e9);
         rt->t_stop = UINT64_MAX;
         rt->t_last_op = rt->t_measure;
-        rt->next_status =
-            opts->quiet ? UINT64_MAX : rt->t0 + (uint64_t)(cfg->experiment.status_interval_s * 1e9);
+        rt->status_from = rt->t0;
+        rt->next_status = opts->quiet ? UINT64_MAX : bl_rt_status_next(rt, rt->t0);
         rt->next_arrival = rt->t0;
         bl_rt_event(rt, BL_EV_PHASE, 0, 0);
         rc = loop(rt);

@@ -72,4 +72,23 @@ expect_rc 3
 expect_re "verdict ops +FAIL +deadline passed: experiment.deadline_s = 2 s"
 f=$(only_file)
 [ "$(csv_field "$f" verdict)" = fail ] || fail "verdict in the file is not fail"
+rm -f "$TMP"/*.h5
+
+# 5. Status lines: warm-up is labelled as such with its own clock, measured
+# time counts from the start of measurement (the interval that would span
+# both is cut there), the running p99 leaves warm-up out (the first measured
+# line's run p99 is its own p99), and a pause is an active fault in the
+# lines it overlaps although the paused rank reports after it.
+printf '0.8s pause rank:1 700ms\n' >"$TMP/pause.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.warmup_s=0.7 -o experiment.duration_s=2 \
+	-o faults.schedule="$TMP/pause.faults"
+expect_rc 0
+grep '^\[' "$TMP/out" >"$TMP/status"
+sed -n 1p "$TMP/status" | grep -Eq '^\[warm-up +0\.7 s\]' || fail "first line is not warm-up at 0.7 s"
+sed -n 2p "$TMP/status" | grep -Eq '^\[measure +1\.0 s\]' || fail "second line is not measure at 1.0 s"
+sed -n 3p "$TMP/status" | grep -Eq '^\[measure +2\.0 s\]' || fail "third line is not measure at 2.0 s"
+sed -n 2p "$TMP/status" | awk '{ for (i = 1; i <= NF; i++) if ($i == "p99") p = $(i + 1);
+	r = $0; sub(/.*\(run +/, "", r); sub(/ us\).*/, "", r); exit !(p == r) }' ||
+	fail "running p99 of the first measured line is not its own p99"
+sed -n 2p "$TMP/status" | grep -q 'faults 1$' || fail "the pause is not an active fault"
 echo ok
