@@ -179,6 +179,7 @@ static void raft_stats(void *k, struct bl_kernel_stats *out)
 
         mem += (size_t)r->g.nmembers * (sizeof(*r->peers) + (size_t)r->pipeline * 8);
         mem += r->reads_cap * sizeof(*r->reads);
+        mem += r->pend_cap * sizeof(*r->pend);
         for (size_t i = 0; i < r->reads_n; i++)
                 mem += r->reads[(r->reads_head + i) % r->reads_cap].len;
         *out = (struct bl_kernel_stats){

@@ -17,25 +17,6 @@
 #include "kernels/raft/log.h"
 #include "kernels/raft/persist.h"
 
-int bl_raft_snapshot_store(struct bl_raft *r, const void *buf, size_t len, uint64_t index,
-                           uint64_t term)
-{
-        void *copy = NULL;
-
-        if (len > 0) {
-                copy = bl_malloc(len);
-                if (copy == NULL)
-                        return BL_ENOMEM;
-                memcpy(copy, buf, len);
-        }
-        bl_free(r->snap.buf);
-        r->snap.buf = copy;
-        r->snap.len = len;
-        r->snap.index = index;
-        r->snap.term = term;
-        return 0;
-}
-
 void bl_raft_snapshot_maybe_take(struct bl_raft *r)
 {
         void *buf = NULL;

@@ -103,7 +103,7 @@
  * bl_sim_run_for() and bl_sim_settle() stop early once there is one.
  *
  * The none kernel keeps no persistent state: after a crash and recovery its
- * replica starts from an empty store and re-applies nothing, so new writes
+ * replica starts from the preloaded store and re-applies nothing, so new writes
  * produce digests that differ from the ones recorded before the crash and
  * lost writes break linearizability. The none kernel cannot pass the checks
  * across crashes; run it without BL_SIM_F_CRASH in fault_mask.
