@@ -175,7 +175,11 @@ static const struct opt options[] = {
     O_DBL(E, "warmup_s", experiment.warmup_s, "0.5", 0, 1e6, 0,
           "warm-up in seconds, measured but left out of the summary"),
     O_U64(E, "ops", experiment.ops, "0", 0, UINT64_C(1000000000000),
-          "stop after this many completed operations; 0: run for duration_s"),
+          "run until this many measured operations (warm-up excluded) were issued; 0: run "
+          "for duration_s"),
+    O_DBL(E, "deadline_s", experiment.deadline_s, "300", 0, 1e6, OPT_MIN_OPEN,
+          "ops > 0: end the measured phase after this many seconds even if the ops were not "
+          "all issued (the verdict says so); a run by ops always has a deadline"),
     O_BOOL(E, "history", experiment.history, "false",
            "record every client operation in the result and check linearizability"),
     O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,

@@ -547,6 +547,18 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &row->msgs_per_op, 1);
         if (rc == 0)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
+        /* Figures added later: NaN in older files. */
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ERRORS, &row->errors, 0));
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_OFFERED_PER_S, &row->offered_per_s, 0));
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ACHIEVED_PER_S, &row->achieved_per_s, 0));
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MPI_MSGS_PER_OP,
+                                       &row->mpi_msgs_per_op, 0));
         /* Storage figures are optional: files from before the write-ahead log lack them. */
         if (rc == 0)
                 rc = optional(
@@ -590,6 +602,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
         row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
+        row->errors = row->offered_per_s = row->achieved_per_s = row->mpi_msgs_per_op = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
 

@@ -31,10 +31,12 @@
  *                                  fdatasync in storage.dir), write_mb_per_s, storage_io
  * /baseline/rtt_ns               float64 [nranks][nranks]: median round trip row -> column;
  *                                  0 on the diagonal, NaN when not measured
- * /summary                       compound [nops] {op, count, errors, mean_us, p50_us, p90_us,
- *                                  p99_us, p999_us, max_us}; the row op = "all" covers every
- *                                  op; attrs ops, errors, ops_per_s, duration_s, warmup_ops,
- *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes,
+ * /summary                       compound [nops] {op, count, errors, unfinished, mean_us,
+ *                                  p50_us, p90_us, p99_us, p999_us, max_us}; the row op = "all"
+ *                                  covers every op; attrs ops, errors, ops_per_s, duration_s,
+ *                                  warmup_ops, offered, unfinished, unserved, offered_per_s,
+ *                                  achieved_per_s, deadline_hit, p50_rtt, msgs_per_op,
+ *                                  mpi_msgs_per_op, bytes_per_op, mem_max_bytes,
  *                                  client_retries, client_timeouts, client_redirects,
  *                                  malformed_frames, syncs_per_op, disk_bytes_per_op
  * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
@@ -150,6 +152,7 @@
 #define BL_SC_OP                "op"
 #define BL_SC_COUNT             "count"
 #define BL_SC_ERRORS            "errors"
+#define BL_SC_UNFINISHED        "unfinished"
 #define BL_SC_MEAN_US           "mean_us"
 #define BL_SC_P50_US            "p50_us"
 #define BL_SC_P90_US            "p90_us"
@@ -162,6 +165,13 @@
 #define BL_SA_WARMUP_OPS        "warmup_ops"
 #define BL_SA_P50_RTT           "p50_rtt"
 #define BL_SA_MSGS_PER_OP       "msgs_per_op"
+#define BL_SA_MPI_MSGS_PER_OP   "mpi_msgs_per_op"
+#define BL_SA_OFFERED           "offered"
+#define BL_SA_UNFINISHED        "unfinished"
+#define BL_SA_UNSERVED          "unserved"
+#define BL_SA_OFFERED_PER_S     "offered_per_s"
+#define BL_SA_ACHIEVED_PER_S    "achieved_per_s"
+#define BL_SA_DEADLINE_HIT      "deadline_hit"
 #define BL_SA_BYTES_PER_OP      "bytes_per_op"
 #define BL_SA_MEM_MAX_BYTES     "mem_max_bytes"
 #define BL_SA_RETRIES           "client_retries"

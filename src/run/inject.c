@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "common/alloc.h"
+#include "run/clock.h"
 #include "run/faults.h"
 #include "run/rt.h"
 
@@ -83,7 +84,7 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
                 bl_rt_replica_crash(rt, &rt->reps[i]);
         bl_rt_storage_crash(rt);
         bl_net_isolate(rt->net, 1);
-        bl_rt_clients_abandon(rt, now);
+        bl_rt_clients_abandon(rt, now, 1);
         bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
 }
 
@@ -145,8 +146,10 @@ static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx)
                               (long)(f->pause_ns % 1000000000ull)};
 
         bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)idx);
+        rt->pause_from = bl_now_ns();
         while (nanosleep(&ts, &ts) != 0)
                 ;
+        rt->pause_to = bl_now_ns();
         bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);
 }
 

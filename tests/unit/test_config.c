@@ -15,7 +15,7 @@
 #include "config/config.h"
 
 /* Number of options: one per field of struct bl_config except repl, commit. */
-#define N_OPTIONS 55
+#define N_OPTIONS 56
 
 /* The repository root: $BALLOT_ROOT, else the current directory. */
 static const char *root(void)
