@@ -165,6 +165,8 @@ struct bl_fault_row {
         const char *description; /* the schedule line, e.g. "2s crash leader:0" */
         double unavailable_s;    /* longest stretch with no completed operation */
         double recovery_s;       /* until throughput is back within 10%; -1 never */
+        int32_t applied;         /* 0: not applied (scheduled after the end of the run);
+                                    unavailable_s and recovery_s are then NaN */
 };
 
 struct bl_run_global {

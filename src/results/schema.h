@@ -243,6 +243,7 @@
 #define BL_SC_RECOVERY_S     "recovery_s"
 #define BL_SA_MAX_UNAVAIL_S  "max_unavailable_s"
 #define BL_SA_MAX_RECOVERY_S "max_recovery_s"
+/* and BL_SC_APPLIED: 0 when the fault was timed after the end and not applied */
 
 /* /history */
 #define BL_SP_HISTORY    "/history"

@@ -1390,6 +1390,7 @@ static int step_faults(struct wctx *w)
             {BL_SC_DESCRIPTION, C_STR, offsetof(struct bl_fault_row, description), NULL},
             {BL_SC_UNAVAILABLE_S, C_F64, offsetof(struct bl_fault_row, unavailable_s), NULL},
             {BL_SC_RECOVERY_S, C_F64, offsetof(struct bl_fault_row, recovery_s), NULL},
+            {BL_SC_APPLIED, C_I32, offsetof(struct bl_fault_row, applied), NULL},
         };
 
         if (w->sh.n_faults == 0)
@@ -1399,7 +1400,9 @@ static int step_faults(struct wctx *w)
                            "injected faults: t_s since the measured phase start; "
                            "unavailable_s: longest stretch without a completed operation "
                            "after it; recovery_s: until throughput is back within 10% of "
-                           "the second before it (-1: never)");
+                           "the second before it (-1: never); applied: 0 when the fault "
+                           "was scheduled after the end of the run and not applied (its "
+                           "figures are then NaN)");
 }
 
 static int step_history(struct wctx *w)

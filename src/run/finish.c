@@ -497,9 +497,11 @@ static int64_t fault_index(const struct bl_event *e)
         switch (e->type) {
         case BL_EV_CRASH:
         case BL_EV_PAUSE:
+        case BL_EV_TRANSFER_ASK:
                 return e->b;
         case BL_EV_PARTITION:
         case BL_EV_LINK_FAULT:
+        case BL_EV_FAULT_SKIPPED:
                 return e->a;
         default:
                 return -1;
@@ -604,9 +606,18 @@ static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrow
                 }
                 bl_faults_describe(&rt->faults->f[idx], text, 160);
                 r->t_s = (double)ev[i].t_ns / 1e9 - rt->cfg->experiment.warmup_s;
-                r->rank = ev[i].type == BL_EV_CRASH || ev[i].type == BL_EV_PAUSE ? ev[i].rank : -1;
+                r->rank = ev[i].type == BL_EV_CRASH || ev[i].type == BL_EV_PAUSE ||
+                                  ev[i].type == BL_EV_TRANSFER_ASK
+                              ? ev[i].rank
+                              : -1;
                 r->description = text;
-                if (i0 < end)
+                r->applied = ev[i].type != BL_EV_FAULT_SKIPPED;
+                if (!r->applied) {
+                        /* Scheduled after the end of the run: it cost nothing
+                         * measurable. */
+                        r->unavailable_s = NAN;
+                        r->recovery_s = NAN;
+                } else if (i0 < end)
                         availability(&rt->series, ival, i0, end, &r->unavailable_s, &r->recovery_s);
                 (*nrows)++;
         }
@@ -627,8 +638,8 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         const struct bl_config *cfg = f->rt->cfg;
         double rtt_us = base->median_rtt_ns / 1e3;
 
-        printf("# ballot %s: experiment %s, kernel %s, %d ranks, %d shards x %d replicas, "
-               "workload %s\n",
+        printf("# ballot %s: experiment %s, kernel %s, %d ranks, %d shards x %d replicas per "
+               "shard, workload %s\n",
                bl_version(), cfg->experiment.name, cfg->experiment.kernel, f->rt->size,
                cfg->cluster.shards, cfg->cluster.replicas, bl_workload_name(cfg->workload.type));
         uint64_t err = rows[nrows - 1].errors, unf = rows[nrows - 1].unfinished;
@@ -686,6 +697,11 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         printf("# verdict %-13s %s\n", "overall", overall(f));
         for (size_t i = 0; i < f->nfaults; i++) {
                 const struct bl_fault_row *r = &f->faults[i];
+                if (!r->applied) {
+                        printf("# fault %7.3f s  not applied (after the end of the run)  %s\n",
+                               r->t_s, r->description);
+                        continue;
+                }
                 printf("# fault %7.3f s  rank %2d  unavailable %7.3f s  recovery ", r->t_s, r->rank,
                        r->unavailable_s);
                 if (r->recovery_s < 0)

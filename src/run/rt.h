@@ -256,6 +256,10 @@ void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f);
 int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan);
 void bl_rt_faults_free(struct bl_rt *rt);
 void bl_rt_faults_step(struct bl_rt *rt, uint64_t now);
+/* Collective, after the main loop: rank 0 records the faults that no rank
+ * applied (scheduled after the end of the run) as fault_not_applied events.
+ * Returns 0 or BL_ENOMEM. */
+int bl_rt_faults_close(struct bl_rt *rt);
 int bl_rt_faults_active(struct bl_rt *rt, uint64_t now);
 
 /* Record an event at the current time. */

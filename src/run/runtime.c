@@ -495,6 +495,8 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
         bl_rt_event(rt, BL_EV_PHASE, 0, 0);
         rc = loop(rt);
         if (rc == 0)
+                rc = bl_rt_faults_close(rt);
+        if (rc == 0)
                 rc = drain(rt);
         if (rc != 0) {
                 *collective = 0;

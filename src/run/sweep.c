@@ -278,6 +278,8 @@ static int load_point(struct sweep *s, struct point *p, struct bl_errbuf *eb)
                 if (rc == 0)
                         rc = bl_faults_parse_file(fpath, s->size, p->cfg.cluster.shards, &p->plan,
                                                   eb);
+                if (rc == 0)
+                        rc = bl_faults_check_run(fpath, &p->plan, &p->cfg, NULL, eb);
         }
         return rc;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/number.h"
 #include "common/alloc.h"
 #include "common/events.h"
 #include "config/config.h"
@@ -77,18 +78,10 @@ struct cli {
         uint64_t append_min_us, append_max_us, sync_min_us, sync_max_us;
 };
 
+/* Numbers read as everywhere else in ballot (common/number.h). */
 static int parse_u64(const char *s, uint64_t *out)
 {
-        char *end;
-        unsigned long long v;
-
-        if (s == NULL || *s == '\0' || *s == '-')
-                return -1;
-        v = strtoull(s, &end, 10);
-        if (*end != '\0')
-                return -1;
-        *out = v;
-        return 0;
+        return bl_parse_u64(s, out) == BL_NUM_OK ? 0 : -1;
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -103,13 +96,9 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 static int parse_prob(const char *s, double *out)
 {
-        char *end;
         double v;
 
-        if (s == NULL || *s == '\0')
-                return -1;
-        v = strtod(s, &end);
-        if (*end != '\0' || !(v >= 0 && v < 1))
+        if (bl_parse_double(s, &v) != BL_NUM_OK || !(v >= 0 && v < 1))
                 return -1;
         *out = v;
         return 0;

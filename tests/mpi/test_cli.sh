@@ -10,6 +10,9 @@ done
 set +e
 "$BALLOT" frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] || fail "unknown command must exit 2"
+# Control characters from the command line are not echoed to the terminal.
+"$BALLOT" $'fro\e[2Jb' 2>"$TMP/err" >/dev/null
+grep -q 'fro\\x1b\[2Jb' "$TMP/err" || fail "unknown command not escaped: $(od -c "$TMP/err" | head -3)"
 "$BALLOT" report "$TMP/nope.h5" >/dev/null 2>"$TMP/err"
 [ $? -ne 0 ] || fail "report of a missing file must fail"
 echo "not hdf5" >"$TMP/junk.h5"
