@@ -14,6 +14,7 @@
 #include "store/cmd.h"
 #include "store/kv.h"
 #include "store/txn.h"
+#include "txn_store_check.h"
 
 #define INITIAL 100u
 
@@ -943,6 +944,7 @@ static void group_apply(struct group *g, const struct bl_txs_cmd *c, struct bl_t
                         assert_memory_equal(v[i].reads, v[0].reads,
                                             v[0].nreads * sizeof(*v[0].reads));
                 assert_int_equal(bl_txs_digest(g->r[i]), bl_txs_digest(g->r[0]));
+                txs_test_check(g->r[i]);
         }
         *v0 = v[0];
 }
@@ -1090,6 +1092,7 @@ static void run_bank(int cc, uint64_t seed)
 
                                 snapshot(g[s].r[0], &buf, &len);
                                 assert_int_equal(bl_txs_restore(g[s].r[1], buf, len), 0);
+                                txs_test_check(g[s].r[1]);
                                 bl_free(buf);
                                 assert_same_snapshot(g[s].r[0], g[s].r[1]);
                         }

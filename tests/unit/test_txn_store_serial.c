@@ -17,6 +17,7 @@
 #include "common/rng.h"
 #include "store/kv.h"
 #include "store/txn.h"
+#include "txn_store_check.h"
 
 #define NSHARDS 3
 #define NKEYS   6
@@ -79,6 +80,7 @@ static void decide(struct world *w, struct bl_rng *rng, uint64_t id, int commit)
                 if (!t->touches[sh] || t->released[sh])
                         continue;
                 assert_int_equal(bl_txs_decide(w->s[sh], id, commit, w->clock, w->clock), 0);
+                txs_test_check(w->s[sh]);
                 while (bl_txs_next_vote(w->s[sh], &v)) {
                         w->waited++;
                         take_vote(w, sh, &v);
@@ -132,6 +134,7 @@ static void start(struct world *w, struct bl_rng *rng, uint64_t id, uint64_t *ap
                                                 t->flags, ops, n, w->clock, w->clock, &v),
                                  0);
                 take_vote(w, sh, &v);
+                txs_test_check(w->s[sh]);
         }
 }
 
