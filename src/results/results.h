@@ -214,6 +214,7 @@ struct bl_run_global {
         double fsync_p50_us, fsync_p99_us, write_mbps;
         const char *storage_io; /* how the log reaches the disk: "thread" */
         double syncs_per_op, disk_bytes_per_op;
+        double sync_mean_us; /* mean fdatasync time of the logs during the run; NaN: none */
         /* Time series, one entry per interval. */
         double interval_s;
         size_t n_intervals;

@@ -38,7 +38,8 @@
  *                                  achieved_per_s, deadline_hit, p50_rtt, msgs_per_op,
  *                                  mpi_msgs_per_op, bytes_per_op, mem_max_bytes,
  *                                  client_retries, client_timeouts, client_redirects,
- *                                  malformed_frames, syncs_per_op, disk_bytes_per_op
+ *                                  malformed_frames, syncs_per_op, disk_bytes_per_op,
+ *                                  fsync_mean_us (the logs' fdatasync during the run)
  * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
  * /latency/bucket_high_ns        uint64 [nbuckets]
  * /latency/<op>/counts           uint64 [nbuckets], one group per /summary row
@@ -180,6 +181,7 @@
 #define BL_SA_MALFORMED         "malformed_frames"
 #define BL_SA_SYNCS_PER_OP      "syncs_per_op"
 #define BL_SA_DISK_BYTES_PER_OP "disk_bytes_per_op"
+#define BL_SA_SYNC_MEAN_US      "fsync_mean_us"
 
 /* /latency */
 #define BL_SP_LATENCY        "/latency"

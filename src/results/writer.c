@@ -83,6 +83,7 @@ struct shared {
         double offered_per_s, achieved_per_s, mpi_msgs_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
         double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
+        double sync_mean_us;
         double interval_s;
         double all_p50_us, all_p99_us, all_p999_us;
 };
@@ -785,6 +786,7 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->write_mbps = g->write_mbps;
         sh->syncs_per_op = g->syncs_per_op;
         sh->disk_bytes_per_op = g->disk_bytes_per_op;
+        sh->sync_mean_us = g->sync_mean_us;
         sh->median_rtt_ns = g->median_rtt_ns;
         sh->msg_rate_per_s = g->msg_rate_per_s;
         sh->rtt_p50_ns = g->rtt_p50_ns;
@@ -1159,6 +1161,7 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_MALFORMED, .kind = A_U64, .u = w->sh.malformed},
             {.name = BL_SA_SYNCS_PER_OP, .kind = A_F64, .d = w->sh.syncs_per_op},
             {.name = BL_SA_DISK_BYTES_PER_OP, .kind = A_F64, .d = w->sh.disk_bytes_per_op},
+            {.name = BL_SA_SYNC_MEAN_US, .kind = A_F64, .d = w->sh.sync_mean_us},
         };
         hid_t d;
         int rc = write_table(w, BL_SP_SUMMARY, cols, ARRAY_SIZE(cols), w->summary,

@@ -47,6 +47,7 @@ struct finish {
         double window_s;
         uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t wal_sync_ns;               /* time in those fdatasync calls */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
         uint64_t lin_ops_checked, lin_ops_total; /* rank 0 */
@@ -144,10 +145,11 @@ static void merge_messages(struct finish *f)
         struct bl_wal_stats ws = {0};
         if (rt->wal != NULL)
                 bl_wal_stats(rt->wal, &ws);
-        uint64_t w[2] = {ws.syncs, ws.disk_bytes}, wsum[2] = {0, 0};
-        MPI_Reduce(w, wsum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        uint64_t w[3] = {ws.syncs, ws.disk_bytes, ws.sync_ns}, wsum[3] = {0, 0, 0};
+        MPI_Reduce(w, wsum, 3, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->wal_syncs = wsum[0];
         f->wal_disk_bytes = wsum[1];
+        f->wal_sync_ns = wsum[2];
 }
 
 /*
@@ -751,10 +753,11 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         if (cfg->storage.mode != BL_STORAGE_MEMORY) {
                 uint64_t n = f->ops + f->warmup_ops;
 
-                printf("# storage: %s mode, %.3f fdatasync/op, %.1f disk bytes/op; baseline "
-                       "fdatasync p50 %.0f us, p99 %.0f us\n",
+                printf("# storage: %s mode, %.3f fdatasync/op (mean %.0f us in this run), %.1f "
+                       "disk bytes/op; baseline fdatasync p50 %.0f us, p99 %.0f us\n",
                        bl_storage_mode_name(cfg->storage.mode),
                        n ? (double)f->wal_syncs / (double)n : 0.0,
+                       f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : 0.0,
                        n ? (double)f->wal_disk_bytes / (double)n : 0.0, base->fsync_p50_us,
                        base->fsync_p99_us);
         }
@@ -1139,6 +1142,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .write_mbps = in_memory ? NAN : base->write_mbps,
                     .storage_io = "thread",
                     .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                    .sync_mean_us =
+                        f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : NAN,
                     .disk_bytes_per_op =
                         total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
                     .interval_s = ival,

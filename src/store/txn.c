@@ -432,6 +432,8 @@ static void finish(struct bl_txs *s, uint32_t ti, int state)
                 s->st.waiting--;
         else if (t->state == BL_TXS_PREPARED)
                 s->st.in_doubt--;
+        else if (t->state == BL_TXS_READ_HELD)
+                s->st.read_held--;
         release_all(s, ti);
         t->state = (uint8_t)state;
         if (state == BL_TXS_COMMITTED)
@@ -479,9 +481,14 @@ static int acquire(struct bl_txs *s, uint32_t ti, uint64_t now)
         if (t->bad) {
                 set_vote(s, t, BL_TXS_NO, BL_TXS_R_CONSTRAINT, now);
                 finish(s, ti, BL_TXS_ABORTED);
-        } else if (!writes) {
+        } else if (!writes && (t->flags & BL_TXS_RELEASE_READS)) {
                 set_vote(s, t, BL_TXS_READ_ONLY, BL_TXS_R_NONE, now);
                 finish(s, ti, BL_TXS_READ_DONE);
+        } else if (!writes) {
+                set_vote(s, t, BL_TXS_READ_ONLY, BL_TXS_R_NONE, now);
+                s->st.waiting--;
+                t->state = BL_TXS_READ_HELD;
+                s->st.read_held++;
         } else {
                 set_vote(s, t, BL_TXS_YES, BL_TXS_R_NONE, now);
                 s->st.waiting--;
@@ -606,7 +613,7 @@ static int reserve_admit(struct bl_txs *s, struct tkey *keys, uint32_t nkeys)
         return 0;
 }
 
-int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord,
+int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord, unsigned flags,
                    const struct bl_txs_op *ops, uint32_t nops, uint64_t index, uint64_t now,
                    struct bl_txs_vote_msg *out)
 {
@@ -628,6 +635,8 @@ int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord,
         }
         if ((rc = check_ops(s, ops, nops)) != 0)
                 return rc;
+        if (flags & ~BL_TXS_RELEASE_READS)
+                return BL_EINVAL;
         cops = bl_malloc((nops > 0 ? nops : 1) * sizeof(*cops));
         reads = bl_calloc(nops > 0 ? nops : 1, sizeof(*reads));
         if (cops != NULL && reads != NULL)
@@ -648,6 +657,7 @@ int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord,
         t->id = txn;
         t->ts = ts;
         t->coord = coord;
+        t->flags = (uint8_t)flags;
         t->state = BL_TXS_WAITING;
         t->nops = nops;
         t->nkeys = nkeys;
@@ -662,7 +672,7 @@ int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord,
         for (uint32_t k = 0; k < nkeys; k++)
                 s->cells[keys[k].cell].refs++;
         s->digest = txs_fold(s->digest, F_ADMIT, txn, ts);
-        s->digest = txs_fold(s->digest, F_ADMIT, coord, index);
+        s->digest = txs_fold(s->digest, F_ADMIT, (uint64_t)flags << 32 | coord, index);
         acquire(s, ti, now);
         grant_loop(s, now);
         fill_vote(&s->txns[ti], out);
@@ -773,6 +783,12 @@ int bl_txs_decide(struct bl_txs *s, uint64_t txn, int commit, uint64_t index, ui
         if (commit) {
                 if (t->state == BL_TXS_COMMITTED || t->state == BL_TXS_READ_DONE)
                         return 0;
+                if (t->state == BL_TXS_READ_HELD) { /* nothing to write */
+                        record_decision(s, t, 1, index, now);
+                        finish(s, ti, BL_TXS_READ_DONE);
+                        grant_loop(s, now);
+                        return 0;
+                }
                 if (t->state != BL_TXS_PREPARED)
                         return BL_EINVAL;
                 if ((rc = reserve_commit(s, t)) != 0)
@@ -791,7 +807,7 @@ int bl_txs_decide(struct bl_txs *s, uint64_t txn, int commit, uint64_t index, ui
                 return 0;
         if (t->state == BL_TXS_PREPARED)
                 note_blocked(s, t, now);
-        else
+        else if (t->state == BL_TXS_WAITING)
                 set_vote(s, t, BL_TXS_NO, BL_TXS_R_ABORTED, now);
         record_decision(s, t, 0, index, now);
         finish(s, ti, BL_TXS_ABORTED);

@@ -24,8 +24,10 @@
  * granted when another transaction's DECIDE releases a lock): after every
  * apply the caller drains bl_txs_next_vote. The coordinator logs its decision
  * in its own place (its rank's WAL with 2pc/none, its group with a replicated
- * kernel) and sends DECIDE to the participants that did not vote READ-ONLY;
- * the participant leader proposes it, and applying it commits (writes
+ * kernel) and sends DECIDE to every participant except read-only ones that
+ * released their locks (BL_TXS_RELEASE_READS, safe only for a transaction's
+ * sole participant or its last one: see the flag); the participant leader
+ * proposes it, and applying it commits (writes
  * applied, locks released) or aborts. A participant whose coordinator is
  * silent keeps its PREPARED transactions in doubt (bl_txs_in_doubt): that is
  * the blocking 2PC is known for, and the stats measure it. The participant may
@@ -64,7 +66,8 @@
  * length (lists only grow, so that prefix is the list read, followed by the
  * transaction's own earlier appends to the key; bl_txs_list gives it).
  * Once all its locks are held, a transaction with no write votes READ_ONLY
- * and releases its locks at once (read-only optimisation); one whose ADDs
+ * (and, with BL_TXS_RELEASE_READS, releases its locks at once: the read-only
+ * optimisation, see the flag for when it is safe); one whose ADDs
  * would take a register below 0 votes NO (reason constraint) and releases;
  * any other votes YES and stays PREPARED, holding its locks, until DECIDE.
  * The ops' effects are computed at commit from the locked values, which
@@ -133,7 +136,23 @@ enum bl_txs_state {
         BL_TXS_COMMITTED = 2, /* writes applied */
         BL_TXS_ABORTED = 3,   /* voted NO, or decided abort (presumed abort included) */
         BL_TXS_READ_DONE = 4, /* voted READ_ONLY: done, locks released */
+        BL_TXS_READ_HELD = 5, /* voted READ_ONLY, holds its S locks until DECIDE */
 };
+
+/*
+ * PREPARE flags.
+ * BL_TXS_RELEASE_READS: a read-only participant releases its S locks as it
+ * votes and needs no DECIDE (the read-only optimisation). Locks are taken
+ * when PREPARE is applied, so this is safe only when every other participant
+ * of the transaction already holds its locks: the transaction has this
+ * participant alone, or the coordinator prepares it last, after all the
+ * others voted YES. Otherwise releasing early breaks two-phase locking (the
+ * transaction would release a lock here before it acquires one elsewhere:
+ * test_txn_store_serial finds the G2-item cycle) and the read-only
+ * participant keeps its locks (READ_HELD) until a DECIDE, either way,
+ * releases them; it still logs no writes and joins no commit log.
+ */
+#define BL_TXS_RELEASE_READS 0x1u
 
 /* What one read op saw (ops in the PREPARE's order; non-reads are zero). */
 struct bl_txs_read {
@@ -177,6 +196,7 @@ struct bl_txs_info {
  * bl_txs_in_doubt and bl_txs_info's vote_ns. */
 struct bl_txs_stats {
         uint64_t waiting, in_doubt; /* now */
+        uint64_t read_held;         /* now: READ_HELD */
         uint64_t committed, aborted, read_only;
         uint64_t no_votes[BL_TXS_R__COUNT];
         uint64_t blocked_n, blocked_sum_ns, blocked_max_ns;
@@ -191,26 +211,27 @@ struct bl_txs *bl_txs_create(int shard, int nshards, int cc, uint64_t initial);
 void bl_txs_destroy(struct bl_txs *s);
 
 /*
- * Apply PREPARE(txn, ts, coord, ops) at log index `index`, time `now`, and
+ * Apply PREPARE(txn, ts, coord, flags, ops) at log index `index`, time `now`, and
  * fill *out with the vote (PENDING when it waits). Every op key must belong
  * to this shard and nops <= BL_TXS_MAX_OPS; ops may repeat a key. A known
  * txn gets its recorded vote back (PENDING if it still waits, NO if it was
  * aborted, YES once committed) and nothing changes.
  * Returns 0, BL_EINVAL (a key of another shard, an unknown op kind, too many
- * ops; nothing changes, deterministic on every replica), or BL_ENOMEM
+ * ops, unknown flags; nothing changes, deterministic on every replica), or BL_ENOMEM
  * (nothing changes).
  */
-int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord,
+int bl_txs_prepare(struct bl_txs *s, uint64_t txn, uint64_t ts, uint32_t coord, unsigned flags,
                    const struct bl_txs_op *ops, uint32_t nops, uint64_t index, uint64_t now,
                    struct bl_txs_vote_msg *out);
 
 /*
  * Apply DECIDE(txn, commit) at log index `index`, time `now`.
  *   commit   a PREPARED txn: its writes are applied in op order, it is added
- *            to the commit log, its locks released; a COMMITTED or READ_DONE
- *            one: nothing (duplicate). Anything else: BL_EINVAL, nothing
+ *            to the commit log, its locks released; a READ_HELD one: locks
+ *            released, READ_DONE; a COMMITTED or READ_DONE one: nothing
+ *            (duplicate). Anything else: BL_EINVAL, nothing
  *            changes (a commit needs a YES vote: a coordinator bug).
- *   abort    a WAITING or PREPARED txn: released, ABORTED; an unknown one:
+ *   abort    a WAITING, PREPARED or READ_HELD txn: released, ABORTED; an unknown one:
  *            recorded ABORTED (presumed abort); ABORTED: nothing. A
  *            COMMITTED one: BL_EINVAL, nothing changes. READ_DONE: nothing.
  * Releases grant waiting transactions; their votes are queued for
@@ -268,7 +289,7 @@ int bl_txs_restore(struct bl_txs *s, const void *buf, size_t len);
 
 /*
  * Encoding, little endian:
- *   PREPARE  u8 0xa1, u64 txn, u64 ts, u32 coord, u32 nops,
+ *   PREPARE  u8 0xa1, u64 txn, u64 ts, u32 coord, u8 flags, u32 nops,
  *            nops x (u8 kind, u64 key, u64 arg)
  *   DECIDE   u8 0xa2, u64 txn, u8 commit (0 or 1)
  * The first byte of a single-key command (store/cmd.h) is its op, below
@@ -284,6 +305,7 @@ struct bl_txs_cmd {
         uint64_t txn;
         uint64_t ts;    /* PREPARE */
         uint32_t coord; /* PREPARE */
+        uint8_t flags;  /* PREPARE: BL_TXS_RELEASE_READS */
         uint8_t commit; /* DECIDE */
         uint32_t nops;
         const struct bl_txs_op *ops; /* PREPARE: encode reads it; decode allocates it */
@@ -294,11 +316,11 @@ int bl_txs_cmd_is(const void *buf, size_t len);
 /* Encoded size of c. */
 size_t bl_txs_cmd_size(const struct bl_txs_cmd *c);
 /* Encode c into buf (cap bytes). Returns bytes written, 0 if cap is too
- * small or c is invalid (unknown type or op kind, nops > BL_TXS_MAX_OPS). */
+ * small or c is invalid (unknown type, flag or op kind, nops > BL_TXS_MAX_OPS). */
 size_t bl_txs_cmd_encode(const struct bl_txs_cmd *c, void *buf, size_t cap);
 /* Decode exactly len bytes. On success c->ops is from bl_malloc (NULL when
  * nops is 0): release with bl_txs_cmd_free. Returns 0, BL_EPROTO (unknown
- * type or kind, bad commit flag, too many ops, short, trailing bytes) or
+ * type, kind or flag, bad commit flag, too many ops, short, trailing bytes) or
  * BL_ENOMEM; on error c holds nothing to free. */
 int bl_txs_cmd_decode(struct bl_txs_cmd *c, const void *buf, size_t len);
 /* Free what decode allocated. */

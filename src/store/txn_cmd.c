@@ -7,7 +7,7 @@
 #include "store/cmd.h"
 #include "store/txn.h"
 
-#define PREPARE_HEADER (1 + 8 + 8 + 4 + 4)
+#define PREPARE_HEADER (1 + 8 + 8 + 4 + 1 + 4)
 #define PREPARE_OP     (1 + 8 + 8)
 #define DECIDE_SIZE    (1 + 8 + 1)
 
@@ -43,12 +43,13 @@ size_t bl_txs_cmd_encode(const struct bl_txs_cmd *c, void *buf, size_t cap)
                 return w.ok ? w.len : 0;
         }
         if (c->type != BL_TXS_CMD_PREPARE || c->nops > BL_TXS_MAX_OPS ||
-            (c->nops > 0 && c->ops == NULL))
+            (c->flags & ~BL_TXS_RELEASE_READS) || (c->nops > 0 && c->ops == NULL))
                 return 0;
         bl_put_u8(&w, c->type);
         bl_put_u64(&w, c->txn);
         bl_put_u64(&w, c->ts);
         bl_put_u32(&w, c->coord);
+        bl_put_u8(&w, c->flags);
         bl_put_u32(&w, c->nops);
         for (uint32_t i = 0; i < c->nops; i++) {
                 if (c->ops[i].kind >= BL_TXS_OP__COUNT)
@@ -77,9 +78,11 @@ int bl_txs_cmd_decode(struct bl_txs_cmd *c, const void *buf, size_t len)
                 return BL_EPROTO;
         c->ts = bl_get_u64(&r);
         c->coord = bl_get_u32(&r);
+        c->flags = bl_get_u8(&r);
         c->nops = bl_get_u32(&r);
         /* The count is checked against the bytes left before allocating. */
-        if (!r.ok || c->nops > BL_TXS_MAX_OPS || (r.len - r.off) != (size_t)c->nops * PREPARE_OP)
+        if (!r.ok || (c->flags & ~BL_TXS_RELEASE_READS) || c->nops > BL_TXS_MAX_OPS ||
+            (r.len - r.off) != (size_t)c->nops * PREPARE_OP)
                 return BL_EPROTO;
         if (c->nops > 0) {
                 ops = bl_malloc(c->nops * sizeof(*ops));
@@ -120,7 +123,7 @@ int bl_txs_apply(struct bl_txs *s, const void *buf, size_t len, uint64_t index, 
         out->txn = c.txn;
         if (c.type == BL_TXS_CMD_DECIDE)
                 return bl_txs_decide(s, c.txn, c.commit, index, now);
-        rc = bl_txs_prepare(s, c.txn, c.ts, c.coord, c.ops, c.nops, index, now, out);
+        rc = bl_txs_prepare(s, c.txn, c.ts, c.coord, c.flags, c.ops, c.nops, index, now, out);
         bl_txs_cmd_free(&c);
         return rc;
 }

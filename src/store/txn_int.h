@@ -53,6 +53,7 @@ struct txrec {
         uint32_t coord;
         uint8_t state, vote, reason;
         uint8_t bad;                  /* an ADD went below 0 on a key already granted */
+        uint8_t flags;                /* of the PREPARE */
         uint32_t nops, nkeys, cursor; /* keys[0 .. cursor) are held */
         struct bl_txs_op *ops;        /* NULL once finished and collected */
         struct bl_txs_read *reads;
@@ -84,7 +85,8 @@ struct bl_txs {
 
 static inline int txs_live(const struct txrec *t)
 {
-        return t->state == BL_TXS_WAITING || t->state == BL_TXS_PREPARED;
+        return t->state == BL_TXS_WAITING || t->state == BL_TXS_PREPARED ||
+               t->state == BL_TXS_READ_HELD;
 }
 
 void txs_imap_free(struct imap *m);

@@ -7,7 +7,8 @@
  *   cells    u64 n; per key ascending, that differs from a fresh key:
  *            u64 key, u64 register, u64 list length, the list
  *   txns     u64 n; per txn ascending: u64 id, u64 ts, u32 coord, u8 state,
- *            u8 vote, u8 reason, u8 bad, u64 prepare index, u64 decide index;
+ *            u8 vote, u8 reason, u8 bad, u8 flags, u64 prepare index,
+ *            u64 decide index;
  *            live ones add u32 nops, u32 cursor and per op
  *            u8 kind, u64 key, u64 arg, u64 read value, u64 read list length
  *   locks    u64 n; per key with a queue, ascending: u64 key, u32 nheld,
@@ -32,7 +33,7 @@
 #define SNAP_VERSION 1u
 #define SNAP_HEADER  (5 * 4 + 8 + 8)
 #define SNAP_CELL    24u
-#define SNAP_TXN     40u
+#define SNAP_TXN     41u
 #define SNAP_LIVE    8u
 #define SNAP_OP      33u
 #define SNAP_LOCK    16u
@@ -179,6 +180,7 @@ int bl_txs_snapshot(const struct bl_txs *s, void **buf, size_t *len)
                 bl_put_u8(&w, t->vote);
                 bl_put_u8(&w, t->reason);
                 bl_put_u8(&w, t->bad);
+                bl_put_u8(&w, t->flags);
                 bl_put_u64(&w, t->prepare_index);
                 bl_put_u64(&w, t->decide_index);
                 if (!txs_live(t))
@@ -332,11 +334,13 @@ static int read_txns(struct bl_txs *n, struct bl_rbuf *r)
                 t->vote = bl_get_u8(r);
                 t->reason = bl_get_u8(r);
                 t->bad = bl_get_u8(r);
+                t->flags = bl_get_u8(r);
                 t->prepare_index = bl_get_u64(r);
                 t->decide_index = bl_get_u64(r);
                 CHECK(r->ok && (i == 0 || t->id > n->txns[ti - 1].id));
-                CHECK(t->state <= BL_TXS_READ_DONE && t->vote <= BL_TXS_READ_ONLY &&
-                      t->reason < BL_TXS_R__COUNT && t->bad <= 1);
+                CHECK(t->state <= BL_TXS_READ_HELD && t->vote <= BL_TXS_READ_ONLY &&
+                      t->reason < BL_TXS_R__COUNT && t->bad <= 1 &&
+                      !(t->flags & ~BL_TXS_RELEASE_READS));
                 txs_imap_put(&n->tmap, t->id, ti);
                 if (txs_live(t))
                         TRY(read_live(n, r, t));
@@ -440,6 +444,7 @@ static void recount(struct bl_txs *n)
                 n->st.committed += t->state == BL_TXS_COMMITTED;
                 n->st.aborted += t->state == BL_TXS_ABORTED;
                 n->st.read_only += t->state == BL_TXS_READ_DONE;
+                n->st.read_held += t->state == BL_TXS_READ_HELD;
                 if (t->vote == BL_TXS_NO)
                         n->st.no_votes[t->reason]++;
         }

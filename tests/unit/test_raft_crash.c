@@ -219,6 +219,24 @@ static void test_replay_truncation(void **state)
         fx_free(fx);
 }
 
+/* A proposal whose entry is truncated by a conflicting AppendEntries is
+ * reported dropped (white-box: the tag is set by hand, since a leader clears
+ * its tags when it steps down, before any later leader can reach it). */
+static void test_truncation_drops_tagged_entries(void **state)
+{
+        struct fx *fx = fx_new(3);
+        uint64_t old[3] = {1, 1, 1}, new[1] = {2};
+
+        (void)state;
+        fx_start(fx);
+        assert_int_equal(fx_append(fx, 0, 1, 1, 0, 0, 0, old, 3), 0);
+        bl_raft_log_get(&fx_r(fx, 1)->log, 3)->tag = 42;
+        assert_int_equal(fx_append(fx, 2, 1, 2, 1, 1, 0, new, 1), 0);
+        assert_int_equal(fx->nodes[1].n_dropped, 1);
+        assert_int_equal(bl_raft_log_last_index(&fx_r(fx, 1)->log), 2);
+        fx_free(fx);
+}
+
 /* The leader sends an entry before it is durable (the disk and the network
  * work in parallel) but counts its own copy only once it is: with one
  * follower cut off, the commit waits for the leader's disk. */
@@ -347,6 +365,39 @@ static void test_leader_crash_and_rejoin(void **state)
         fx_free(fx);
 }
 
+/* A follower whose storage cut a torn tail on recovery holds fewer entries
+ * than it acknowledged (the last record of its log is gone). The leader must
+ * move its matchIndex back and resend, not wait forever for an answer to an
+ * index the follower no longer has. */
+static void test_follower_torn_tail_catches_up(void **state)
+{
+        struct fx *fx = fx_new(3);
+        struct fx_node *nd;
+        int l, f;
+
+        (void)state;
+        fx_start(fx);
+        l = fx_elect(fx);
+        f = (l + 1) % 3;
+        for (int k = 0; k < 5; k++)
+                assert_int_equal(fx_submit(fx, l, "w"), 0);
+        fx_run(fx, 50);
+        assert_int_equal(fx_r(fx, l)->peers[f].match, bl_raft_log_last_index(&fx_r(fx, l)->log));
+        fx_crash(fx, f);
+        nd = &fx->nodes[f];
+        /* The torn tail: the last durable record (the last entry) is lost. */
+        bl_memlog_truncate_after(&nd->log, bl_memlog_at(&nd->log, nd->log.n - 1)->seq - 1);
+        fx_recover(fx, f);
+        assert_true(bl_raft_log_last_index(&fx_r(fx, f)->log) <
+                    bl_raft_log_last_index(&fx_r(fx, l)->log));
+        fx_run(fx, 300);
+        assert_int_equal(bl_raft_log_last_index(&fx_r(fx, f)->log),
+                         bl_raft_log_last_index(&fx_r(fx, l)->log));
+        assert_int_equal(fx_r(fx, f)->applied, fx_r(fx, l)->applied);
+        assert_int_equal(fx->nodes[f].sm_hash, fx->nodes[l].sm_hash);
+        fx_free(fx);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -357,10 +408,12 @@ int main(void)
             cmocka_unit_test(test_follower_acks_durable_entries_only),
             cmocka_unit_test(test_crash_loses_unsynced_records),
             cmocka_unit_test(test_replay_truncation),
+            cmocka_unit_test(test_truncation_drops_tagged_entries),
             cmocka_unit_test(test_leader_writes_in_parallel),
             cmocka_unit_test(test_snapshot_compacts_records),
             cmocka_unit_test(test_replay_refuses_malformed),
             cmocka_unit_test(test_leader_crash_and_rejoin),
+            cmocka_unit_test(test_follower_torn_tail_catches_up),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

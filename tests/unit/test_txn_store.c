@@ -14,6 +14,7 @@
 #include "store/cmd.h"
 #include "store/kv.h"
 #include "store/txn.h"
+#include "txn_store_check.h"
 
 #define INITIAL 100u
 
@@ -40,7 +41,8 @@ static struct bl_txs_vote_msg prep_ts(struct bl_txs *s, uint64_t txn, uint64_t t
 {
         struct bl_txs_vote_msg v;
 
-        assert_int_equal(bl_txs_prepare(s, txn, ts, 7, ops, nops, txn, 1000 * txn, &v), 0);
+        assert_int_equal(
+            bl_txs_prepare(s, txn, ts, 7, BL_TXS_RELEASE_READS, ops, nops, txn, 1000 * txn, &v), 0);
         assert_int_equal(v.txn, txn);
         assert_int_equal(v.vote, vote);
         if (vote == BL_TXS_NO)
@@ -177,11 +179,15 @@ static void test_bad_prepare_changes_nothing(void **state)
                 other++;
         prep(s, 1, OPS(W(mine, 1)), BL_TXS_YES, 0);
         d = bl_txs_digest(s);
-        assert_int_equal(bl_txs_prepare(s, 2, 2, 0, OPS(W(mine, 2), W(other, 3)), 0, 0, &v),
+        assert_int_equal(bl_txs_prepare(s, 2, 2, 0, BL_TXS_RELEASE_READS,
+                                        OPS(W(mine, 2), W(other, 3)), 0, 0, &v),
                          BL_EINVAL);
         bad.key = mine;
-        assert_int_equal(bl_txs_prepare(s, 3, 3, 0, &bad, 1, 0, 0, &v), BL_EINVAL);
-        assert_int_equal(bl_txs_prepare(s, 4, 4, 0, NULL, BL_TXS_MAX_OPS + 1, 0, 0, &v), BL_EINVAL);
+        assert_int_equal(bl_txs_prepare(s, 3, 3, 0, BL_TXS_RELEASE_READS, &bad, 1, 0, 0, &v),
+                         BL_EINVAL);
+        assert_int_equal(
+            bl_txs_prepare(s, 4, 4, 0, BL_TXS_RELEASE_READS, NULL, BL_TXS_MAX_OPS + 1, 0, 0, &v),
+            BL_EINVAL);
         assert_int_equal(bl_txs_digest(s), d);
         assert_int_equal(bl_txs_info(s, 2, &info), BL_ENOTFOUND);
         assert_int_equal(bl_txs_info(s, 3, &info), BL_ENOTFOUND);
@@ -377,6 +383,49 @@ static void test_read_only(void **state)
         bl_txs_destroy(s);
 }
 
+/* Without BL_TXS_RELEASE_READS a read-only participant keeps its S locks
+ * until the DECIDE, whichever it is. */
+static void test_read_only_held(void **state)
+{
+        struct bl_txs *s = new_store(BL_TXS_NO_WAIT);
+        struct bl_txs_vote_msg v;
+        struct bl_txs_stats st;
+        const uint64_t *log;
+        uint64_t d;
+
+        (void)state;
+        assert_int_equal(bl_txs_prepare(s, 1, 1, 0, 0, OPS(R(3), R(4)), 1, 1, &v), 0);
+        assert_int_equal(v.vote, BL_TXS_READ_ONLY);
+        assert_int_equal(v.reads[1].value, INITIAL);
+        assert_state(s, 1, BL_TXS_READ_HELD);
+        bl_txs_stats(s, &st);
+        assert_int_equal(st.read_held, 1);
+        assert_int_equal(st.in_doubt, 0);
+        prep(s, 2, OPS(W(3, 1)), BL_TXS_NO, BL_TXS_R_LOCK); /* still locked */
+        prep(s, 3, OPS(R(4)), BL_TXS_READ_ONLY, 0);         /* S shares */
+        d = bl_txs_digest(s);
+        prep(s, 1, OPS(R(3), R(4)), BL_TXS_READ_ONLY, 0); /* duplicate */
+        assert_int_equal(bl_txs_digest(s), d);
+        decide(s, 1, 1, 0);
+        assert_state(s, 1, BL_TXS_READ_DONE);
+        assert_int_equal(bl_txs_commit_log(s, &log), 0);
+        prep(s, 4, OPS(W(3, 1)), BL_TXS_YES, 0);
+        decide(s, 1, 0, 0); /* late abort of a done reader: nothing */
+        assert_state(s, 1, BL_TXS_READ_DONE);
+        /* an abort releases too, and later PREPAREs are refused */
+        assert_int_equal(bl_txs_prepare(s, 5, 5, 0, 0, OPS(R(6)), 5, 5, &v), 0);
+        assert_state(s, 5, BL_TXS_READ_HELD);
+        decide(s, 5, 0, 0);
+        assert_state(s, 5, BL_TXS_ABORTED);
+        prep(s, 5, OPS(R(6)), BL_TXS_NO, BL_TXS_R_ABORTED);
+        prep(s, 6, OPS(W(6, 1)), BL_TXS_YES, 0);
+        bl_txs_stats(s, &st);
+        assert_int_equal(st.read_held, 0);
+        /* unknown flags are refused */
+        assert_int_equal(bl_txs_prepare(s, 7, 7, 0, 2, OPS(R(9)), 7, 7, &v), BL_EINVAL);
+        bl_txs_destroy(s);
+}
+
 static void test_constraint(void **state)
 {
         struct bl_txs *s = new_store(BL_TXS_NO_WAIT);
@@ -508,9 +557,12 @@ static void test_blocking_window(void **state)
         uint64_t ids[4];
 
         (void)state;
-        assert_int_equal(bl_txs_prepare(s, 30, 30, 1, OPS(W(1, 1)), 11, 1000, &v), 0);
-        assert_int_equal(bl_txs_prepare(s, 20, 20, 1, OPS(W(2, 1)), 12, 1500, &v), 0);
-        assert_int_equal(bl_txs_prepare(s, 10, 10, 1, OPS(W(1, 2)), 13, 1600, &v), 0);
+        assert_int_equal(
+            bl_txs_prepare(s, 30, 30, 1, BL_TXS_RELEASE_READS, OPS(W(1, 1)), 11, 1000, &v), 0);
+        assert_int_equal(
+            bl_txs_prepare(s, 20, 20, 1, BL_TXS_RELEASE_READS, OPS(W(2, 1)), 12, 1500, &v), 0);
+        assert_int_equal(
+            bl_txs_prepare(s, 10, 10, 1, BL_TXS_RELEASE_READS, OPS(W(1, 2)), 13, 1600, &v), 0);
         assert_int_equal(v.vote, BL_TXS_PENDING);
         assert_int_equal(bl_txs_in_doubt(s, ids, 4), 2);
         assert_int_equal(ids[0], 20);
@@ -562,6 +614,12 @@ static void build_mixed(struct bl_txs *s)
         prep_ts(s, 9, 300, OPS(A(7, -1000)), BL_TXS_NO, BL_TXS_R_CONSTRAINT);
         prep_ts(s, 10, 50, OPS(W(1, INITIAL)), BL_TXS_YES, 0); /* back to initial */
         decide(s, 10, 1, 0);
+        {
+                struct bl_txs_vote_msg v;
+
+                assert_int_equal(bl_txs_prepare(s, 11, 40, 0, 0, OPS(R(8), R(9)), 11, 1, &v), 0);
+                assert_int_equal(v.vote, BL_TXS_READ_ONLY); /* holds its S locks */
+        }
 }
 
 static void test_snapshot_round_trip(void **state)
@@ -609,6 +667,12 @@ static void test_snapshot_round_trip(void **state)
         assert_int_equal(vb.txn, 4);
         assert_int_equal(va.vote, BL_TXS_YES);
         assert_memory_equal(va.reads, vb.reads, 2 * sizeof(*va.reads));
+        assert_same_snapshot(a, b);
+        prep_ts(b, 12, 1000, OPS(W(8, 1)), BL_TXS_NO, BL_TXS_R_LOCK); /* b kept 11's lock */
+        prep_ts(a, 12, 1000, OPS(W(8, 1)), BL_TXS_NO, BL_TXS_R_LOCK);
+        decide(a, 11, 1, 0);
+        decide(b, 11, 1, 0);
+        assert_state(b, 11, BL_TXS_READ_DONE);
         assert_same_snapshot(a, b);
 
         /* restoring over a non-empty store replaces it; restoring the same
@@ -712,6 +776,7 @@ static void test_cmd_round_trip(void **state)
         struct bl_txs_cmd c = {.type = BL_TXS_CMD_PREPARE,
                                .txn = 0x1122334455667788ull,
                                .ts = 99,
+                               .flags = BL_TXS_RELEASE_READS,
                                .coord = 3,
                                .nops = 4,
                                .ops = ops};
@@ -722,13 +787,14 @@ static void test_cmd_round_trip(void **state)
         (void)state;
         n = bl_txs_cmd_encode(&c, buf, sizeof(buf));
         assert_int_equal(n, bl_txs_cmd_size(&c));
-        assert_int_equal(n, 25 + 4 * 17);
+        assert_int_equal(n, 26 + 4 * 17);
         assert_true(bl_txs_cmd_is(buf, n));
         assert_int_equal(bl_txs_cmd_decode(&d, buf, n), 0);
         assert_int_equal(d.type, BL_TXS_CMD_PREPARE);
         assert_int_equal(d.txn, c.txn);
         assert_int_equal(d.ts, 99);
         assert_int_equal(d.coord, 3);
+        assert_int_equal(d.flags, BL_TXS_RELEASE_READS);
         assert_int_equal(d.nops, 4);
         for (int i = 0; i < 4; i++) {
                 assert_int_equal(d.ops[i].kind, ops[i].kind);
@@ -762,8 +828,13 @@ static void test_cmd_round_trip(void **state)
 static void test_cmd_malformed(void **state)
 {
         const struct bl_txs_op ops[] = {R(1), W(2, 3)};
-        struct bl_txs_cmd c = {
-            .type = BL_TXS_CMD_PREPARE, .txn = 1, .ts = 2, .coord = 3, .nops = 2, .ops = ops};
+        struct bl_txs_cmd c = {.type = BL_TXS_CMD_PREPARE,
+                               .txn = 1,
+                               .ts = 2,
+                               .coord = 3,
+                               .flags = 1,
+                               .nops = 2,
+                               .ops = ops};
         struct bl_cmd kc = {.op = BL_OP_PUT, .client = 1, .seq = 1, .key = 2, .value = 3};
         struct bl_txs_cmd d;
         uint8_t buf[256], kbuf[128];
@@ -776,18 +847,22 @@ static void test_cmd_malformed(void **state)
                 assert_int_equal(bl_txs_cmd_decode(&d, buf, l), BL_EPROTO);
         assert_int_equal(bl_txs_cmd_decode(&d, buf, n + 1), BL_EPROTO); /* trailing */
         /* unknown op kind */
-        buf[25] = BL_TXS_OP__COUNT;
+        buf[26] = BL_TXS_OP__COUNT;
         assert_int_equal(bl_txs_cmd_decode(&d, buf, n), BL_EPROTO);
         assert_null(d.ops);
-        buf[25] = BL_TXS_READ;
-        /* op count beyond the bytes, or beyond the bound */
-        buf[21] = 3;
+        buf[26] = BL_TXS_READ;
+        /* unknown flag */
+        buf[21] = 2;
         assert_int_equal(bl_txs_cmd_decode(&d, buf, n), BL_EPROTO);
-        buf[21] = 0;
-        buf[22] = 0x10; /* 4096 + 2... > max */
+        buf[21] = BL_TXS_RELEASE_READS;
+        /* op count beyond the bytes, or beyond the bound */
+        buf[22] = 3;
         assert_int_equal(bl_txs_cmd_decode(&d, buf, n), BL_EPROTO);
         buf[22] = 0;
-        buf[21] = 2;
+        buf[23] = 0x10; /* 4096 + 2... > max */
+        assert_int_equal(bl_txs_cmd_decode(&d, buf, n), BL_EPROTO);
+        buf[23] = 0;
+        buf[22] = 2;
         assert_int_equal(bl_txs_cmd_decode(&d, buf, n), 0);
         bl_txs_cmd_free(&d);
         /* DECIDE with a bad flag, short, long */
@@ -869,6 +944,7 @@ static void group_apply(struct group *g, const struct bl_txs_cmd *c, struct bl_t
                         assert_memory_equal(v[i].reads, v[0].reads,
                                             v[0].nreads * sizeof(*v[0].reads));
                 assert_int_equal(bl_txs_digest(g->r[i]), bl_txs_digest(g->r[0]));
+                txs_test_check(g->r[i]);
         }
         *v0 = v[0];
 }
@@ -909,7 +985,10 @@ static void run_bank(int cc, uint64_t seed)
         uint64_t accounts[ACCOUNTS];
         /* per txn: votes still missing, and whether any said NO */
         enum { MAXT = 400 };
+        /* writes[t][s]: shard s must get the DECIDE of t (all participants
+         * but those that voted READ_ONLY and released their locks) */
         int missing[MAXT + 1] = {0}, no[MAXT + 1] = {0}, writes[MAXT + 1][NSHARDS];
+        unsigned flags[MAXT + 1] = {0};
         uint64_t pending[MAXT + 1], npending = 0;
         int64_t total = 0;
         uint64_t readies = 0;
@@ -946,11 +1025,14 @@ static void run_bank(int cc, uint64_t seed)
                         ops[sa][nops[sa]++] = A(accounts[a], -x);
                         ops[sb][nops[sb]++] = A(accounts[b], x);
                 }
+                /* the read-only optimisation is safe for one participant */
+                flags[t] = (nops[0] == 0) != (nops[1] == 0) ? BL_TXS_RELEASE_READS : 0;
                 for (int s = 0; s < NSHARDS; s++) {
                         struct bl_txs_cmd c = {.type = BL_TXS_CMD_PREPARE,
                                                .txn = t,
                                                .ts = bl_rng_below(&rng, 1000),
                                                .coord = 0,
+                                               .flags = (uint8_t)flags[t],
                                                .nops = nops[s],
                                                .ops = ops[s]};
                         struct bl_txs_vote_msg v;
@@ -959,14 +1041,12 @@ static void run_bank(int cc, uint64_t seed)
                                 continue;
                         missing[t]++;
                         group_apply(&g[s], &c, &v);
-                        writes[t][s] = 0;
-                        for (uint32_t i = 0; i < nops[s]; i++)
-                                writes[t][s] |= ops[s][i].kind != BL_TXS_READ;
+                        writes[t][s] = 1;
                         if (v.vote != BL_TXS_PENDING)
                                 missing[t]--;
                         if (v.vote == BL_TXS_NO)
                                 no[t] = 1;
-                        if (v.vote == BL_TXS_READ_ONLY)
+                        if (v.vote == BL_TXS_READ_ONLY && flags[t])
                                 writes[t][s] = 0;
                 }
                 pending[npending++] = t;
@@ -996,7 +1076,7 @@ static void run_bank(int cc, uint64_t seed)
                                         missing[r.txn]--;
                                         if (r.vote == BL_TXS_NO)
                                                 no[r.txn] = 1;
-                                        if (r.vote == BL_TXS_READ_ONLY)
+                                        if (r.vote == BL_TXS_READ_ONLY && flags[r.txn])
                                                 writes[r.txn][s] = 0;
                                 }
                         }
@@ -1012,6 +1092,7 @@ static void run_bank(int cc, uint64_t seed)
 
                                 snapshot(g[s].r[0], &buf, &len);
                                 assert_int_equal(bl_txs_restore(g[s].r[1], buf, len), 0);
+                                txs_test_check(g[s].r[1]);
                                 bl_free(buf);
                                 assert_same_snapshot(g[s].r[0], g[s].r[1]);
                         }
@@ -1034,6 +1115,7 @@ static void run_bank(int cc, uint64_t seed)
                 bl_txs_stats(g[s].r[0], &st);
                 assert_int_equal(st.in_doubt, 0);
                 assert_int_equal(st.waiting, 0);
+                assert_int_equal(st.read_held, 0);
                 assert_true(st.committed > 20);
                 if (cc == BL_TXS_NO_WAIT)
                         assert_true(st.no_votes[BL_TXS_R_LOCK] > 0);
@@ -1122,10 +1204,11 @@ static void test_oom(void **state)
         /* a PREPARE with many new keys: tables grow */
         for (int i = 0; i < 64; i++)
                 many[i] = i % 2 ? P(1000 + (uint64_t)i, 1) : R(2000 + (uint64_t)i);
-        OOM_LOOP(s, bl_txs_prepare(s, 100, 1, 0, many, 64, 0, 0, &v));
+        OOM_LOOP(s, bl_txs_prepare(s, 100, 1, 0, BL_TXS_RELEASE_READS, many, 64, 0, 0, &v));
         assert_int_equal(v.vote, BL_TXS_YES);
         /* one that waits on a held key */
-        OOM_LOOP(s, bl_txs_prepare(s, 101, 0, 0, OPS(W(1000 + 1, 5)), 0, 0, &v));
+        OOM_LOOP(s,
+                 bl_txs_prepare(s, 101, 0, 0, BL_TXS_RELEASE_READS, OPS(W(1000 + 1, 5)), 0, 0, &v));
         assert_int_equal(v.vote, BL_TXS_PENDING);
         /* commit: lists grow, the commit log grows, a waiter is granted */
         OOM_LOOP(s, bl_txs_decide(s, 100, 1, 0, 0));
@@ -1172,6 +1255,7 @@ int main(void)
             cmocka_unit_test(test_wait_die_cascade),
             cmocka_unit_test(test_abort_waiting),
             cmocka_unit_test(test_read_only),
+            cmocka_unit_test(test_read_only_held),
             cmocka_unit_test(test_constraint),
             cmocka_unit_test(test_presumed_abort),
             cmocka_unit_test(test_duplicates),
