@@ -167,6 +167,7 @@ struct bl_paxos {
         /* Candidate: phase 1. */
         uint64_t seen;          /* highest ballot seen in a refusal or a preemption */
         uint64_t ballot;        /* the ballot we lead or try to lead; 0 none */
+        int probing;            /* asking whether a quorum would promise (nothing persisted) */
         int p1_sent;            /* prepares sent (our own promise is durable) */
         uint64_t p1_seq;        /* record of our own promise */
         uint64_t p1_from;       /* first slot phase 1 covers */
