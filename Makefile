@@ -30,8 +30,8 @@ BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
-.PHONY: all run compare test test-only unit-test mpi-test sanitize bench bench-check bench-serial \
-        deps deps-test format format-check clean help
+.PHONY: all run compare compare-only deps-plot test test-only unit-test mpi-test sanitize bench \
+        bench-check bench-serial deps deps-test format format-check clean help
 
 all: $(BIN)
 
@@ -72,6 +72,9 @@ deps:
 deps-test:
 	@tools/install-deps.sh --test
 
+deps-plot:
+	@PLOT=1 tools/install-deps.sh
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@rc=0; tools/mpirun.sh $(NP) $(BIN) run $(CONFIG) $(RUN_ARGS) || rc=$$?; \
@@ -87,7 +90,12 @@ run: deps
 ifndef COMPARE_DIR
 COMPARE_DIR := results/compare-$(shell date -u +%Y%m%d-%H%M%S)
 endif
-compare: all
+# Installs what is missing (plots included) first, then builds in a new make
+# so that the pkg-config flags above are read after the installation.
+compare: deps-plot
+	@$(MAKE) --no-print-directory compare-only COMPARE_DIR=$(COMPARE_DIR)
+
+compare-only: all
 	@kernels=$$($(BIN) info | awk '/^# kernels/ { k = 1; next } /^#/ { k = 0 } \
 	    k && $$3 == "replication" && $$1 != "none" { printf "%s%s", sep, $$1; sep = "," }'); \
 	[ -n "$$kernels" ] || { echo "make compare: no replicating kernel in ballot info" >&2; exit 1; }; \

@@ -4,7 +4,7 @@
  *   ballot run --from FILE.h5 [-o section.key=value ...] [--out FILE] [--force] [--quiet]
  *   ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--repeat N] [...]
  *   ballot report [--csv] [--sort KEY] FILE_OR_DIR ...
- *   ballot info [FILE.h5]
+ *   ballot info [FILE.h5 ...]
  *   ballot --help | --version
  * Exit status: 0 success, 1 run-time error, 2 usage or configuration error,
  * 3 the run completed but a correctness verdict failed, 4 no verdict failed
@@ -41,7 +41,7 @@ static void usage(FILE *out)
                 "       ballot sweep CONFIG.ini --vary section.key=v1,v2,... [--vary ...]\n"
                 "                    [--repeat N] [-o ...] [--out DIR] [--force] [--quiet]\n"
                 "       ballot report [--csv] [--sort KEY] FILE_OR_DIR ...\n"
-                "       ballot info [FILE.h5]\n"
+                "       ballot info [FILE.h5 ...]\n"
                 "       ballot check [--time-limit SECONDS] FILE.h5 ...\n"
                 "       ballot sim CONFIG.ini [options]   (ballot sim --help)\n"
                 "       ballot --help | --version\n"
@@ -170,7 +170,10 @@ static int cmd_run(int argc, char **argv)
                         opts.quiet = 1;
                 } else if (a[0] == '-' || config != NULL) {
                         if (rank == 0) {
-                                fprintf(stderr, "ballot run: unexpected argument '%s'\n", argv[i]);
+                                char arg[256];
+
+                                bl_escape(argv[i], arg, sizeof(arg));
+                                fprintf(stderr, "ballot run: unexpected argument '%s'\n", arg);
                                 usage(stderr);
                         }
                         status = EXIT_USAGE;
@@ -214,6 +217,9 @@ static int cmd_run(int argc, char **argv)
                 rc = bl_faults_resolve_path(config, cfg.faults.schedule, fpath, sizeof(fpath), &eb);
                 if (rc == 0)
                         rc = bl_faults_parse_file(fpath, size, cfg.cluster.shards, &plan, &eb);
+                if (rc == 0)
+                        rc =
+                            bl_faults_check_run(fpath, &plan, &cfg, rank == 0 ? stderr : NULL, &eb);
                 if (rc != 0) {
                         if (rank == 0)
                                 fprintf(stderr, "ballot: %s\n", eb.msg);
@@ -290,17 +296,21 @@ static int cmd_sweep(int argc, char **argv)
 static int cmd_info(int argc, char **argv)
 {
         struct bl_errbuf eb = {{0}};
+        int status = 0;
 
-        if (argc > 3) {
-                usage(stderr);
-                return EXIT_USAGE;
-        }
-        if (argc == 3) {
-                if (bl_info_file(argv[2], stdout, &eb) != 0) {
-                        fprintf(stderr, "ballot info: %s\n", eb.msg);
-                        return EXIT_RUNTIME;
+        /* Several files (a shell pattern): each in turn, a blank line
+         * between them; one that cannot be read is named and skipped. */
+        if (argc >= 3) {
+                for (int i = 2; i < argc; i++) {
+                        if (i > 2)
+                                printf("\n");
+                        fflush(stdout);
+                        if (bl_info_file(argv[i], stdout, &eb) != 0) {
+                                fprintf(stderr, "ballot info: %s\n", eb.msg);
+                                status = EXIT_RUNTIME;
+                        }
                 }
-                return 0;
+                return status;
         }
         printf("ballot %s (git %s)\n\n# kernels\n", bl_version(), bl_git_revision());
         for (int i = 0; bl_kernels[i] != NULL; i++) {
@@ -388,7 +398,10 @@ int main(int argc, char **argv)
                 return cmd_check(argc, argv);
         if (strcmp(argv[1], "sim") == 0)
                 return bl_sim_main(argc - 1, argv + 1);
-        fprintf(stderr, "ballot: unknown command '%s'\n", argv[1]);
+        char cmd[256];
+
+        bl_escape(argv[1], cmd, sizeof(cmd));
+        fprintf(stderr, "ballot: unknown command '%s'\n", cmd);
         usage(stderr);
         return EXIT_USAGE;
 }

@@ -16,7 +16,7 @@ void bl_raft_apply_committed(struct bl_raft *r)
         if (r->applying)
                 return;
         r->applying = 1;
-        while (r->applied < r->commit && !r->crashed) {
+        while (r->applied < r->commit) {
                 struct bl_raft_entry *e = bl_raft_log_get(&r->log, r->applied + 1);
                 const void *buf;
                 uint32_t len;
@@ -36,8 +36,6 @@ void bl_raft_apply_committed(struct bl_raft *r)
                 r->env.apply(r->env.ctx, buf, len, r->applied, tag);
         }
         r->applying = 0;
-        if (r->crashed)
-                return;
         bl_raft_reads_progress(r);
         bl_raft_snapshot_maybe_take(r);
 }

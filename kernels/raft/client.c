@@ -30,6 +30,7 @@
 #include "common/alloc.h"
 #include "kernels/raft/apply.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 #include "kernels/raft/replication.h"
 
 static struct bl_raft_read *read_at(const struct bl_raft *r, size_t i)
@@ -84,7 +85,7 @@ int bl_raft_client_submit(struct bl_raft *r, const void *cmd, size_t len, unsign
 {
         int rc;
 
-        if (r->crashed || r->role != BL_RAFT_LEADER)
+        if (r->role != BL_RAFT_LEADER)
                 return BL_ENOTLEADER;
         /* Section 3.10, step 1: "The prior leader stops accepting new client
          * requests." */
@@ -101,6 +102,9 @@ int bl_raft_client_submit(struct bl_raft *r, const void *cmd, size_t len, unsign
         if (rc != 0)
                 return rc;
         bl_raft_log_get(&r->log, bl_raft_log_last_index(&r->log))->tag = tag;
+        /* Written and sent at once: the disk and the followers work in
+         * parallel (persist.c). */
+        bl_raft_persist_entries(r, bl_raft_log_last_index(&r->log));
         bl_raft_replicate_all(r, 0);
         bl_raft_commit_advance(r); /* a group of one commits alone */
         return 0;

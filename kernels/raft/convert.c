@@ -7,6 +7,7 @@
 
 #include "kernels/raft/client.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 #include "kernels/raft/replication.h"
 
 void bl_raft_reset_election_timer(struct bl_raft *r)
@@ -74,6 +75,7 @@ void bl_raft_become_leader(struct bl_raft *r)
                 bl_raft_become_follower(r, -1);
                 return;
         }
+        bl_raft_persist_entries(r, bl_raft_log_last_index(&r->log));
         /* From Figure 2, Rules for Servers, Leaders: "Upon election: send
          * initial empty AppendEntries RPCs (heartbeat) to each server". Ours
          * carry the no-op. */
@@ -88,5 +90,6 @@ int bl_raft_observe_term(struct bl_raft *r, uint64_t term)
         bl_raft_become_follower(r, -1); /* a step-down names the term it ends */
         r->term = term;
         r->voted_for = -1;
+        bl_raft_persist_state(r);
         return 1;
 }

@@ -20,6 +20,7 @@
 #include "kernels/raft/convert.h"
 #include "kernels/raft/encode.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 
 static int popcount64(uint64_t v)
 {
@@ -57,12 +58,16 @@ void bl_raft_election_start(struct bl_raft *r, int prevote)
         if (!prevote) {
                 r->term++;
                 r->voted_for = r->g.self;
+                bl_raft_persist_state(r);
                 r->env.event(r->env.ctx, BL_EV_ELECTION, (int64_t)r->term, r->g.shard);
         }
         bl_raft_reset_election_timer(r);
         send_requests(r, prevote);
-        /* Our own vote; with one member it is already a majority. */
-        bl_raft_election_tally(r, r->g.self);
+        /* Our own vote, once it is durable (a pre-vote binds nothing): a
+         * vote forgotten in a crash could be given again in the same term.
+         * With one member it is already a majority. */
+        if (prevote || bl_raft_state_durable(r))
+                bl_raft_election_tally(r, r->g.self);
 }
 
 void bl_raft_election_tally(struct bl_raft *r, int from)
@@ -70,7 +75,7 @@ void bl_raft_election_tally(struct bl_raft *r, int from)
         if (r->role != BL_RAFT_CANDIDATE)
                 return;
         r->votes |= UINT64_C(1) << from;
-        if (popcount64(r->votes) < r->quorum)
+        if (popcount64(r->votes) < r->quorum || !(r->votes & (UINT64_C(1) << r->g.self)))
                 return;
         if (r->in_prevote)
                 bl_raft_election_start(r, 0);

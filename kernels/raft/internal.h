@@ -13,9 +13,10 @@
  *   Persistent state on all servers (updated on stable storage before
  *   responding to RPCs): currentTerm, votedFor, log[]
  *
- * plus the latest snapshot (Chapter 5). Everything else is volatile and
- * crash() discards it. "Persistent" means kept in memory across crash() and
- * recover(): the runtime emulates fail-stop, the process does not die.
+ * plus the latest snapshot (Chapter 5). The persistent state is written as
+ * records through env->persist() (persist.c) and rebuilt from them by
+ * replay() after a crash, which destroys the instance: whatever was not
+ * persisted, or not yet durable, is gone.
  */
 
 #define BL_RAFT_MAX_MEMBERS 64 /* votes are a 64-bit mask */
@@ -35,9 +36,10 @@
  */
 enum bl_raft_mutation {
         /* Before issue 8: count acknowledgements (and contact) from answers
-         * to requests of earlier terms, and restart ReadIndex rounds at 0
-         * after a crash. */
+         * to requests of earlier terms. */
         BL_RAFT_MUT_STALE_ACKS = 0x1,
+        /* Grant a vote without persisting it (issue 9). */
+        BL_RAFT_MUT_VOTE_UNPERSISTED = 0x2,
 };
 
 enum bl_raft_role { BL_RAFT_FOLLOWER, BL_RAFT_CANDIDATE, BL_RAFT_LEADER };
@@ -134,8 +136,29 @@ struct bl_raft {
                 uint64_t term;
         } snap;
 
+        /* Persistence (persist.c); sequence numbers are env->persist()'s. */
+        uint64_t persisted_seq; /* latest record written */
+        uint64_t durable_seq;   /* every record up to this one is durable */
+        uint64_t state_seq;     /* latest record carrying term and vote */
+        uint64_t snap_seq;      /* latest SNAPSHOT record until it is durable; 0: none */
+        uint64_t durable_index; /* log entries up to here are durable */
+        struct bl_raft_pending {
+                uint64_t seq;  /* a record not durable yet */
+                uint64_t last; /* log entries durable once it is */
+        } * pend;              /* ring, oldest first */
+        size_t pend_head, pend_n, pend_cap;
+        /* Answers that wait for durability: a follower's AppendEntries
+         * acknowledgement, a granted vote. to = -1: none. */
+        struct {
+                int to;
+                uint64_t term, match, seq, sent;
+        } ack;
+        struct {
+                int to;
+                uint64_t term;
+        } vote;
+
         /* Volatile state on all servers. */
-        int crashed;
         int role;
         int leader; /* member believed to lead this term, -1 if unknown */
         uint64_t commit;

@@ -1,15 +1,15 @@
 /*
- * The Raft kernel's entry points: the vtable, instance lifetime, crash and
- * recovery. The protocol lives in the other files of this folder, one
- * concern each (election.c, replication.c, recv_*.c, client.c, snapshot.c,
- * transfer.c, tick.c), as in canonical/raft.
+ * The Raft kernel's entry points: the vtable and instance lifetime. The
+ * protocol lives in the other files of this folder, one concern each
+ * (election.c, replication.c, recv_*.c, client.c, snapshot.c, transfer.c,
+ * tick.c, persist.c), as in canonical/raft.
  *
- * Crash and recovery follow the fail-stop model of kernel.h: crash() keeps
- * the persistent state of Figure 2 (currentTerm, votedFor, log[]) and the
- * snapshot, and forgets the rest. recover() restarts as a follower with
- * commitIndex = lastApplied = the snapshot's index, after resetting the
- * state machine to the snapshot (or to its initial state): entries after it
- * are applied again as the new leader reports them committed.
+ * Crashes follow kernel.h: the runtime destroys the instance, and recovery
+ * creates a new one, replays its durable records (persist.c) and starts it
+ * as a follower with commitIndex = lastApplied = the snapshot's index, after
+ * resetting the state machine to the snapshot (or to its initial state):
+ * entries after it are applied again as the new leader reports them
+ * committed.
  */
 #include "kernels/raft/raft.h"
 
@@ -21,6 +21,7 @@
 #include "kernels/raft/encode.h"
 #include "kernels/raft/internal.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 #include "kernels/raft/recv.h"
 #include "kernels/raft/tick.h"
 
@@ -61,6 +62,7 @@ static void raft_destroy(void *k)
                         bl_free(r->peers[i].inflight_last);
         bl_free(r->peers);
         bl_raft_log_free(&r->log);
+        bl_free(r->pend);
         bl_free(r->snap.buf);
         bl_free(r->out);
         bl_free(r);
@@ -99,6 +101,8 @@ static void *raft_create(const struct bl_env *env, const struct bl_group *g,
         r->role = BL_RAFT_FOLLOWER;
         r->leader = -1;
         r->transfer_to = -1;
+        r->ack.to = -1;
+        r->vote.to = -1;
         r->election_deadline_ns = UINT64_MAX; /* armed by the first tick */
         r->peers = bl_calloc((size_t)g->nmembers, sizeof(*r->peers));
         if (r->peers == NULL)
@@ -124,8 +128,6 @@ static int raft_recv(void *k, int from, int type, const void *buf, size_t len)
 {
         struct bl_raft *r = k;
 
-        if (r->crashed)
-                return 0;
         if (from < 0 || from >= r->g.nmembers || from == r->g.self)
                 return BL_EPROTO;
         switch (type) {
@@ -161,43 +163,7 @@ static int raft_leader(void *k)
 {
         struct bl_raft *r = k;
 
-        return r->crashed ? -1 : r->leader;
-}
-
-static void raft_crash(void *k)
-{
-        struct bl_raft *r = k;
-
-        bl_raft_reads_drop(r, 0);
-        for (uint64_t i = r->commit + 1; i <= bl_raft_log_last_index(&r->log); i++)
-                bl_raft_log_get(&r->log, i)->tag = 0; /* the runtime forgets them */
-        r->crashed = 1;
-        r->role = BL_RAFT_FOLLOWER;
-        r->leader = -1;
-        r->commit = 0;
-        r->applied = 0;
-        r->in_prevote = 0;
-        r->votes = 0;
-        r->transfer_to = -1;
-        /* read_round is not reset: answers to requests sent before the crash
-         * may still arrive (encode.h). The mutation brings the old bug back. */
-        if (r->mutations & BL_RAFT_MUT_STALE_ACKS)
-                r->read_round = 0;
-        r->last_heard_ns = 0;
-        r->election_deadline_ns = UINT64_MAX;
-}
-
-static void raft_recover(void *k)
-{
-        struct bl_raft *r = k;
-
-        if (!r->crashed)
-                return;
-        r->crashed = 0;
-        r->commit = r->snap.index;
-        r->applied = r->snap.index;
-        r->env.restore(r->env.ctx, r->snap.buf, r->snap.len);
-        bl_raft_reset_election_timer(r);
+        return r->leader;
 }
 
 /* Three heartbeats: the last commit index reaches every follower. */
@@ -213,6 +179,7 @@ static void raft_stats(void *k, struct bl_kernel_stats *out)
 
         mem += (size_t)r->g.nmembers * (sizeof(*r->peers) + (size_t)r->pipeline * 8);
         mem += r->reads_cap * sizeof(*r->reads);
+        mem += r->pend_cap * sizeof(*r->pend);
         for (size_t i = 0; i < r->reads_n; i++)
                 mem += r->reads[(r->reads_head + i) % r->reads_cap].len;
         *out = (struct bl_kernel_stats){
@@ -232,8 +199,8 @@ static void raft_stats(void *k, struct bl_kernel_stats *out)
         .kind = BL_KERNEL_REPLICATION, .option_section = "raft", .settle_ns = raft_settle_ns,      \
         .n_msg_types = BL_RAFT_MSG__COUNT, .msg_names = bl_raft_msg_names, .create = CREATE,       \
         .destroy = raft_destroy, .submit = raft_submit, .recv = raft_recv, .tick = raft_tick,      \
-        .leader = raft_leader, .crash = raft_crash, .recover = raft_recover, .stats = raft_stats,  \
-        .transfer = bl_raft_transfer
+        .leader = raft_leader, .replay = bl_raft_replay, .start = bl_raft_start,                   \
+        .durable = bl_raft_durable, .stats = raft_stats, .transfer = bl_raft_transfer
 
 const struct bl_kernel bl_kernel_raft = {RAFT_VTABLE("raft", raft_create)};
 
@@ -255,3 +222,12 @@ static void *create_stale_acks(const struct bl_env *env, const struct bl_group *
 
 const struct bl_kernel bl_kernel_raft_mutant_stale_acks = {
     RAFT_VTABLE("raft-mutant-stale-acks", create_stale_acks)};
+
+static void *create_vote_unpersisted(const struct bl_env *env, const struct bl_group *g,
+                                     const struct bl_config *cfg)
+{
+        return create_mutant(env, g, cfg, BL_RAFT_MUT_VOTE_UNPERSISTED);
+}
+
+const struct bl_kernel bl_kernel_raft_mutant_vote_unpersisted = {
+    RAFT_VTABLE("raft-mutant-vote-unpersisted", create_vote_unpersisted)};

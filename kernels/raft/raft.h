@@ -20,10 +20,13 @@ extern const struct bl_kernel bl_kernel_raft;
  * Test-only copies of the kernel with one deliberate bug each (internal.h,
  * enum bl_raft_mutation), so tests can show that the simulator finds it.
  * Not in the registry: no configuration can select them.
- *   stale_acks: a leader counts answers to requests of earlier terms as
- *               ReadIndex acknowledgements and contact (issue 8).
+ *   stale_acks:       a leader counts answers to requests of earlier terms as
+ *                     ReadIndex acknowledgements and contact (issue 8).
+ *   vote_unpersisted: a vote is granted without being persisted, so a crash
+ *                     forgets it (issue 9).
  */
 extern const struct bl_kernel bl_kernel_raft_mutant_stale_acks;
+extern const struct bl_kernel bl_kernel_raft_mutant_vote_unpersisted;
 
 /*
  * Leadership transfer (dissertation Section 3.10), also the vtable's

@@ -11,6 +11,9 @@
  *   5. If leaderCommit > commitIndex, set commitIndex = min(leaderCommit,
  *      index of last new entry)
  *
+ * Entries are acknowledged once durable (persist.c): the reply goes out at
+ * once when they are, otherwise from durable().
+ *
  * A rejection carries the hint of Section 5.3: "when rejecting an
  * AppendEntries request, the follower can include the term of the
  * conflicting entry and the first index it stores for that term. With this
@@ -23,6 +26,7 @@
 #include "kernels/raft/convert.h"
 #include "kernels/raft/encode.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 
 static void reply(struct bl_raft *r, int to, const struct bl_raft_append_entries_result *res)
 {
@@ -53,10 +57,30 @@ static void reject(struct bl_raft *r, int to, const struct bl_raft_append_entrie
         reply(r, to, &res);
 }
 
-/* Rules 3 and 4 for one entry at `index`. Returns 0, or 1 to stop here: out
- * of memory (the leader resends the rest), or a conflict with a committed
- * entry, which Raft rules out and we refuse to act on. */
-static int store_entry(struct bl_raft *r, uint64_t index, const struct bl_raft_wire_entry *e)
+/* Rule 3: delete the entries from `index` on. A proposal this replica
+ * accepted as leader among them will not commit through it. */
+static void truncate_from(struct bl_raft *r, uint64_t index)
+{
+        for (uint64_t i = index; i <= bl_raft_log_last_index(&r->log); i++) {
+                struct bl_raft_entry *e = bl_raft_log_get(&r->log, i);
+
+                if (e->tag != 0) {
+                        uint64_t tag = e->tag;
+
+                        e->tag = 0;
+                        r->env.dropped(r->env.ctx, tag);
+                }
+        }
+        bl_raft_log_truncate_from(&r->log, index);
+        bl_raft_persist_cut(r, index);
+}
+
+/* Rules 3 and 4 for one entry at `index`; *first is lowered to `index` when
+ * the log changed there. Returns 0, or 1 to stop here: out of memory (the
+ * leader resends the rest), or a conflict with a committed entry, which Raft
+ * rules out and we refuse to act on. */
+static int store_entry(struct bl_raft *r, uint64_t index, const struct bl_raft_wire_entry *e,
+                       uint64_t *first)
 {
         if (index <= r->log.offset)
                 return 0; /* compacted: committed, so it matches */
@@ -65,9 +89,13 @@ static int store_entry(struct bl_raft *r, uint64_t index, const struct bl_raft_w
                         return 0;
                 if (index <= r->commit)
                         return 1; /* would erase a committed entry: never */
-                bl_raft_log_truncate_from(&r->log, index);
+                truncate_from(r, index);
         }
-        return bl_raft_log_append(&r->log, e->term, e->type, e->buf, e->len, 0) != 0;
+        if (bl_raft_log_append(&r->log, e->term, e->type, e->buf, e->len, 0) != 0)
+                return 1;
+        if (index < *first)
+                *first = index;
+        return 0;
 }
 
 int bl_raft_recv_append_entries(struct bl_raft *r, int from, const void *buf, size_t len)
@@ -76,7 +104,7 @@ int bl_raft_recv_append_entries(struct bl_raft *r, int from, const void *buf, si
         struct bl_raft_append_entries_result res = {0};
         struct bl_raft_wire_entry e;
         struct bl_rbuf er;
-        uint64_t index, last_new;
+        uint64_t index, last_new, first = UINT64_MAX;
 
         if (bl_raft_decode_append_entries(buf, len, &m) != 0)
                 return BL_EPROTO;
@@ -115,11 +143,13 @@ int bl_raft_recv_append_entries(struct bl_raft *r, int from, const void *buf, si
         index = m.prev_index;
         for (uint32_t k = 0; k < m.n; k++) {
                 bl_raft_entries_next(&er, &e);
-                if (store_entry(r, index + 1, &e) != 0)
+                if (store_entry(r, index + 1, &e, &first) != 0)
                         break;
                 index++;
         }
         last_new = index;
+        if (first != UINT64_MAX)
+                bl_raft_persist_entries(r, first);
         /* Rule 5. "index of last new entry" is the last one this message
          * vouches for, not our last index: entries beyond it may be stale. */
         if (m.commit > r->commit) {
@@ -128,15 +158,7 @@ int bl_raft_recv_append_entries(struct bl_raft *r, int from, const void *buf, si
                 if (c > r->commit)
                         r->commit = c;
         }
-        res = (struct bl_raft_append_entries_result){
-            .term = r->term,
-            .success = 1,
-            .match = last_new,
-            .rejected = 0,
-            .seq = m.seq,
-            .req_term = m.term,
-        };
-        reply(r, from, &res);
+        bl_raft_ack_append(r, from, last_new, m.seq, m.term);
         bl_raft_apply_committed(r);
         return 0;
 }

@@ -66,6 +66,20 @@ int bl_raft_recv_append_entries_result(struct bl_raft *r, int from, const void *
                 p->acked_seq = res.seq;
         if (res.success) {
                 bl_raft_progress_matched(r, from, res.match);
+        } else if (res.conflict_term == 0 && res.match < p->match && p->mode != BL_RAFT_SNAPSHOT) {
+                /* The follower holds fewer entries than it acknowledged: it
+                 * came back from a crash whose torn log tail its storage cut
+                 * off (a write that never completed). Raft assumes acked
+                 * entries stay on disk; when the disk breaks that, matchIndex
+                 * moves back to what the follower holds and probing restarts
+                 * there. The commit index never moves back. A late rejection
+                 * from before the follower caught up costs a resend only. */
+                p->match = res.match;
+                p->next = res.match + 1;
+                p->mode = BL_RAFT_PROBE;
+                p->inflight = 0;
+                p->inflight_front = 0;
+                bl_raft_replicate(r, from, 1);
         } else if (res.rejected > p->match && p->mode != BL_RAFT_SNAPSHOT &&
                    (p->mode == BL_RAFT_PIPELINE || res.rejected == p->next - 1)) {
                 /* From Figure 2: "If AppendEntries fails because of log

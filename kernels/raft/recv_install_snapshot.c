@@ -21,6 +21,7 @@
 #include "kernels/raft/convert.h"
 #include "kernels/raft/encode.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 #include "kernels/raft/snapshot.h"
 
 static void reply(struct bl_raft *r, int to, uint64_t index,
@@ -64,6 +65,11 @@ static int install(struct bl_raft *r, const struct bl_raft_install_snapshot *m)
         r->snap.index = m->index;
         r->snap.term = m->snap_term;
         bl_raft_log_reset(&r->log, m->index, m->snap_term);
+        /* Nothing of the old log counts as durable any more: the new one is
+         * once the snapshot record is. The answer does not wait for it: a
+         * snapshot holds committed entries only. */
+        bl_raft_persist_cut(r, 1);
+        bl_raft_persist_snapshot(r);
         r->commit = m->index;
         r->applied = m->index;
         r->env.event(r->env.ctx, BL_EV_SNAPSHOT_INSTALL, (int64_t)m->index, r->g.shard);

@@ -20,6 +20,7 @@
 #include "kernels/raft/convert.h"
 #include "kernels/raft/election.h"
 #include "kernels/raft/encode.h"
+#include "kernels/raft/persist.h"
 
 static void reply(struct bl_raft *r, int to, int prevote, uint64_t term, int granted)
 {
@@ -62,10 +63,21 @@ int bl_raft_recv_request_vote(struct bl_raft *r, int from, const void *buf, size
         if (m.term == r->term && (r->voted_for < 0 || r->voted_for == from) &&
             bl_raft_election_up_to_date(r, m.last_index, m.last_term)) {
                 granted = 1;
-                r->voted_for = from;
+                if (r->voted_for != from) {
+                        r->voted_for = from;
+                        if (!(r->mutations & BL_RAFT_MUT_VOTE_UNPERSISTED))
+                                bl_raft_persist_state(r);
+                }
                 /* From Figure 2, Rules for Servers, Followers: the election
                  * timer restarts when "granting vote to candidate". */
                 bl_raft_reset_election_timer(r);
+        }
+        if (granted && !bl_raft_state_durable(r)) {
+                /* "Updated on stable storage before responding": the
+                 * grant goes out from durable() (persist.c). */
+                r->vote.to = from;
+                r->vote.term = r->term;
+                return 0;
         }
         reply(r, from, 0, r->term, granted);
         return 0;

@@ -223,7 +223,7 @@ void bl_raft_commit_advance(struct bl_raft *r)
         if (r->role != BL_RAFT_LEADER)
                 return;
         for (int i = 0; i < r->g.nmembers; i++)
-                v[i] = i == r->g.self ? bl_raft_log_last_index(&r->log) : r->peers[i].match;
+                v[i] = i == r->g.self ? r->durable_index : r->peers[i].match; /* persist.c */
         n = bl_raft_quorum_value(r, v);
         /* From Section 5.4.2: "Raft never commits log entries from previous
          * terms by counting replicas. Only log entries from the leader's

@@ -5,7 +5,8 @@
  * the committed entries in its log. [...] the leader must occasionally send
  * snapshots to followers that lag behind." The snapshot is the state
  * machine's own serialization (env->snapshot) at lastApplied; it is
- * persistent state, kept across crash() and used by recover().
+ * persisted as a SNAPSHOT record (persist.c), which lets the storage drop the
+ * records before it.
  */
 #include "kernels/raft/snapshot.h"
 
@@ -14,25 +15,7 @@
 #include "common/alloc.h"
 #include "kernels/raft/encode.h"
 #include "kernels/raft/log.h"
-
-int bl_raft_snapshot_store(struct bl_raft *r, const void *buf, size_t len, uint64_t index,
-                           uint64_t term)
-{
-        void *copy = NULL;
-
-        if (len > 0) {
-                copy = bl_malloc(len);
-                if (copy == NULL)
-                        return BL_ENOMEM;
-                memcpy(copy, buf, len);
-        }
-        bl_free(r->snap.buf);
-        r->snap.buf = copy;
-        r->snap.len = len;
-        r->snap.index = index;
-        r->snap.term = term;
-        return 0;
-}
+#include "kernels/raft/persist.h"
 
 void bl_raft_snapshot_maybe_take(struct bl_raft *r)
 {
@@ -51,6 +34,7 @@ void bl_raft_snapshot_maybe_take(struct bl_raft *r)
         r->snap.term = bl_raft_log_term_of(&r->log, index);
         if (index > r->snapshot_entries)
                 bl_raft_log_compact_to(&r->log, index - r->snapshot_entries);
+        bl_raft_persist_snapshot(r);
 }
 
 void bl_raft_snapshot_send(struct bl_raft *r, int i)

@@ -18,9 +18,4 @@ void bl_raft_snapshot_maybe_take(struct bl_raft *r);
  * an election timeout). */
 void bl_raft_snapshot_send(struct bl_raft *r, int i);
 
-/* Keep a copy of buf as our persistent snapshot at (index, term), replacing
- * the previous one. Returns 0 or BL_ENOMEM (nothing changed). */
-int bl_raft_snapshot_store(struct bl_raft *r, const void *buf, size_t len, uint64_t index,
-                           uint64_t term);
-
 #endif

@@ -64,8 +64,6 @@ void bl_raft_tick(struct bl_raft *r)
 {
         uint64_t now = bl_raft_now(r);
 
-        if (r->crashed)
-                return;
         if (r->applied < r->commit)
                 bl_raft_apply_committed(r);
         if (r->role == BL_RAFT_LEADER) {

@@ -45,7 +45,7 @@ int bl_raft_transfer(void *k, int member)
 {
         struct bl_raft *r = k;
 
-        if (r->crashed || r->role != BL_RAFT_LEADER)
+        if (r->role != BL_RAFT_LEADER)
                 return BL_ENOTLEADER;
         if (member < 0) {
                 /* The most up-to-date follower. */

@@ -2,6 +2,8 @@
 #ifndef BL_COMMON_ERR_H
 #define BL_COMMON_ERR_H
 
+#include <stddef.h>
+
 /*
  * X-macro: code, short name. Functions return 0 (BL_OK) on success and a
  * negative code on failure; the human message travels in a caller-owned
@@ -54,7 +56,14 @@ struct bl_errbuf {
         char msg[BL_ERRMSG_SIZE];
 };
 
-/* Format a message into eb (printf-style). Returns code, so callers can write
+/* Copy in to out (n bytes, NUL-terminated when n > 0) with every control
+ * character (below 0x20, and 0x7f) written as \xNN, so that text from bad
+ * input can be printed safely; stops early when out is full. Returns the
+ * length written. */
+size_t bl_escape(const char *in, char *out, size_t n);
+
+/* Format a message into eb (printf-style); control characters are escaped
+ * as bl_escape does. Returns code, so callers can write
  * `return bl_errf(eb, BL_ECONFIG, "...")`. eb may be NULL. */
 int bl_errf(struct bl_errbuf *eb, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

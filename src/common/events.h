@@ -22,7 +22,9 @@
         X(BL_EV_CLIENT_TIMEOUT, "client_timeout", "client, seq")                                   \
         X(BL_EV_WAL_TORN, "wal_torn", "rank, bytes cut from the log's torn tail")                  \
         X(BL_EV_WAL_CORRUPT, "wal_corrupt", "rank, error code: recovery refused")                  \
-        X(BL_EV_WAL_DAMAGE, "wal_damage", "rank, fault index: corrupt-wal applied")
+        X(BL_EV_WAL_DAMAGE, "wal_damage", "rank, fault index: corrupt-wal applied")                \
+        X(BL_EV_TRANSFER_ASK, "transfer_ask", "rank, fault index")                                 \
+        X(BL_EV_FAULT_SKIPPED, "fault_not_applied", "fault index, 1: after the end of the run")
 
 enum bl_event_type {
 #define BL_EV_ENUM(code, name, args) code,

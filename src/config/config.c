@@ -38,6 +38,7 @@
 
 #include <ini.h>
 
+#include "common/number.h"
 #include "kernels/kernel.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -167,7 +168,7 @@ static const struct opt options[] = {
     O_STR(E, "name", experiment.name, "default", check_name, allowed_name,
           "experiment name; prefix of the result file name"),
     O_STR(E, "kernel", experiment.kernel, "none", check_kernel, allowed_kernel,
-          "protocol: replication kernel, or commit/replication (2pc/raft)"),
+          "protocol kernel: one of the kernels listed above"),
     O_U64(E, "seed", experiment.seed, "42", 0, UINT64_MAX,
           "seed of every random stream (workload, faults, kernels)"),
     O_DBL(E, "duration_s", experiment.duration_s, "3", 0, 1e6, 0,
@@ -175,7 +176,11 @@ static const struct opt options[] = {
     O_DBL(E, "warmup_s", experiment.warmup_s, "0.5", 0, 1e6, 0,
           "warm-up in seconds, measured but left out of the summary"),
     O_U64(E, "ops", experiment.ops, "0", 0, UINT64_C(1000000000000),
-          "stop after this many completed operations; 0: run for duration_s"),
+          "run until this many measured operations (warm-up excluded) were issued; 0: run "
+          "for duration_s"),
+    O_DBL(E, "deadline_s", experiment.deadline_s, "300", 0, 1e6, OPT_MIN_OPEN,
+          "ops > 0: end the measured phase after this many seconds even if the ops were not "
+          "all issued (the verdict says so); a run by ops always has a deadline"),
     O_BOOL(E, "history", experiment.history, "false",
            "record every client operation in the result and check linearizability"),
     O_INT(E, "history_sample", experiment.history_sample, "64", 0, 1048576,
@@ -520,21 +525,6 @@ static void describe_allowed(const struct opt *o, char *buf, size_t n)
         }
 }
 
-/* Decimal digits with an optional sign (when sign != 0): nothing else. */
-static int all_digits(const char *s, int sign)
-{
-        if (sign && (*s == '+' || *s == '-'))
-                s++;
-        else if (*s == '+')
-                s++;
-        if (*s == '\0')
-                return 0;
-        for (; *s != '\0'; s++)
-                if (!isdigit((unsigned char)*s))
-                        return 0;
-        return 1;
-}
-
 static int parse_bool(const char *s, int *out)
 {
         static const char *const yes[] = {"true", "yes", "on", "1", NULL};
@@ -558,7 +548,7 @@ static int opt_set(struct bl_config *cfg, const struct opt *o, const char *text,
                    size_t n)
 {
         char allowed[256]; /* short enough that every message fits */
-        char *end;
+        int rc;
 
         describe_allowed(o, allowed, sizeof(allowed));
         if (text[0] == '\0' && !(o->type == OPT_STRING && (o->flags & OPT_EMPTY_OK))) {
@@ -567,15 +557,13 @@ static int opt_set(struct bl_config *cfg, const struct opt *o, const char *text,
         }
         switch (o->type) {
         case OPT_INT: {
-                long long v;
+                int64_t v;
 
-                if (!all_digits(text, 1)) {
-                        snprintf(why, n, "not an integer, allowed %s", allowed);
+                if ((rc = bl_parse_i64(text, &v)) == BL_NUM_SYNTAX) {
+                        snprintf(why, n, "not an integer (decimal digits), allowed %s", allowed);
                         return -1;
                 }
-                errno = 0;
-                v = strtoll(text, &end, 10);
-                if (errno == ERANGE || v < o->imin || v > o->imax) {
+                if (rc != 0 || v < o->imin || v > o->imax) {
                         snprintf(why, n, "out of range, allowed %s", allowed);
                         return -1;
                 }
@@ -583,15 +571,14 @@ static int opt_set(struct bl_config *cfg, const struct opt *o, const char *text,
                 return 0;
         }
         case OPT_U64: {
-                unsigned long long v;
+                uint64_t v;
 
-                if (!all_digits(text, 0)) {
-                        snprintf(why, n, "not a non-negative integer, allowed %s", allowed);
+                if ((rc = bl_parse_u64(text, &v)) == BL_NUM_SYNTAX) {
+                        snprintf(why, n, "not a non-negative integer (decimal digits), allowed %s",
+                                 allowed);
                         return -1;
                 }
-                errno = 0;
-                v = strtoull(text, &end, 10);
-                if (errno == ERANGE || v < o->umin || v > o->umax) {
+                if (rc != 0 || v < o->umin || v > o->umax) {
                         snprintf(why, n, "out of range, allowed %s", allowed);
                         return -1;
                 }
@@ -601,17 +588,12 @@ static int opt_set(struct bl_config *cfg, const struct opt *o, const char *text,
         case OPT_DOUBLE: {
                 double v;
 
-                if (isspace((unsigned char)text[0])) {
-                        snprintf(why, n, "not a number, allowed %s", allowed);
+                if ((rc = bl_parse_double(text, &v)) == BL_NUM_SYNTAX) {
+                        snprintf(why, n, "not a number (decimal, e.g. 2.5 or 1e-3), allowed %s",
+                                 allowed);
                         return -1;
                 }
-                errno = 0;
-                v = strtod(text, &end);
-                if (end == text || *end != '\0') {
-                        snprintf(why, n, "not a number, allowed %s", allowed);
-                        return -1;
-                }
-                if (errno == ERANGE || !isfinite(v) || v < o->dmin || v > o->dmax ||
+                if (rc != 0 || v < o->dmin || v > o->dmax ||
                     ((o->flags & OPT_MIN_OPEN) && v == o->dmin) ||
                     ((o->flags & OPT_MAX_OPEN) && v == o->dmax)) {
                         snprintf(why, n, "out of range, allowed %s", allowed);
@@ -878,18 +860,34 @@ static void section_line(struct load *ld, const char *s)
         fail_line(ld, ld->line);
 }
 
-/* fgets-style reader for ini_parse_stream that counts lines. */
+/* fgets-style reader for ini_parse_stream that counts lines. fgets would
+ * hide a NUL byte (the line would seem to end there and the rest would be
+ * ignored), so the line is read byte by byte and a NUL is refused. */
 static char *read_line(char *str, int num, void *stream)
 {
         struct load *ld = stream;
-        size_t len;
-        int c;
+        size_t len = 0;
+        int c = EOF;
 
-        if (ld->err_line != 0 || fgets(str, num, ld->fp) == NULL)
+        if (ld->err_line != 0 || num < 2)
                 return NULL;
+        while (len + 1 < (size_t)num && (c = getc(ld->fp)) != EOF) {
+                if (c == '\0') {
+                        bl_errf(ld->eb, BL_ECONFIG,
+                                "%s:%d: holds a NUL byte; a config file is text", ld->path,
+                                ld->line + 1);
+                        fail_line(ld, ld->line + 1);
+                        return NULL;
+                }
+                str[len++] = (char)c;
+                if (c == '\n')
+                        break;
+        }
+        if (len == 0)
+                return NULL;
+        str[len] = '\0';
         ld->line++;
-        len = strlen(str);
-        if (len > 0 && str[len - 1] != '\n') {
+        if (str[len - 1] != '\n') {
                 c = getc(ld->fp);
                 if (c != EOF) {
                         bl_errf(ld->eb, BL_ECONFIG, "%s:%d: line too long, at most %d characters",

@@ -42,7 +42,8 @@ struct bl_config {
                 uint64_t seed;
                 double duration_s;  /* measured phase length (ignored if ops > 0) */
                 double warmup_s;    /* measured, excluded from the summary */
-                uint64_t ops;       /* total operations to complete; 0 = by duration */
+                uint64_t ops;       /* measured operations to issue; 0 = by duration */
+                double deadline_s;  /* ops > 0: longest measured phase, seconds */
                 int history;        /* record the client history */
                 int history_sample; /* check 1 in N keys when history is off; 0 = off */
                 int history_hot;    /* ... and the N hottest keys of the workload */

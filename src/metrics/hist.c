@@ -71,6 +71,19 @@ void bl_hist_record(struct bl_hist *h, uint64_t ns)
                 h->max_ns = ns;
 }
 
+void bl_hist_record_n(struct bl_hist *h, uint64_t ns, uint64_t n)
+{
+        if (n == 0)
+                return;
+        h->counts[bl_hist_bucket_of(ns)] += n;
+        h->total += n;
+        h->sum_ns += (double)ns * (double)n;
+        if (ns < h->min_ns)
+                h->min_ns = ns;
+        if (ns > h->max_ns)
+                h->max_ns = ns;
+}
+
 void bl_hist_merge(struct bl_hist *dst, const struct bl_hist *src)
 {
         for (int i = 0; i < BL_HIST_BUCKETS; i++)

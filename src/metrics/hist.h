@@ -50,6 +50,9 @@ void bl_hist_init(struct bl_hist *h);
 /* Record one value in ns. O(1), a few instructions. Can't fail. */
 void bl_hist_record(struct bl_hist *h, uint64_t ns);
 
+/* Record the value ns n times (n = 0: nothing). O(1). Can't fail. */
+void bl_hist_record_n(struct bl_hist *h, uint64_t ns, uint64_t n);
+
 /* Add every value of src to dst (dst may not alias src). Can't fail. */
 void bl_hist_merge(struct bl_hist *dst, const struct bl_hist *src);
 

@@ -102,6 +102,16 @@ static hid_t open_required(struct rctx *rx, const char *path, int *rc)
         return o;
 }
 
+/* A string from a file reaches the terminal: a damaged or crafted file must
+ * not send control characters (escape sequences) there. Replaces each with
+ * '?', in place, up to the NUL or n bytes. */
+static void scrub(char *s, size_t n)
+{
+        for (size_t i = 0; i < n && s[i] != '\0'; i++)
+                if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+                        s[i] = '?';
+}
+
 /*
  * Read a string attribute (fixed or variable length) into buf. Returns 0,
  * 1 when it is absent and not required (buf = ""), or a negative code.
@@ -152,6 +162,7 @@ static int attr_str(struct rctx *rx, hid_t obj, const char *where, const char *n
                 H5Tclose(t);
         if (a >= 0)
                 H5Aclose(a);
+        scrub(buf, size);
         return rc;
 }
 
@@ -310,6 +321,26 @@ static hid_t compound(size_t size, const struct mspec *m, size_t n)
 
 /* Read every row of the 1-D compound dataset `path` through memory type mt
  * (rows of size bytes) into *rows (bl_free it). */
+static void scrub_strings(hid_t mt, void *rows, size_t size, size_t n)
+{
+        int nm = H5Tget_nmembers(mt);
+
+        for (int m = 0; m < nm; m++) {
+                hid_t t;
+                size_t off, len;
+
+                if (H5Tget_member_class(mt, (unsigned)m) != H5T_STRING)
+                        continue;
+                off = H5Tget_member_offset(mt, (unsigned)m);
+                t = H5Tget_member_type(mt, (unsigned)m);
+                len = t >= 0 ? H5Tget_size(t) : 0;
+                if (t >= 0)
+                        H5Tclose(t);
+                for (size_t i = 0; i < n; i++)
+                        scrub((char *)rows + i * size + off, len);
+        }
+}
+
 static int read_table(struct rctx *rx, const char *path, hid_t mt, size_t size, void **rows,
                       size_t *n)
 {
@@ -331,9 +362,10 @@ static int read_table(struct rctx *rx, const char *path, hid_t mt, size_t size, 
                 rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory for %s", rx->path, path);
         else if (dims[0] > 0 && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, *rows) < 0)
                 rc = fail(rx, BL_EHDF5, "cannot read %s", path);
-        if (rc == 0)
+        if (rc == 0) {
                 *n = dims[0];
-        else {
+                scrub_strings(mt, *rows, size, *n);
+        } else {
                 bl_free(*rows);
                 *rows = NULL;
         }
@@ -428,7 +460,24 @@ struct fault_row {
         char description[160];
         double unavailable_s;
         double recovery_s;
+        int32_t applied;
 };
+
+/* Whether the compound dataset at path has a member called name. */
+static int has_member(struct rctx *rx, const char *path, const char *name)
+{
+        hid_t d = H5Dopen2(rx->file, path, H5P_DEFAULT), t = -1;
+        int yes = 0;
+
+        if (d >= 0 && (t = H5Dget_type(d)) >= 0 && H5Tget_class(t) == H5T_COMPOUND)
+                yes = H5Tget_member_index(t, name) >= 0;
+        if (t >= 0)
+                H5Tclose(t);
+        if (d >= 0)
+                H5Dclose(d);
+        H5Eclear2(H5E_DEFAULT);
+        return yes;
+}
 
 /* Read /faults, which only runs with injected faults have: *n = 0 without. */
 static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
@@ -447,11 +496,16 @@ static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
              sizeof((*rows)->description), -1},
             {BL_SC_UNAVAILABLE_S, offsetof(struct fault_row, unavailable_s), 0, H5T_NATIVE_DOUBLE},
             {BL_SC_RECOVERY_S, offsetof(struct fault_row, recovery_s), 0, H5T_NATIVE_DOUBLE},
+            {BL_SC_APPLIED, offsetof(struct fault_row, applied), 0, H5T_NATIVE_INT32},
         };
         mt = compound(sizeof(**rows), m, sizeof(m) / sizeof(m[0]));
         rc = read_table(rx, BL_SP_FAULTS, mt, sizeof(**rows), (void **)rows, n);
         if (mt >= 0)
                 H5Tclose(mt);
+        /* Files written before the column existed hold applied faults only. */
+        if (rc == 0 && !has_member(rx, BL_SP_FAULTS, BL_SC_APPLIED))
+                for (size_t i = 0; i < *n; i++)
+                        (*rows)[i].applied = 1;
         return rc;
 }
 
@@ -463,6 +517,8 @@ static void fault_figures(const struct fault_row *f, size_t n, double *unavail_m
         *unavail_ms = *recovery_ms = NAN;
         for (size_t i = 0; i < n; i++) {
                 double u = f[i].unavailable_s * 1e3, r = f[i].recovery_s * 1e3;
+                if (!f[i].applied)
+                        continue;
                 if (isnan(*unavail_ms) || u > *unavail_ms)
                         *unavail_ms = u;
                 if (*recovery_ms == -1)
@@ -487,6 +543,11 @@ static int info_faults(struct rctx *rx, FILE *out)
                 "fault");
         for (size_t i = 0; i < n; i++) {
                 char rec[32];
+                if (!rows[i].applied) {
+                        fprintf(out, "  %8.3f %5s %25s  %s\n", rows[i].t_s, "-",
+                                "not applied (after end)", rows[i].description);
+                        continue;
+                }
                 if (rows[i].recovery_s < 0)
                         snprintf(rec, sizeof(rec), "never");
                 else
@@ -547,6 +608,18 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MSGS_PER_OP, &row->msgs_per_op, 1);
         if (rc == 0)
                 rc = attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_BYTES_PER_OP, &row->bytes_per_op, 1);
+        /* Figures added later: NaN in older files. */
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ERRORS, &row->errors, 0));
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_OFFERED_PER_S, &row->offered_per_s, 0));
+        if (rc == 0)
+                rc = optional(
+                    attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_ACHIEVED_PER_S, &row->achieved_per_s, 0));
+        if (rc == 0)
+                rc = optional(attr_f64(rx, sd, BL_SP_SUMMARY, BL_SA_MPI_MSGS_PER_OP,
+                                       &row->mpi_msgs_per_op, 0));
         /* Storage figures are optional: files from before the write-ahead log lack them. */
         if (rc == 0)
                 rc = optional(
@@ -590,6 +663,7 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->rtt_us = row->p50_rtt = row->msg_rate = row->msgs_per_op = row->bytes_per_op = NAN;
         row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
+        row->errors = row->offered_per_s = row->achieved_per_s = row->mpi_msgs_per_op = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
 

@@ -140,14 +140,15 @@ struct bl_run_local {
 /* Latency summary of one operation type; "all" is the row over every op. */
 struct bl_op_summary {
         const char *op;
-        uint64_t count;
-        uint64_t errors;
+        uint64_t count;  /* successful operations */
+        uint64_t errors; /* failed operations */
         double mean_us;
         double p50_us;
         double p90_us;
         double p99_us;
         double p999_us;
         double max_us;
+        uint64_t unfinished; /* no answer by the end: in the percentiles as a lower bound */
 };
 
 /* One correctness verdict (check/verdict.h's struct bl_verdict, by reference). */
@@ -164,6 +165,8 @@ struct bl_fault_row {
         const char *description; /* the schedule line, e.g. "2s crash leader:0" */
         double unavailable_s;    /* longest stretch with no completed operation */
         double recovery_s;       /* until throughput is back within 10%; -1 never */
+        int32_t applied;         /* 0: not applied (scheduled after the end of the run);
+                                    unavailable_s and recovery_s are then NaN */
 };
 
 struct bl_run_global {
@@ -178,12 +181,22 @@ struct bl_run_global {
         const uint64_t *hist_counts;
         const uint64_t *bucket_low_ns;
         const uint64_t *bucket_high_ns;
-        /* Totals of the measured phase. */
+        /* Totals of the measured phase. ops: successful operations (ops_per_s
+         * counts only them); every intended operation of the window is in
+         * offered = ops + errors + unfinished, and unserved is the part of
+         * unfinished that never got a session (open loop). */
         uint64_t ops;
         uint64_t errors;
         double ops_per_s;
         double duration_s;
         uint64_t warmup_ops;
+        uint64_t offered;
+        uint64_t unfinished;
+        uint64_t unserved;
+        double offered_per_s;   /* intended operations of the window per second */
+        double achieved_per_s;  /* successful completions while the window was open, per s */
+        double mpi_msgs_per_op; /* MPI messages (frames coalesced) per completion, window */
+        int deadline_hit;       /* ops mode: experiment.deadline_s ended the measured phase */
         /* Baseline. */
         double median_rtt_ns; /* the RTT unit */
         double msg_rate_per_s;
@@ -191,14 +204,15 @@ struct bl_run_global {
         double rtt_p90_ns;
         double rtt_p99_ns;
         double rtt_max_ns;
-        double p50_rtt; /* p50 latency of "all" in RTT units */
-        double msgs_per_op;
+        double p50_rtt;     /* p50 latency of "all" in RTT units */
+        double msgs_per_op; /* data-plane frames per completion, measured window */
         double bytes_per_op;
         /* Storage: baseline (NaN in memory mode) and the write-ahead logs'
          * fdatasync calls and bytes written, summed over ranks, per op. */
         double fsync_p50_us, fsync_p99_us, write_mbps;
         const char *storage_io; /* how the log reaches the disk: "thread" */
         double syncs_per_op, disk_bytes_per_op;
+        double sync_mean_us; /* mean fdatasync time of the logs during the run; NaN: none */
         /* Time series, one entry per interval. */
         double interval_s;
         size_t n_intervals;
@@ -265,6 +279,10 @@ struct bl_report_row {
         double disk_bytes_per_op; /* bytes written to the logs per op */
         double unavail_ms;        /* worst unavailability over the faults; NaN: no faults */
         double recovery_ms;       /* worst recovery time; NaN: no faults, -1: not recovered */
+        double errors;            /* failed operations of the measured phase */
+        double offered_per_s;     /* intended operations per second */
+        double achieved_per_s;    /* successful completions per second */
+        double mpi_msgs_per_op;   /* MPI messages per completion */
         char fingerprint[24];     /* configuration fingerprint (results/fingerprint.h), hex */
         char file[1024];
 };

@@ -31,12 +31,15 @@
  *                                  fdatasync in storage.dir), write_mb_per_s, storage_io
  * /baseline/rtt_ns               float64 [nranks][nranks]: median round trip row -> column;
  *                                  0 on the diagonal, NaN when not measured
- * /summary                       compound [nops] {op, count, errors, mean_us, p50_us, p90_us,
- *                                  p99_us, p999_us, max_us}; the row op = "all" covers every
- *                                  op; attrs ops, errors, ops_per_s, duration_s, warmup_ops,
- *                                  p50_rtt, msgs_per_op, bytes_per_op, mem_max_bytes,
+ * /summary                       compound [nops] {op, count, errors, unfinished, mean_us,
+ *                                  p50_us, p90_us, p99_us, p999_us, max_us}; the row op = "all"
+ *                                  covers every op; attrs ops, errors, ops_per_s, duration_s,
+ *                                  warmup_ops, offered, unfinished, unserved, offered_per_s,
+ *                                  achieved_per_s, deadline_hit, p50_rtt, msgs_per_op,
+ *                                  mpi_msgs_per_op, bytes_per_op, mem_max_bytes,
  *                                  client_retries, client_timeouts, client_redirects,
- *                                  malformed_frames, syncs_per_op, disk_bytes_per_op
+ *                                  malformed_frames, syncs_per_op, disk_bytes_per_op,
+ *                                  fsync_mean_us (the logs' fdatasync during the run)
  * /latency/bucket_low_ns         uint64 [nbuckets]  (bucket i: low <= latency < high)
  * /latency/bucket_high_ns        uint64 [nbuckets]
  * /latency/<op>/counts           uint64 [nbuckets], one group per /summary row
@@ -150,6 +153,7 @@
 #define BL_SC_OP                "op"
 #define BL_SC_COUNT             "count"
 #define BL_SC_ERRORS            "errors"
+#define BL_SC_UNFINISHED        "unfinished"
 #define BL_SC_MEAN_US           "mean_us"
 #define BL_SC_P50_US            "p50_us"
 #define BL_SC_P90_US            "p90_us"
@@ -162,6 +166,13 @@
 #define BL_SA_WARMUP_OPS        "warmup_ops"
 #define BL_SA_P50_RTT           "p50_rtt"
 #define BL_SA_MSGS_PER_OP       "msgs_per_op"
+#define BL_SA_MPI_MSGS_PER_OP   "mpi_msgs_per_op"
+#define BL_SA_OFFERED           "offered"
+#define BL_SA_UNFINISHED        "unfinished"
+#define BL_SA_UNSERVED          "unserved"
+#define BL_SA_OFFERED_PER_S     "offered_per_s"
+#define BL_SA_ACHIEVED_PER_S    "achieved_per_s"
+#define BL_SA_DEADLINE_HIT      "deadline_hit"
 #define BL_SA_BYTES_PER_OP      "bytes_per_op"
 #define BL_SA_MEM_MAX_BYTES     "mem_max_bytes"
 #define BL_SA_RETRIES           "client_retries"
@@ -170,6 +181,7 @@
 #define BL_SA_MALFORMED         "malformed_frames"
 #define BL_SA_SYNCS_PER_OP      "syncs_per_op"
 #define BL_SA_DISK_BYTES_PER_OP "disk_bytes_per_op"
+#define BL_SA_SYNC_MEAN_US      "fsync_mean_us"
 
 /* /latency */
 #define BL_SP_LATENCY        "/latency"
@@ -233,6 +245,7 @@
 #define BL_SC_RECOVERY_S     "recovery_s"
 #define BL_SA_MAX_UNAVAIL_S  "max_unavailable_s"
 #define BL_SA_MAX_RECOVERY_S "max_recovery_s"
+/* and BL_SC_APPLIED: 0 when the fault was timed after the end and not applied */
 
 /* /history */
 #define BL_SP_HISTORY    "/history"

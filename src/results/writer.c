@@ -76,11 +76,14 @@ struct shared {
         int32_t history;
         int32_t has_hist; /* histogram counts present */
         uint64_t ops, errors, warmup_ops, mem_max_bytes;
+        uint64_t offered, unfinished, unserved, deadline_hit;
         uint64_t retries, timeouts, redirects, malformed;
         uint64_t lin_ops_checked, lin_ops_total;
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
+        double offered_per_s, achieved_per_s, mpi_msgs_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
         double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
+        double sync_mean_us;
         double interval_s;
         double all_p50_us, all_p99_us, all_p999_us;
 };
@@ -704,6 +707,7 @@ static int prepare_summary(struct wctx *w)
                 for (size_t i = 0; i < n; i++) {
                         a->count += g->summary[i].count;
                         a->errors += g->summary[i].errors;
+                        a->unfinished += g->summary[i].unfinished;
                         wsum += (double)g->summary[i].count * g->summary[i].mean_us;
                         if (g->summary[i].max_us > a->max_us)
                                 a->max_us = g->summary[i].max_us;
@@ -769,12 +773,20 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->duration_s = g->duration_s;
         sh->p50_rtt = g->p50_rtt;
         sh->msgs_per_op = g->msgs_per_op;
+        sh->offered = g->offered;
+        sh->unfinished = g->unfinished;
+        sh->unserved = g->unserved;
+        sh->deadline_hit = (uint64_t)(g->deadline_hit != 0);
+        sh->offered_per_s = g->offered_per_s;
+        sh->achieved_per_s = g->achieved_per_s;
+        sh->mpi_msgs_per_op = g->mpi_msgs_per_op;
         sh->bytes_per_op = g->bytes_per_op;
         sh->fsync_p50_us = g->fsync_p50_us;
         sh->fsync_p99_us = g->fsync_p99_us;
         sh->write_mbps = g->write_mbps;
         sh->syncs_per_op = g->syncs_per_op;
         sh->disk_bytes_per_op = g->disk_bytes_per_op;
+        sh->sync_mean_us = g->sync_mean_us;
         sh->median_rtt_ns = g->median_rtt_ns;
         sh->msg_rate_per_s = g->msg_rate_per_s;
         sh->rtt_p50_ns = g->rtt_p50_ns;
@@ -1118,6 +1130,7 @@ static int step_summary(struct wctx *w)
             {BL_SC_OP, C_STR, offsetof(struct bl_op_summary, op), NULL},
             {BL_SC_COUNT, C_U64, offsetof(struct bl_op_summary, count), NULL},
             {BL_SC_ERRORS, C_U64, offsetof(struct bl_op_summary, errors), NULL},
+            {BL_SC_UNFINISHED, C_U64, offsetof(struct bl_op_summary, unfinished), NULL},
             {BL_SC_MEAN_US, C_F64, offsetof(struct bl_op_summary, mean_us), NULL},
             {BL_SC_P50_US, C_F64, offsetof(struct bl_op_summary, p50_us), NULL},
             {BL_SC_P90_US, C_F64, offsetof(struct bl_op_summary, p90_us), NULL},
@@ -1131,8 +1144,15 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_OPS_PER_S, .kind = A_F64, .d = w->sh.ops_per_s},
             {.name = BL_SA_DURATION_S, .kind = A_F64, .d = w->sh.duration_s},
             {.name = BL_SA_WARMUP_OPS, .kind = A_U64, .u = w->sh.warmup_ops},
+            {.name = BL_SA_OFFERED, .kind = A_U64, .u = w->sh.offered},
+            {.name = BL_SA_UNFINISHED, .kind = A_U64, .u = w->sh.unfinished},
+            {.name = BL_SA_UNSERVED, .kind = A_U64, .u = w->sh.unserved},
+            {.name = BL_SA_OFFERED_PER_S, .kind = A_F64, .d = w->sh.offered_per_s},
+            {.name = BL_SA_ACHIEVED_PER_S, .kind = A_F64, .d = w->sh.achieved_per_s},
+            {.name = BL_SA_DEADLINE_HIT, .kind = A_U64, .u = w->sh.deadline_hit},
             {.name = BL_SA_P50_RTT, .kind = A_F64, .d = w->sh.p50_rtt},
             {.name = BL_SA_MSGS_PER_OP, .kind = A_F64, .d = w->sh.msgs_per_op},
+            {.name = BL_SA_MPI_MSGS_PER_OP, .kind = A_F64, .d = w->sh.mpi_msgs_per_op},
             {.name = BL_SA_BYTES_PER_OP, .kind = A_F64, .d = w->sh.bytes_per_op},
             {.name = BL_SA_MEM_MAX_BYTES, .kind = A_U64, .u = w->sh.mem_max_bytes},
             {.name = BL_SA_RETRIES, .kind = A_U64, .u = w->sh.retries},
@@ -1141,6 +1161,7 @@ static int step_summary(struct wctx *w)
             {.name = BL_SA_MALFORMED, .kind = A_U64, .u = w->sh.malformed},
             {.name = BL_SA_SYNCS_PER_OP, .kind = A_F64, .d = w->sh.syncs_per_op},
             {.name = BL_SA_DISK_BYTES_PER_OP, .kind = A_F64, .d = w->sh.disk_bytes_per_op},
+            {.name = BL_SA_SYNC_MEAN_US, .kind = A_F64, .d = w->sh.sync_mean_us},
         };
         hid_t d;
         int rc = write_table(w, BL_SP_SUMMARY, cols, ARRAY_SIZE(cols), w->summary,
@@ -1372,6 +1393,7 @@ static int step_faults(struct wctx *w)
             {BL_SC_DESCRIPTION, C_STR, offsetof(struct bl_fault_row, description), NULL},
             {BL_SC_UNAVAILABLE_S, C_F64, offsetof(struct bl_fault_row, unavailable_s), NULL},
             {BL_SC_RECOVERY_S, C_F64, offsetof(struct bl_fault_row, recovery_s), NULL},
+            {BL_SC_APPLIED, C_I32, offsetof(struct bl_fault_row, applied), NULL},
         };
 
         if (w->sh.n_faults == 0)
@@ -1381,7 +1403,9 @@ static int step_faults(struct wctx *w)
                            "injected faults: t_s since the measured phase start; "
                            "unavailable_s: longest stretch without a completed operation "
                            "after it; recovery_s: until throughput is back within 10% of "
-                           "the second before it (-1: never)");
+                           "the second before it (-1: never); applied: 0 when the fault "
+                           "was scheduled after the end of the run and not applied (its "
+                           "figures are then NaN)");
 }
 
 static int step_history(struct wctx *w)

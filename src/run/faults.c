@@ -15,6 +15,7 @@
 
 #include "common/alloc.h"
 #include "common/err.h"
+#include "common/number.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -242,36 +243,26 @@ static int parse_dur(struct parser *p, const char *w, const char *what, int posi
         return 0;
 }
 
-/* "0.05", "5%", "1e-3": a fraction in [0, 1]. Only digits, one '.', an
- * exponent and a final '%' are accepted, so strtod sees no hex, inf or nan. */
+/* "0.05", "5%", "1e-3": a fraction in [0, 1], read as every number in
+ * ballot is (common/number.h), with an optional final '%'. */
 static int parse_fraction(struct parser *p, const char *w, double *out)
 {
-        const char *s = w;
-        int digits = 0, neg = 0;
-        double v;
+        char num[64];
+        size_t len = strlen(w);
+        int pct = len > 0 && w[len - 1] == '%';
+        double v = -1;
 
-        if (*s == '-' || *s == '+')
-                neg = *s++ == '-';
-        for (; isdigit((unsigned char)*s); s++)
-                digits++;
-        if (*s == '.')
-                for (s++; isdigit((unsigned char)*s); s++)
-                        digits++;
-        if (digits > 0 && (*s == 'e' || *s == 'E')) {
-                s++;
-                if (*s == '-' || *s == '+')
-                        s++;
-                if (!isdigit((unsigned char)*s))
-                        digits = 0;
-                while (isdigit((unsigned char)*s))
-                        s++;
+        if (pct)
+                len--;
+        if (len < sizeof(num)) {
+                memcpy(num, w, len);
+                num[len] = '\0';
         }
-        if (digits == 0 || !(*s == '\0' || (s[0] == '%' && s[1] == '\0')))
+        if (len >= sizeof(num) || bl_parse_double(num, &v) != BL_NUM_OK)
                 return perr(p, p->line, "bad fraction \"%s\"; write e.g. 0.05 or 5%%", w);
-        v = strtod(w, NULL);
-        if (*s == '%')
+        if (pct)
                 v /= 100;
-        if (neg || !(v <= 1.0))
+        if (!(v >= 0.0 && v <= 1.0))
                 return perr(p, p->line, "fraction \"%s\" is outside [0,1]; write e.g. 0.05 or 5%%",
                             w);
         *out = v;

@@ -26,7 +26,7 @@
 #include "run/clock.h"
 #include "run/finish.h"
 
-#define MAX_VERDICTS 5
+#define MAX_VERDICTS 7
 
 struct cfg_item;
 
@@ -35,11 +35,19 @@ struct finish {
         /* merged at rank 0 */
         struct bl_hist lat[BL_OP__COUNT];
         uint64_t errors[BL_OP__COUNT];
-        uint64_t ops, warmup_ops;
+        uint64_t unfinished[BL_OP__COUNT];
+        struct bl_hist unserved_lat;
+        /* ops: successful measured operations; the window's intended
+         * operations are offered = ops + errors + unfinished + unserved. */
+        uint64_t ops, completed, warmup_ops, unserved, lost, offered, achieved_ok, issued_measured;
+        int deadline_hit;
         double duration_s;
-        uint64_t total_msgs, total_bytes;
-        uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t total_msgs, total_bytes, mpi_msgs; /* measured window */
+        uint64_t window_done;                       /* completions in that window */
+        double window_s;
         uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
+        uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t wal_sync_ns;               /* time in those fdatasync calls */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
         uint64_t lin_ops_checked, lin_ops_total; /* rank 0 */
@@ -75,46 +83,73 @@ static void merge_latency(struct finish *f)
                 MPI_Reduce(&in->max_ns, &out->max_ns, 1, MPI_UINT64_T, MPI_MAX, 0, c);
                 MPI_Reduce(&in->sum_ns, &out->sum_ns, 1, MPI_DOUBLE, MPI_SUM, 0, c);
         }
+        {
+                struct bl_hist *in = &rt->lat_unserved, *out = &f->unserved_lat;
+                bl_hist_init(out);
+                MPI_Reduce(in->counts, out->counts, BL_HIST_SUM_WORDS, MPI_UINT64_T, MPI_SUM, 0, c);
+                MPI_Reduce(&in->min_ns, &out->min_ns, 1, MPI_UINT64_T, MPI_MIN, 0, c);
+                MPI_Reduce(&in->max_ns, &out->max_ns, 1, MPI_UINT64_T, MPI_MAX, 0, c);
+                MPI_Reduce(&in->sum_ns, &out->sum_ns, 1, MPI_DOUBLE, MPI_SUM, 0, c);
+        }
         MPI_Reduce(rt->errors, f->errors, BL_OP__COUNT, MPI_UINT64_T, MPI_SUM, 0, c);
-        MPI_Reduce(&rt->measured_ops, &f->ops, 1, MPI_UINT64_T, MPI_SUM, 0, c);
-        MPI_Reduce(&rt->warmup_ops, &f->warmup_ops, 1, MPI_UINT64_T, MPI_SUM, 0, c);
+        MPI_Reduce(rt->unfinished, f->unfinished, BL_OP__COUNT, MPI_UINT64_T, MPI_SUM, 0, c);
+        uint64_t mine[6] = {rt->measured_ops, rt->warmup_ops,  rt->unserved,
+                            rt->lost,         rt->achieved_ok, rt->issued_measured},
+                 sum[6] = {0};
+        MPI_Reduce(mine, sum, 6, MPI_UINT64_T, MPI_SUM, 0, c);
+        f->issued_measured = sum[5];
+        f->completed = sum[0];
+        f->warmup_ops = sum[1];
+        f->unserved = sum[2];
+        f->lost = sum[3];
+        f->achieved_ok = sum[4];
+        f->ops = 0;
+        for (int op = 0; op < BL_OP__COUNT; op++)
+                f->ops += f->lat[op].total - f->unfinished[op];
+        f->offered = f->completed + f->unserved + f->lost;
+        for (int op = 0; op < BL_OP__COUNT; op++)
+                f->offered += f->unfinished[op];
+        MPI_Reduce(&rt->deadline_hit, &f->deadline_hit, 1, MPI_INT, MPI_MAX, 0, c);
         if (rt->cfg->experiment.ops > 0) {
-                double mine = rt->t_last_op > rt->t_measure
-                                  ? (double)(rt->t_last_op - rt->t_measure) / 1e9
-                                  : 0;
-                MPI_Reduce(&mine, &f->duration_s, 1, MPI_DOUBLE, MPI_MAX, 0, c);
+                /* Until the last completion, or the deadline. */
+                uint64_t last = rt->t_last_op;
+                if (rt->is_client && rt->t_stop != UINT64_MAX && rt->t_stop > last)
+                        last = rt->t_stop;
+                double secs = last > rt->t_measure ? (double)(last - rt->t_measure) / 1e9 : 0;
+                MPI_Reduce(&secs, &f->duration_s, 1, MPI_DOUBLE, MPI_MAX, 0, c);
         } else {
                 f->duration_s = rt->cfg->experiment.duration_s;
         }
 }
 
-/* Messages of the workload: everything but the baseline and status frames. */
+/* Traffic of the measured window (see rt.h): data-plane frames, their
+ * bytes and MPI messages, with the completions of the same window, so
+ * warm-up, drain and settle traffic do not inflate the per-op figures. */
 static void merge_messages(struct finish *f)
 {
         struct bl_rt *rt = f->rt;
-        const struct bl_net_counters *ctr = bl_net_counters(rt->net);
-        uint64_t mine[2] = {0, 0}, sum[2] = {0, 0};
+        uint64_t mine[5] = {rt->win_ctr[0], rt->win_ctr[1], rt->win_ctr[2], rt->window_done, 0},
+                 sum[5] = {0};
+        double win = rt->t_window_close > rt->t_measure
+                         ? (double)(rt->t_window_close - rt->t_measure) / 1e9
+                         : 0;
 
-        for (int c = 0; c < bl_net_nclasses(rt->net); c++) {
-                if (c == bl_net_class(rt->net, BL_MSG_PING, 0) ||
-                    c == bl_net_class(rt->net, BL_MSG_PONG, 0) ||
-                    c == bl_net_class(rt->net, BL_MSG_STATUS, 0))
-                        continue;
-                mine[0] += ctr->sent[c];
-                mine[1] += ctr->sent_bytes[c];
-        }
-        MPI_Reduce(mine, sum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        MPI_Reduce(mine, sum, 5, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        MPI_Reduce(&win, &f->window_s, 1, MPI_DOUBLE, MPI_MAX, 0, rt->comm);
         uint64_t c[4] = {rt->retries, rt->timeouts, rt->redirects, rt->malformed};
         MPI_Reduce(c, f->counts, 4, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->total_msgs = sum[0];
         f->total_bytes = sum[1];
+        f->mpi_msgs = sum[2];
+        f->window_done = sum[3];
         struct bl_wal_stats ws = {0};
         if (rt->wal != NULL)
                 bl_wal_stats(rt->wal, &ws);
-        uint64_t w[2] = {ws.syncs, ws.disk_bytes}, wsum[2] = {0, 0};
-        MPI_Reduce(w, wsum, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        uint64_t w[3] = {ws.syncs, ws.disk_bytes, ws.sync_ns}, wsum[3] = {0, 0, 0};
+        MPI_Reduce(w, wsum, 3, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->wal_syncs = wsum[0];
         f->wal_disk_bytes = wsum[1];
+        f->wal_sync_ns = wsum[2];
 }
 
 static int merge_series(struct bl_rt *rt)
@@ -361,6 +396,43 @@ static int verdict_lin(struct finish *f)
         return rc;
 }
 
+/*
+ * Whether the run measured what it was asked to (rank 0): a run by ops
+ * whose deadline passed did not reach its quota, and a run in which no
+ * measured operation succeeded has no latency to report (its percentiles
+ * are not 0 us). Either fails, with what was not reached.
+ */
+static void verdict_measured(struct finish *f)
+{
+        const struct bl_config *cfg = f->rt->cfg;
+
+        if (f->rt->rank != 0)
+                return;
+        if (f->deadline_hit) {
+                struct bl_verdict *v = &f->v[f->nv++];
+                snprintf(v->name, sizeof(v->name), "ops");
+                v->pass = 0;
+                snprintf(v->reason, sizeof(v->reason),
+                         "deadline passed: experiment.deadline_s = %g s ended the measured phase "
+                         "after %llu of experiment.ops = %llu operations were issued (%llu "
+                         "succeeded)",
+                         cfg->experiment.deadline_s, (unsigned long long)f->issued_measured,
+                         (unsigned long long)cfg->experiment.ops, (unsigned long long)f->ops);
+        }
+        if (f->ops == 0) {
+                struct bl_verdict *v = &f->v[f->nv++];
+                snprintf(v->name, sizeof(v->name), "measured");
+                v->pass = 0;
+                snprintf(v->reason, sizeof(v->reason),
+                         "no measured operation succeeded: of %llu intended, %llu failed, %llu "
+                         "unfinished (%llu never sent); nothing to report",
+                         (unsigned long long)f->offered,
+                         (unsigned long long)(f->completed + f->lost),
+                         (unsigned long long)(f->offered - f->completed - f->lost),
+                         (unsigned long long)f->unserved);
+        }
+}
+
 /* Storage (write, fsync mode): every recovery read its log back. A log
  * that refused recovery (corrupt, not a torn tail) fails the run; the first
  * refusing rank's message is the reason. */
@@ -407,6 +479,7 @@ static int judge(struct finish *f)
 {
         int rc = verdict_digests(f);
 
+        verdict_measured(f);
         verdict_storage(f);
 
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
@@ -426,9 +499,11 @@ static int64_t fault_index(const struct bl_event *e)
         switch (e->type) {
         case BL_EV_CRASH:
         case BL_EV_PAUSE:
+        case BL_EV_TRANSFER_ASK:
                 return e->b;
         case BL_EV_PARTITION:
         case BL_EV_LINK_FAULT:
+        case BL_EV_FAULT_SKIPPED:
                 return e->a;
         default:
                 return -1;
@@ -533,9 +608,18 @@ static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrow
                 }
                 bl_faults_describe(&rt->faults->f[idx], text, 160);
                 r->t_s = (double)ev[i].t_ns / 1e9 - rt->cfg->experiment.warmup_s;
-                r->rank = ev[i].type == BL_EV_CRASH || ev[i].type == BL_EV_PAUSE ? ev[i].rank : -1;
+                r->rank = ev[i].type == BL_EV_CRASH || ev[i].type == BL_EV_PAUSE ||
+                                  ev[i].type == BL_EV_TRANSFER_ASK
+                              ? ev[i].rank
+                              : -1;
                 r->description = text;
-                if (i0 < end)
+                r->applied = ev[i].type != BL_EV_FAULT_SKIPPED;
+                if (!r->applied) {
+                        /* Scheduled after the end of the run: it cost nothing
+                         * measurable. */
+                        r->unavailable_s = NAN;
+                        r->recovery_s = NAN;
+                } else if (i0 < end)
                         availability(&rt->series, ival, i0, end, &r->unavailable_s, &r->recovery_s);
                 (*nrows)++;
         }
@@ -556,25 +640,44 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         const struct bl_config *cfg = f->rt->cfg;
         double rtt_us = base->median_rtt_ns / 1e3;
 
-        printf("# ballot %s: experiment %s, kernel %s, %d ranks, %d shards x %d replicas, "
-               "workload %s\n",
+        printf("# ballot %s: experiment %s, kernel %s, %d ranks, %d shards x %d replicas per "
+               "shard, workload %s\n",
                bl_version(), cfg->experiment.name, cfg->experiment.kernel, f->rt->size,
                cfg->cluster.shards, cfg->cluster.replicas, bl_workload_name(cfg->workload.type));
-        printf("# measured %.2f s: %llu ops, %.0f ops/s; baseline round trip %.2f us, "
-               "%.1f messages/op\n",
+        uint64_t err = rows[nrows - 1].errors, unf = rows[nrows - 1].unfinished;
+        double win = f->window_s > 0 ? f->window_s : f->duration_s;
+
+        printf("# measured %.2f s: %llu ops ok, %.0f ops/s; %llu errors, %llu unfinished\n",
                f->duration_s, (unsigned long long)f->ops,
-               f->duration_s > 0 ? (double)f->ops / f->duration_s : 0.0, rtt_us,
-               f->ops + f->warmup_ops ? (double)f->total_msgs / (double)(f->ops + f->warmup_ops)
-                                      : 0.0);
-        printf("# %-9s %10s %7s %10s %9s %9s %9s %9s %9s %9s %8s\n", "op", "count", "errors",
-               "ops/s", "mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us", "p50_rtt");
+               f->duration_s > 0 ? (double)f->ops / f->duration_s : 0.0, (unsigned long long)err,
+               (unsigned long long)unf);
+        printf("# offered %llu ops, %.0f ops/s; achieved %.0f ops/s\n",
+               (unsigned long long)f->offered,
+               f->duration_s > 0 ? (double)f->offered / f->duration_s : 0.0,
+               win > 0 ? (double)f->achieved_ok / win : 0.0);
+        if (unf > 0)
+                printf("# %llu operations unfinished at the end (%llu sent without an answer, %llu "
+                       "never sent: no free session); the time they waited is in the latency "
+                       "percentiles as a lower bound\n",
+                       (unsigned long long)unf, (unsigned long long)(unf - f->unserved),
+                       (unsigned long long)f->unserved);
+        printf("# traffic per completion (measured window): %.2f frames, %.2f MPI messages, %.0f "
+               "bytes; baseline round trip %.2f us\n",
+               f->window_done ? (double)f->total_msgs / (double)f->window_done : 0.0,
+               f->window_done ? (double)f->mpi_msgs / (double)f->window_done : 0.0,
+               f->window_done ? (double)f->total_bytes / (double)f->window_done : 0.0, rtt_us);
+        printf("# %-9s %10s %7s %10s %10s %9s %9s %9s %9s %9s %9s %8s\n", "op", "count", "errors",
+               "unfinished", "ops/s", "mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
+               "p50_rtt");
         for (int i = 0; i < nrows; i++) {
                 const struct bl_op_summary *r = &rows[i];
-                printf("  %-9s %10llu %7llu %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f %8.2f\n",
+                printf("  %-9s %10llu %7llu %10llu %10.0f %9.2f %9.2f %9.2f %9.2f %9.2f %9.2f "
+                       "%8.2f\n",
                        r->op, (unsigned long long)r->count, (unsigned long long)r->errors,
+                       (unsigned long long)r->unfinished,
                        f->duration_s > 0 ? (double)r->count / f->duration_s : 0.0, r->mean_us,
                        r->p50_us, r->p90_us, r->p99_us, r->p999_us, r->max_us,
-                       rtt_us > 0 ? r->p50_us / rtt_us : 0.0);
+                       rtt_us > 0 ? r->p50_us / rtt_us : NAN);
         }
         printf("# clients: %llu retries, %llu timeouts, %llu redirects; %llu malformed frames "
                "dropped\n",
@@ -583,10 +686,11 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         if (cfg->storage.mode != BL_STORAGE_MEMORY) {
                 uint64_t n = f->ops + f->warmup_ops;
 
-                printf("# storage: %s mode, %.3f fdatasync/op, %.1f disk bytes/op; baseline "
-                       "fdatasync p50 %.0f us, p99 %.0f us\n",
+                printf("# storage: %s mode, %.3f fdatasync/op (mean %.0f us in this run), %.1f "
+                       "disk bytes/op; baseline fdatasync p50 %.0f us, p99 %.0f us\n",
                        bl_storage_mode_name(cfg->storage.mode),
                        n ? (double)f->wal_syncs / (double)n : 0.0,
+                       f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : 0.0,
                        n ? (double)f->wal_disk_bytes / (double)n : 0.0, base->fsync_p50_us,
                        base->fsync_p99_us);
         }
@@ -596,6 +700,11 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         printf("# verdict %-13s %s\n", "overall", overall(f));
         for (size_t i = 0; i < f->nfaults; i++) {
                 const struct bl_fault_row *r = &f->faults[i];
+                if (!r->applied) {
+                        printf("# fault %7.3f s  not applied (after the end of the run)  %s\n",
+                               r->t_s, r->description);
+                        continue;
+                }
                 printf("# fault %7.3f s  rank %2d  unavailable %7.3f s  recovery ", r->t_s, r->rank,
                        r->unavailable_s);
                 if (r->recovery_s < 0)
@@ -609,13 +718,29 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
         fflush(stdout);
 }
 
-static void summarize(const struct bl_hist *h, uint64_t errors, const char *name,
-                      struct bl_op_summary *r)
+/* A summary row; h holds the successful operations and the unfinished ones
+ * (their wait until the end, a lower bound). No latency at all: NaN. */
+static void summarize(const struct bl_hist *h, uint64_t errors, uint64_t unfinished,
+                      const char *name, struct bl_op_summary *r)
 {
+        if (h->total == 0) {
+                *r = (struct bl_op_summary){
+                    .op = name,
+                    .errors = errors,
+                    .mean_us = NAN,
+                    .p50_us = NAN,
+                    .p90_us = NAN,
+                    .p99_us = NAN,
+                    .p999_us = NAN,
+                    .max_us = NAN,
+                };
+                return;
+        }
         *r = (struct bl_op_summary){
             .op = name,
-            .count = h->total,
+            .count = h->total - unfinished,
             .errors = errors,
+            .unfinished = unfinished,
             .mean_us = bl_hist_mean(h) / 1e3,
             .p50_us = bl_hist_percentile(h, 50) / 1e3,
             .p90_us = bl_hist_percentile(h, 90) / 1e3,
@@ -818,18 +943,24 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 goto out_free;
         }
         bl_hist_init(all);
-        uint64_t all_err = 0;
+        /* "all" also holds the arrivals that never got a session (open
+         * loop), with their wait until the end: an overloaded run shows its
+         * latency, not nothing. */
+        uint64_t all_err = f->lost, all_unfinished = f->unserved;
         for (int op = 0; op < BL_OP__COUNT; op++) {
                 if (f->lat[op].total == 0 && f->errors[op] == 0)
                         continue;
-                summarize(&f->lat[op], f->errors[op], bl_op_name(op), &rows[nrows]);
+                summarize(&f->lat[op], f->errors[op], f->unfinished[op], bl_op_name(op),
+                          &rows[nrows]);
                 memcpy(&hcounts[(size_t)nrows * BL_HIST_BUCKETS], f->lat[op].counts,
                        sizeof(f->lat[op].counts));
                 bl_hist_merge(all, &f->lat[op]);
                 all_err += f->errors[op];
+                all_unfinished += f->unfinished[op];
                 nrows++;
         }
-        summarize(all, all_err, "all", &rows[nrows]);
+        bl_hist_merge(all, &f->unserved_lat);
+        summarize(all, all_err, all_unfinished, "all", &rows[nrows]);
         memcpy(&hcounts[(size_t)nrows * BL_HIST_BUCKETS], all->counts, sizeof(all->counts));
         nrows++;
         for (int i = 0; i < BL_HIST_BUCKETS; i++) {
@@ -859,6 +990,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         }
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         double rtt_us = base->median_rtt_ns / 1e3;
+        double win = f->window_s > 0 ? f->window_s : f->duration_s;
         uint64_t total_ops = f->ops + f->warmup_ops;
         int in_memory = rt->cfg->storage.mode == BL_STORAGE_MEMORY;
         struct bl_run_result res = {
@@ -918,6 +1050,14 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .ops_per_s = f->duration_s > 0 ? (double)f->ops / f->duration_s : 0,
                     .duration_s = f->duration_s,
                     .warmup_ops = f->warmup_ops,
+                    .offered = f->offered,
+                    .unfinished = all_unfinished,
+                    .unserved = f->unserved,
+                    .offered_per_s = f->duration_s > 0 ? (double)f->offered / f->duration_s : NAN,
+                    .achieved_per_s = win > 0 ? (double)f->achieved_ok / win : NAN,
+                    .mpi_msgs_per_op =
+                        f->window_done ? (double)f->mpi_msgs / (double)f->window_done : NAN,
+                    .deadline_hit = f->deadline_hit,
                     .median_rtt_ns = base->median_rtt_ns,
                     .rtt_p50_ns = base->median_rtt_ns,
                     .rtt_p90_ns = base->p90_rtt_ns,
@@ -925,13 +1065,17 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                     .rtt_max_ns = base->max_rtt_ns,
                     .msg_rate_per_s = base->msg_rate,
                     .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
-                    .msgs_per_op = total_ops ? (double)f->total_msgs / (double)total_ops : 0,
-                    .bytes_per_op = total_ops ? (double)f->total_bytes / (double)total_ops : 0,
+                    .msgs_per_op =
+                        f->window_done ? (double)f->total_msgs / (double)f->window_done : NAN,
+                    .bytes_per_op =
+                        f->window_done ? (double)f->total_bytes / (double)f->window_done : NAN,
                     .fsync_p50_us = in_memory ? NAN : base->fsync_p50_us,
                     .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
                     .write_mbps = in_memory ? NAN : base->write_mbps,
                     .storage_io = "thread",
                     .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                    .sync_mean_us =
+                        f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : NAN,
                     .disk_bytes_per_op =
                         total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
                     .interval_s = ival,

@@ -10,23 +10,31 @@
  *    from the records (create, replay, start) and the clients.
  *  - partition/heal, drop, duplicate, delay: installed in every rank's
  *    transport; decisions are made on the sending side (src/net/net.c).
- *  - pause: the target rank stops processing for the given time.
- *  - transfer: the leader of shard S hands over leadership, if its kernel
- *    supports it.
+ *  - pause: the target rank stops processing for the given time, at most
+ *    until the end of the measured phase (a longer pause would hold the
+ *    whole job: it is cut there, as main() warned at validation).
+ *  - transfer: the leader of shard S hands over leadership (a kernel without
+ *    transfer is refused at validation).
  *  - corrupt-wal rank:R: rank R, if it is down, damages its own log files
  *    (storage.c reads them back on recovery).
+ * Faults fire during the measured phase only. One scheduled at or after its
+ * end is not applied; bl_rt_faults_close records it as such.
  * A leader:S fault is resolved once, at its time, by every rank hosting a
  * replica of S: the one that believes it leads goes down. If none does (an
  * election is running), nothing happens; the missing crash event shows it.
- * Events: crash, recover and pause by the rank concerned; partition, heal
- * and link faults once, by rank 0 (a = index of the fault in the plan).
+ * Events: crash, recover, pause and transfer_ask by the rank concerned;
+ * partition, heal and link faults once, by rank 0 (a = index of the fault in
+ * the plan); fault_not_applied by rank 0 at the end.
  */
+#include <mpi.h>
 #include <stdio.h>
 #include <time.h>
 
 #include "common/alloc.h"
+#include "run/clock.h"
 #include "run/faults.h"
 #include "run/rt.h"
+#include "run/run.h"
 
 int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan)
 {
@@ -83,7 +91,7 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
                 bl_rt_replica_crash(rt, &rt->reps[i]);
         bl_rt_storage_crash(rt);
         bl_net_isolate(rt->net, 1);
-        bl_rt_clients_abandon(rt, now);
+        bl_rt_clients_abandon(rt, now, 1);
         bl_rt_event(rt, BL_EV_CRASH, rt->rank, (int64_t)idx);
 }
 
@@ -139,14 +147,22 @@ static void link_rules(struct bl_rt *rt, const struct bl_fault *f, uint64_t now,
                     (int64_t)(f->kind == BL_FAULT_DELAY ? f->delay_ns / 1000 : f->fraction * 1000));
 }
 
-static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx)
+/* Sleep for the pause, but not past the end of the measured phase: the
+ * other ranks would wait for this one, however long the pause. */
+static void pause_self(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_t now)
 {
-        struct timespec ts = {(time_t)(f->pause_ns / 1000000000ull),
-                              (long)(f->pause_ns % 1000000000ull)};
+        uint64_t until = now + f->pause_ns;
 
+        if (until > rt->t_end)
+                until = rt->t_end;
         bl_rt_event(rt, BL_EV_PAUSE, rt->rank, (int64_t)idx);
-        while (nanosleep(&ts, &ts) != 0)
-                ;
+        rt->pause_from = bl_now_ns();
+        while ((now = bl_now_ns()) < until) {
+                uint64_t left = until - now;
+                struct timespec ts = {(time_t)(left / 1000000000ull), (long)(left % 1000000000ull)};
+                nanosleep(&ts, NULL);
+        }
+        rt->pause_to = bl_now_ns();
         bl_rt_event(rt, BL_EV_RESUME, rt->rank, (int64_t)idx);
 }
 
@@ -200,7 +216,7 @@ static void fire(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_
                 break;
         case BL_FAULT_PAUSE:
                 if (is_target(rt, f))
-                        pause_self(rt, f, idx);
+                        pause_self(rt, f, idx, now);
                 break;
         case BL_FAULT_CORRUPT_WAL:
                 if (f->target == rt->rank && rt->crashed && rt->storage_dir[0] != '\0')
@@ -210,7 +226,9 @@ static void fire(struct bl_rt *rt, const struct bl_fault *f, size_t idx, uint64_
                 int i = leading_replica(rt, f->target);
                 if (i < 0 || rt->kern->transfer == NULL)
                         break;
-                /* The kernel records the transfer itself (BL_EV_TRANSFER). */
+                /* The request is a fault row; the kernel records the
+                 * transfer itself (BL_EV_TRANSFER). */
+                bl_rt_event(rt, BL_EV_TRANSFER_ASK, rt->rank, (int64_t)idx);
                 rt->kern->transfer(rt->reps[i].k, f->to_member);
                 break;
         }
@@ -232,10 +250,33 @@ void bl_rt_faults_step(struct bl_rt *rt, uint64_t now)
                 if (rt->rank == 0)
                         bl_rt_event(rt, BL_EV_HEAL, -1, 0);
         }
-        while (rt->next_fault < plan->n && rt->t0 + plan->f[rt->next_fault].at_ns <= now) {
+        while (rt->next_fault < plan->n && rt->t0 + plan->f[rt->next_fault].at_ns <= now &&
+               rt->t0 + plan->f[rt->next_fault].at_ns < rt->t_end) {
                 fire(rt, &plan->f[rt->next_fault], rt->next_fault, now);
                 rt->next_fault++;
         }
+}
+
+int bl_rt_faults_close(struct bl_rt *rt)
+{
+        const struct bl_fault_plan *plan = rt->faults;
+        uint64_t mine = rt->next_fault, fired = 0;
+        int rc;
+
+        if (plan == NULL || plan->n == 0)
+                return 0;
+        /* Every rank walks the same plan; the ones no rank reached were not
+         * applied anywhere. */
+        MPI_Allreduce(&mine, &fired, 1, MPI_UINT64_T, MPI_MAX, rt->comm);
+        if (rt->rank != 0)
+                return 0;
+        for (size_t i = (size_t)fired; i < plan->n; i++) {
+                rc = bl_evlog_add(&rt->ev, plan->f[i].at_ns, rt->rank, BL_EV_FAULT_SKIPPED,
+                                  (int64_t)i, 1);
+                if (rc != 0)
+                        return bl_errf(&rt->eb, rc, "recording a fault not applied");
+        }
+        return 0;
 }
 
 int bl_rt_faults_active(struct bl_rt *rt, uint64_t now)
@@ -245,4 +286,37 @@ int bl_rt_faults_active(struct bl_rt *rt, uint64_t now)
         if (rt->rank == 0)
                 n += rt->partitioned + bl_net_active_rules(rt->net, now);
         return n;
+}
+
+int bl_faults_check_run(const char *path, const struct bl_fault_plan *plan,
+                        const struct bl_config *cfg, FILE *warn, struct bl_errbuf *eb)
+{
+        const struct bl_kernel *k = bl_kernel_find(cfg->experiment.repl);
+        double end_s = cfg->experiment.warmup_s + cfg->experiment.duration_s;
+        uint64_t end_ns = (uint64_t)(end_s * 1e9);
+        char text[160];
+
+        for (size_t i = 0; i < plan->n; i++) {
+                const struct bl_fault *f = &plan->f[i];
+
+                bl_faults_describe(f, text, sizeof(text));
+                if (f->kind == BL_FAULT_TRANSFER && (k == NULL || k->transfer == NULL))
+                        return bl_errf(eb, BL_ECONFIG,
+                                       "%s:%d: \"%s\": kernel '%s' has no leadership transfer; "
+                                       "remove the line or use a kernel with leaders",
+                                       path, f->line, text, cfg->experiment.repl);
+                if (warn == NULL || cfg->experiment.ops > 0)
+                        continue;
+                if (f->at_ns >= end_ns)
+                        fprintf(warn,
+                                "ballot: warning: %s:%d: \"%s\" is timed after the end of the "
+                                "run (%.3gs: warm-up + duration); it will not be applied\n",
+                                path, f->line, text, end_s);
+                else if (f->kind == BL_FAULT_PAUSE && f->at_ns + f->pause_ns > end_ns)
+                        fprintf(warn,
+                                "ballot: warning: %s:%d: \"%s\" outlasts the run (%.3gs: "
+                                "warm-up + duration); the pause will be cut at the end\n",
+                                path, f->line, text, end_s);
+        }
+        return 0;
 }

@@ -94,25 +94,52 @@ struct bl_rt {
         int nsess;
         uint32_t sess_base;
         uint32_t nsess_total;
-        uint64_t ops_quota; /* ops mode: operations this rank issues; 0 = by time */
+        int *free_sess; /* stack of idle session indices: O(1) lookup per arrival */
+        int nfree;
+        uint64_t ops_quota; /* ops mode: measured operations this rank issues; 0 = by time */
         uint64_t issued;
-        double rate_per_ns; /* open loop: arrivals per ns on this rank; 0 = closed */
+        uint64_t issued_measured; /* issued with an intended time in the measured window */
+        double rate_per_ns;       /* open loop: arrivals per ns on this rank; 0 = closed */
+        /* Open loop: intended time of the oldest arrival not yet issued. The
+         * arrivals form a FIFO queue that is never stored: every arrival at
+         * or before now that has no session yet is waiting, and the next one
+         * to get a session is next_arrival (the arrival stream is drawn
+         * lazily from its own generator, in order). */
         uint64_t next_arrival;
         uint64_t next_scan; /* next timeout scan */
-        uint64_t *backlog;  /* open loop: intended times waiting for a session */
-        size_t backlog_len, backlog_head, backlog_cap;
         struct bl_rng arrivals;
 
         /* Clock: t0 is the start of the workload (warm-up included). */
         uint64_t t0, t_measure, t_end, t_drain_end;
+        uint64_t t_stop;    /* when the measured phase ended (drain began) */
+        int deadline_hit;   /* ops mode: experiment.deadline_s ended the run */
         uint64_t t_last_op; /* last completion (ops mode duration) */
         enum bl_phase phase;
 
         /* Measurements. */
         struct bl_hist lat[BL_OP__COUNT];
         uint64_t errors[BL_OP__COUNT];
-        uint64_t measured_ops;
+        uint64_t measured_ops; /* completed (ok or error) with intended time in the window */
         uint64_t warmup_ops;
+        /* Every intended operation of the measured window ends in exactly one
+         * of: ok (in lat), error (errors), unfinished (sent, no answer by the
+         * end; in lat with the time it waited, a lower bound), unserved
+         * (never sent: no free session before the end; in lat_unserved with
+         * the time it waited) or lost (waiting for a session when its client
+         * crashed). */
+        uint64_t unfinished[BL_OP__COUNT];
+        uint64_t unserved, lost;
+        struct bl_hist lat_unserved;
+        /* The measured window by completion time: it opens when the
+         * measured phase starts and closes when it ends (by time) or when
+         * this rank's clients are done (by ops). Traffic per operation is
+         * counted over it only, so warm-up, drain and settle traffic stay
+         * out. counters: data-plane frames, their bytes, MPI messages. */
+        int window_open;
+        uint64_t t_window_close;
+        uint64_t achieved_ok; /* ok completions while the window was open */
+        uint64_t window_done; /* completions (ok or error) while it was open */
+        uint64_t win_ctr0[3], win_ctr[3];
         uint64_t retries, timeouts, redirects; /* client side, reported at the end */
         uint64_t acked_incr, unknown_incr;
         uint64_t malformed;
@@ -123,7 +150,9 @@ struct bl_rt {
         uint64_t hist_seen;          /* operations bl_rt_records was asked about */
 
         /* Status lines. */
-        uint64_t next_status;
+        uint64_t status_from;          /* start of the current status interval */
+        uint64_t next_status;          /* its end (bl_rt_status_next) */
+        uint64_t pause_from, pause_to; /* the last pause of this rank (inject.c) */
         int status_k;
         uint64_t status_ops, status_err;
         struct bl_chist status_lat;
@@ -202,7 +231,9 @@ void bl_rt_clients_destroy(struct bl_rt *rt);
 void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f);
 void bl_rt_clients_step(struct bl_rt *rt, uint64_t now);
 int bl_rt_clients_idle(const struct bl_rt *rt);
-void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now);
+/* End every open operation: crash = 0 at the end of the run, 1 when this
+ * rank's client crashes (see client.c). */
+void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now, int crash);
 int bl_rt_records(struct bl_rt *rt, uint64_t key);
 
 /* baseline.c */
@@ -216,12 +247,19 @@ int bl_rt_clock_sync(struct bl_rt *rt);
 int bl_rt_status_init(struct bl_rt *rt);
 void bl_rt_status_free(struct bl_rt *rt);
 void bl_rt_status_step(struct bl_rt *rt, uint64_t now);
+/* End of the status interval starting at `from` (cut at the start of
+ * measurement, so no interval mixes warm-up and measured time). */
+uint64_t bl_rt_status_next(const struct bl_rt *rt, uint64_t from);
 void bl_rt_on_status(struct bl_rt *rt, const struct bl_frame *f);
 
 /* inject.c */
 int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan);
 void bl_rt_faults_free(struct bl_rt *rt);
 void bl_rt_faults_step(struct bl_rt *rt, uint64_t now);
+/* Collective, after the main loop: rank 0 records the faults that no rank
+ * applied (scheduled after the end of the run) as fault_not_applied events.
+ * Returns 0 or BL_ENOMEM. */
+int bl_rt_faults_close(struct bl_rt *rt);
 int bl_rt_faults_active(struct bl_rt *rt, uint64_t now);
 
 /* Record an event at the current time. */

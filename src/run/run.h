@@ -26,6 +26,17 @@ struct bl_run_opts {
  * 0 on return, the failure was local to this rank and the caller must abort
  * the job (MPI_Abort) rather than wait for the others.
  */
+/*
+ * Checks of a parsed fault schedule (path: its file, for messages) against
+ * the run cfg describes, before it starts: a transfer needs a kernel that can
+ * hand leadership over (else BL_ECONFIG, "path:line: ..."); when warn is not
+ * NULL, a fault timed at or after the end of a run by duration (it will not
+ * be applied) and a pause that outlasts the run (it will be cut at the end)
+ * are announced there. Returns 0 or BL_ECONFIG.
+ */
+int bl_faults_check_run(const char *path, const struct bl_fault_plan *plan,
+                        const struct bl_config *cfg, FILE *warn, struct bl_errbuf *eb);
+
 int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts *opts,
            int *collective, struct bl_errbuf *eb);
 

@@ -203,6 +203,7 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
                 return rc;
         for (int op = 0; op < BL_OP__COUNT; op++)
                 bl_hist_init(&rt->lat[op]);
+        bl_hist_init(&rt->lat_unserved);
         rt->net = bl_net_create(comm, rt->kern->n_msg_types, &rt->eb);
         if (rt->net == NULL)
                 return BL_ENOMEM;
@@ -258,18 +259,64 @@ static int agree(struct bl_rt *rt, int rc, struct bl_errbuf *eb)
         return bl_errf(eb, BL_EMPI, "rank %d failed during set-up (see its message)", first);
 }
 
+/* Workload traffic so far: data-plane frames (not baseline or status
+ * frames), their bytes, and MPI messages (a message carries every frame
+ * queued for one destination, status frames included). */
+static void traffic(const struct bl_rt *rt, uint64_t out[3])
+{
+        const struct bl_net_counters *ctr = bl_net_counters(rt->net);
+        const uint64_t *to = bl_net_sent_to(rt->net);
+
+        out[0] = out[1] = out[2] = 0;
+        for (int c = 0; c < bl_net_nclasses(rt->net); c++) {
+                if (c == bl_net_class(rt->net, BL_MSG_PING, 0) ||
+                    c == bl_net_class(rt->net, BL_MSG_PONG, 0) ||
+                    c == bl_net_class(rt->net, BL_MSG_STATUS, 0))
+                        continue;
+                out[0] += ctr->sent[c];
+                out[1] += ctr->sent_bytes[c];
+        }
+        for (int r = 0; r < rt->size; r++)
+                out[2] += to[r];
+}
+
+static void window_close(struct bl_rt *rt, uint64_t now)
+{
+        uint64_t end[3];
+
+        if (!rt->window_open)
+                return;
+        traffic(rt, end);
+        for (int i = 0; i < 3; i++)
+                rt->win_ctr[i] = end[i] - rt->win_ctr0[i];
+        rt->window_open = 0;
+        rt->t_window_close = now;
+}
+
 static void advance_phase(struct bl_rt *rt, uint64_t now)
 {
         if (rt->phase == BL_PHASE_WARMUP && now >= rt->t_measure) {
                 rt->phase = BL_PHASE_MEASURE;
+                traffic(rt, rt->win_ctr0);
+                rt->window_open = 1;
                 bl_rt_event(rt, BL_EV_PHASE, 1, 0);
         }
         if (rt->phase == BL_PHASE_MEASURE) {
-                int over = rt->ops_quota > 0 ? rt->issued >= rt->ops_quota : now >= rt->t_end;
+                /* By ops: until the quota of measured operations was issued,
+                 * or the deadline (rt->t_end) passed; by time: until t_end. */
+                int over = now >= rt->t_end;
+                int by_ops = rt->cfg->experiment.ops > 0;
+                if (by_ops && rt->issued_measured >= rt->ops_quota)
+                        over = 1;
+                else if (by_ops && over)
+                        rt->deadline_hit = 1;
                 if (rt->cfg->experiment.ops > 0 && !rt->is_client)
                         over = 1;
                 if (over) {
                         rt->phase = BL_PHASE_DRAIN;
+                        rt->t_stop = now;
+                        if (!by_ops)
+                                window_close(rt, now);
                         rt->t_drain_end =
                             now + 2ull * (uint64_t)rt->cfg->clients.timeout_ms * 1000000ull;
                         bl_rt_event(rt, BL_EV_PHASE, 2, 0);
@@ -301,15 +348,18 @@ static int loop(struct bl_rt *rt)
                         bl_rt_tick(rt);
                         next_tick = now + tick_ns;
                 }
-                advance_phase(rt, now);
                 bl_rt_faults_step(rt, now);
+                /* Clients first: the arrivals due before the end of the
+                 * measured phase are issued before it ends. */
                 bl_rt_clients_step(rt, now);
+                advance_phase(rt, now);
                 bl_rt_status_step(rt, now);
                 if (rt->failed)
                         return rt->failed;
                 if (!in_barrier && rt->phase == BL_PHASE_DRAIN &&
                     (bl_rt_clients_idle(rt) || now >= rt->t_drain_end)) {
-                        bl_rt_clients_abandon(rt, now);
+                        bl_rt_clients_abandon(rt, now, 0);
+                        window_close(rt, now);
                         MPI_Ibarrier(rt->comm, &bar);
                         in_barrier = 1;
                 }
@@ -431,15 +481,21 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
         MPI_Bcast(&start, 1, MPI_UINT64_T, 0, comm);
         rt->t0 = (uint64_t)((int64_t)start - rt->clock_offset_ns);
         rt->t_measure = rt->t0 + (uint64_t)(cfg->experiment.warmup_s * 1e9);
-        rt->t_end = cfg->experiment.ops > 0
-                        ? UINT64_MAX
-                        : rt->t_measure + (uint64_t)(cfg->experiment.duration_s * 1e9);
+        /* A run by ops ends its measured phase at the deadline at the
+         * latest, so a quota that cannot be reached cannot hang the job. */
+        rt->t_end =
+            rt->t_measure + (uint64_t)((cfg->experiment.ops > 0 ? cfg->experiment.deadline_s
+                                                                : cfg->experiment.duration_s) *
+                                       1e9);
+        rt->t_stop = UINT64_MAX;
         rt->t_last_op = rt->t_measure;
-        rt->next_status =
-            opts->quiet ? UINT64_MAX : rt->t0 + (uint64_t)(cfg->experiment.status_interval_s * 1e9);
+        rt->status_from = rt->t0;
+        rt->next_status = opts->quiet ? UINT64_MAX : bl_rt_status_next(rt, rt->t0);
         rt->next_arrival = rt->t0;
         bl_rt_event(rt, BL_EV_PHASE, 0, 0);
         rc = loop(rt);
+        if (rc == 0)
+                rc = bl_rt_faults_close(rt);
         if (rc == 0)
                 rc = drain(rt);
         if (rc != 0) {

@@ -11,6 +11,7 @@
  */
 #include "run/sweep.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -277,6 +278,8 @@ static int load_point(struct sweep *s, struct point *p, struct bl_errbuf *eb)
                 if (rc == 0)
                         rc = bl_faults_parse_file(fpath, s->size, p->cfg.cluster.shards, &p->plan,
                                                   eb);
+                if (rc == 0)
+                        rc = bl_faults_check_run(fpath, &p->plan, &p->cfg, NULL, eb);
         }
         return rc;
 }
@@ -361,6 +364,43 @@ static int mkdir_p(const char *dir)
         return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* --force over an earlier sweep: remove its run and probe files, so that
+ * the folder (and report or ballot-plot on it) holds this sweep's runs only,
+ * not a mix with runs of the other configurations the old sweep measured.
+ * Only the names a sweep writes are touched: pNNN-rR.h5 and probe/probe-NNN.h5. */
+static int clear_old_sweep(const char *dir, struct bl_errbuf *eb)
+{
+        static const char *const sub[] = {"", "/probe"};
+
+        for (int d = 0; d < 2; d++) {
+                char path[DIR_MAX + 16], file[DIR_MAX + BL_NAME_MAX + 32];
+                DIR *dp;
+                struct dirent *e;
+
+                snprintf(path, sizeof(path), "%s%s", dir, sub[d]);
+                if ((dp = opendir(path)) == NULL)
+                        continue;
+                while ((e = readdir(dp)) != NULL) {
+                        unsigned a, b;
+                        int end = 0;
+
+                        if (d == 0 ? sscanf(e->d_name, "p%u-r%u.h5%n", &a, &b, &end) != 2
+                                   : sscanf(e->d_name, "probe-%u.h5%n", &a, &end) != 1)
+                                continue;
+                        if (end == 0 || e->d_name[end] != '\0')
+                                continue;
+                        snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+                        if (unlink(file) != 0 && errno != ENOENT) {
+                                closedir(dp);
+                                return bl_errf(eb, BL_EIO, "--force: cannot remove %s: %s", file,
+                                               strerror(errno));
+                        }
+                }
+                closedir(dp);
+        }
+        return 0;
+}
+
 static int make_dir(struct sweep *s, struct bl_errbuf *eb)
 {
         int rc = 0;
@@ -383,6 +423,8 @@ static int make_dir(struct sweep *s, struct bl_errbuf *eb)
                                              "--out %s holds a sweep already (%s); another folder, "
                                              "or --force to replace its runs",
                                              s->dir, BL_SWEEP_INDEX);
+                        else if (access(idx, F_OK) == 0 && clear_old_sweep(s->dir, eb) != 0)
+                                rc = BL_EIO;
                         else if (mkdir_p(s->dir) != 0)
                                 rc = bl_errf(eb, BL_EIO, "cannot create %s: %s", s->dir,
                                              strerror(errno));
@@ -636,6 +678,34 @@ static int run_all(struct sweep *s, int *collective, struct bl_errbuf *eb, int *
         return 0;
 }
 
+/* Rank 0: the report --group table of this sweep's own files (not of every
+ * file in the folder, which --out may share with other runs). */
+static void report_runs(const struct sweep *s)
+{
+        int total = s->npts * s->repeat, n = 2;
+        char **argv = bl_calloc((size_t)total + 3, sizeof(*argv));
+        char *paths = bl_malloc((size_t)total * (DIR_MAX + 32) + 1);
+
+        if (argv == NULL || paths == NULL) {
+                fprintf(stderr, "ballot sweep: out of memory for the closing report\n");
+        } else {
+                argv[0] = "report";
+                argv[1] = "--group";
+                for (int run = 0; run < total; run++) {
+                        char *path = paths + (size_t)run * (DIR_MAX + 32);
+
+                        snprintf(path, DIR_MAX + 32, "%s/p%03d-r%d.h5", s->dir, run % s->npts,
+                                 run / s->npts);
+                        if (access(path, F_OK) == 0)
+                                argv[n++] = path;
+                }
+                if (n > 2)
+                        bl_report_main(n, argv, stdout, stderr);
+        }
+        bl_free(argv);
+        bl_free(paths);
+}
+
 static void free_sweep(struct sweep *s)
 {
         for (int k = 0; k < s->nvary; k++) {
@@ -698,13 +768,11 @@ int bl_sweep_main(MPI_Comm comm, int argc, char **argv, const char *command_line
         if (rc == 0)
                 rc = run_all(&s, collective, eb, &nfail, &ninc, &nerr);
         if (rc == 0 && s.rank == 0) {
-                char *rargv[] = {"report", "--group", s.dir, NULL};
-
                 printf("\n# sweep done: %d runs, %d failed a verdict, %d inconclusive, %d errors; "
                        "index %s/%s\n",
                        s.npts * s.repeat, nfail, ninc, nerr, s.dir, BL_SWEEP_INDEX);
                 fflush(stdout);
-                bl_report_main(3, rargv, stdout, stderr);
+                report_runs(&s);
                 printf("# next: build/ballot report --compare KEY %s   "
                        "tools/ballot-plot %s -o %s/plots\n",
                        s.dir, s.dir, s.dir);

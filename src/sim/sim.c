@@ -336,22 +336,71 @@ static void env_dropped(void *ctx, uint64_t tag)
         sim_client_dropped(in->s, in, tag);
 }
 
-/* Memory mode: a record is durable in the next event at the same instant
- * (never from inside the kernel's own call). */
+static uint64_t draw(struct bl_sim *s, uint64_t lo, uint64_t hi)
+{
+        return hi > lo ? lo + bl_rng_below(&s->net_rng, hi - lo + 1) : lo;
+}
+
+/* The disk (struct sim_disk): the next sync covers everything appended. */
+static void disk_sync(struct bl_sim *s, int node)
+{
+        struct sim_disk *d = &s->disk[node];
+        struct sim_ev ev = {.kind = SIM_EV_DISK, .a = node, .b = 1, .y = d->incarnation};
+
+        d->syncing = 1;
+        d->target = d->written;
+        ev.x = d->target;
+        ev.t = s->now + draw(s, s->o.disk_sync_min_ns, s->o.disk_sync_max_ns);
+        s->st.syncs++;
+        sim_push(s, &ev);
+}
+
+static void disk_event(struct bl_sim *s, const struct sim_ev *ev)
+{
+        struct sim_disk *d = &s->disk[ev->a];
+
+        if (ev->y != d->incarnation)
+                return; /* issued before a crash */
+        if (ev->b == 0) {
+                if (ev->x > d->written)
+                        d->written = ev->x;
+        } else {
+                d->synced = ev->x;
+                d->syncing = 0;
+                for (int sh = 0; sh < s->o.shards; sh++) {
+                        struct sim_inst *in = sim_inst(s, ev->a, sh);
+
+                        if (in == NULL || in->k == NULL || in->persisted <= in->durable)
+                                continue;
+                        in->durable = in->persisted < d->synced ? in->persisted : d->synced;
+                        if (s->o.kernel->durable != NULL)
+                                s->o.kernel->durable(in->k, in->durable);
+                }
+        }
+        if (!d->syncing && d->written > d->synced)
+                disk_sync(s, ev->a);
+}
+
+/* Append a record to the node's disk; it is durable once a sync that starts
+ * after its append completed has completed (never from inside this call). */
 static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
 {
         struct sim_inst *in = ctx;
         struct bl_sim *s = in->s;
-        struct sim_ev ev = {.kind = SIM_EV_DURABLE, .a = in->shard, .b = in->member};
+        struct sim_disk *d = &s->disk[in->node];
+        struct sim_ev ev = {.kind = SIM_EV_DISK, .a = in->node, .b = 0, .y = d->incarnation};
 
         if (bl_memlog_append(&in->log, ++s->wal_seq, type, buf, len) != 0) {
                 sim_violate(s, "sim: out of memory persisting a record");
                 return 0;
         }
         in->persisted = s->wal_seq;
+        s->st.records++;
         ev.x = s->wal_seq;
-        ev.y = in->incarnation;
-        ev.t = s->now;
+        ev.t = s->now + draw(s, s->o.disk_append_min_ns, s->o.disk_append_max_ns);
+        if (ev.t < d->last_append_t)
+                ev.t = d->last_append_t;
+        d->last_append_t = ev.t;
         sim_push(s, &ev);
         return s->wal_seq;
 }
@@ -463,6 +512,15 @@ static int check_opts(const struct bl_sim_opts *o, struct bl_errbuf *eb)
                 return bl_errf(eb, BL_EINVAL, "sim: op_mask 0x%x selects no operation", o->op_mask);
         if (o->client_timeout_ns < 1)
                 return bl_errf(eb, BL_EINVAL, "sim: client_timeout_ns must be >= 1");
+        if (o->disk_append_max_ns < o->disk_append_min_ns ||
+            o->disk_sync_max_ns < o->disk_sync_min_ns)
+                return bl_errf(eb, BL_EINVAL,
+                               "sim: disk append %llu..%llu ns, sync %llu..%llu ns: want min <= "
+                               "max",
+                               (unsigned long long)o->disk_append_min_ns,
+                               (unsigned long long)o->disk_append_max_ns,
+                               (unsigned long long)o->disk_sync_min_ns,
+                               (unsigned long long)o->disk_sync_max_ns);
         if (o->links < BL_SIM_LINKS_REORDER || o->links > BL_SIM_LINKS_MIXED)
                 return bl_errf(
                     eb, BL_EINVAL, "sim: links = %d, want %d (reorder), %d (fifo) or %d (mixed)",
@@ -509,17 +567,6 @@ int sim_inst_start(struct bl_sim *s, struct sim_inst *in)
         if (s->o.kernel->start != NULL)
                 s->o.kernel->start(in->k);
         return 0;
-}
-
-static void durable(struct bl_sim *s, const struct sim_ev *ev)
-{
-        struct sim_inst *in = &s->inst[(size_t)ev->a * (size_t)s->o.replicas + (size_t)ev->b];
-
-        if (ev->y != in->incarnation || s->crashed[in->node] || ev->x <= in->durable)
-                return;
-        in->durable = ev->x;
-        if (s->o.kernel->durable != NULL)
-                s->o.kernel->durable(in->k, ev->x);
 }
 
 static int create_instances(struct bl_sim *s, struct bl_errbuf *eb)
@@ -596,10 +643,12 @@ struct bl_sim *bl_sim_create(const struct bl_sim_opts *o, struct bl_errbuf *eb)
         bl_rng_seed(&s->client_rng, o->seed, 2);
         bl_history_init(&s->hist);
         s->crashed = bl_calloc((size_t)s->o.nodes, sizeof(int));
+        s->disk = bl_calloc((size_t)s->o.nodes, sizeof(*s->disk));
         s->side = bl_calloc((size_t)s->o.nodes, sizeof(int));
         s->digests = bl_calloc((size_t)s->o.shards, sizeof(*s->digests));
         s->view = bl_calloc(1, sizeof(*s->view));
-        if (s->crashed == NULL || s->side == NULL || s->digests == NULL || s->view == NULL) {
+        if (s->crashed == NULL || s->disk == NULL || s->side == NULL || s->digests == NULL ||
+            s->view == NULL) {
                 bl_errf(eb, BL_ENOMEM, "sim: out of memory");
                 goto fail;
         }
@@ -666,6 +715,7 @@ void bl_sim_destroy(struct bl_sim *s)
         bl_free(s->terms);
         bl_free(s->link_last);
         bl_free(s->crashed);
+        bl_free(s->disk);
         bl_free(s->side);
         bl_free(s);
 }
@@ -731,8 +781,8 @@ int bl_sim_step(struct bl_sim *s)
         case SIM_EV_CREQ:
                 sim_client_request(s, &ev);
                 break;
-        case SIM_EV_DURABLE:
-                durable(s, &ev);
+        case SIM_EV_DISK:
+                disk_event(s, &ev);
                 break;
         default:
                 sim_client_event(s, &ev);
@@ -797,6 +847,10 @@ void bl_sim_crash(struct bl_sim *s, int node)
                 return;
         s->crashed[node] = 1;
         s->st.crashes++;
+        s->disk[node].incarnation++;
+        s->disk[node].syncing = 0;
+        s->disk[node].written = s->disk[node].synced;
+        s->disk[node].last_append_t = 0;
         for (int sh = 0; sh < s->o.shards; sh++) {
                 struct sim_inst *in = sim_inst(s, node, sh);
 
@@ -807,10 +861,16 @@ void bl_sim_crash(struct bl_sim *s, int node)
                         continue;
                 }
                 /* The instance and its state machine are gone; so is every
-                 * record not yet durable. */
-                in->incarnation++;
-                bl_memlog_truncate_after(&in->log, in->durable);
-                in->persisted = in->durable;
+                 * record the disk had not synced. */
+                for (size_t i = in->log.n; i > 0; i--) {
+                        if (bl_memlog_at(&in->log, i - 1)->seq <= s->disk[node].synced)
+                                break;
+                        s->st.records_lost++;
+                }
+                bl_memlog_truncate_after(&in->log, s->disk[node].synced);
+                in->persisted = in->log.n > 0 ? bl_memlog_at(&in->log, in->log.n - 1)->seq : 0;
+                if (in->durable > in->persisted)
+                        in->durable = in->persisted;
                 s->o.kernel->destroy(in->k);
                 in->k = NULL;
                 if (bl_kv_reset(in->kv) != 0)

@@ -70,6 +70,21 @@
  * 1..clients, seqs start at 1. A request sent to a crashed node gets no
  * answer (it times out).
  *
+ * Disk. Kernels on the persistence seam (kernel->replay != NULL) persist
+ * records through env->persist(). Each node has one disk, shared by its
+ * instances as a rank's write-ahead log is: a record's append completes
+ * after a latency drawn from [disk_append_min_ns, disk_append_max_ns]
+ * (appends complete in order); one sync runs at a time and covers every
+ * append completed when it started (group commit), completing after a
+ * latency drawn from [disk_sync_min_ns, disk_sync_max_ns]; then each
+ * instance on the node gets kernel->durable(). With all four at 0 (memory
+ * mode) a record is durable in the next event at the same instant, never
+ * inside the kernel's call. A crash destroys the node's instances and
+ * stores, and loses every record the last completed sync did not cover
+ * (counted in records_lost); recovery creates new instances, replay()s each
+ * one's surviving records in order and start()s it. env->compact() drops a
+ * prefix. Kernels without replay() get the legacy crash()/recover() calls.
+ *
  * State machine. Each instance has its own bl_kv, preloaded with
  * opts.records records (keys below it start as key + 1, the others absent;
  * the linearizability check starts from the same state). env->apply decodes the command, applies
@@ -88,7 +103,7 @@
  * bl_sim_run_for() and bl_sim_settle() stop early once there is one.
  *
  * The none kernel keeps no persistent state: after a crash and recovery its
- * replica starts from an empty store and re-applies nothing, so new writes
+ * replica starts from the preloaded store and re-applies nothing, so new writes
  * produce digests that differ from the ones recorded before the crash and
  * lost writes break linearizability. The none kernel cannot pass the checks
  * across crashes; run it without BL_SIM_F_CRASH in fault_mask.
@@ -127,11 +142,15 @@ struct bl_sim_opts {
         uint32_t op_mask;                /* 1u << BL_OP_* (store/cmd.h), any non-empty
                                           * subset */
         int links;                       /* BL_SIM_LINKS_*; nodes <= 1024 unless reorder */
-        uint64_t client_timeout_ns;      /* retry after this long without a reply */
-        uint64_t client_backoff_ns;      /* wait before retrying after a redirect */
-        uint64_t tick_ns;                /* node tick period; 0: cfg cluster.tick_us */
-        int record_history;              /* keep the client history (for linearizability) */
-        unsigned fault_mask;             /* BL_SIM_F_*: what random schedules may inject */
+        /* The disk model (see Disk): append and sync latencies, uniform in
+         * [min, max]; all 0 (the default) is storage.mode = memory. */
+        uint64_t disk_append_min_ns, disk_append_max_ns;
+        uint64_t disk_sync_min_ns, disk_sync_max_ns;
+        uint64_t client_timeout_ns; /* retry after this long without a reply */
+        uint64_t client_backoff_ns; /* wait before retrying after a redirect */
+        uint64_t tick_ns;           /* node tick period; 0: cfg cluster.tick_us */
+        int record_history;         /* keep the client history (for linearizability) */
+        unsigned fault_mask;        /* BL_SIM_F_*: what random schedules may inject */
         /* Kernel-specific invariant, called after every event when set (e.g.
          * Raft log matching, leader completeness). Return 0, or non-zero with
          * a message in eb: the violation becomes sticky (see Checks). */
@@ -156,6 +175,9 @@ struct bl_sim_stats {
         uint64_t replies_lost; /* replies to clients lost in the network */
         uint64_t completed;    /* client operations completed */
         uint64_t crashes, recoveries, partitions;
+        uint64_t records;      /* records persisted by kernels */
+        uint64_t syncs;        /* disk syncs started */
+        uint64_t records_lost; /* persisted records a crash destroyed before a sync */
         uint64_t kernel_events[BL_EV__COUNT]; /* env->event calls by type (common/events.h) */
 };
 
@@ -188,12 +210,14 @@ uint64_t bl_sim_now(const struct bl_sim *s);
 uint64_t bl_sim_events(const struct bl_sim *s);
 void bl_sim_get_stats(const struct bl_sim *s, struct bl_sim_stats *out);
 
-/* kernel->crash on every instance of that node; messages that arrive for it
- * are dropped and its ticks skipped until bl_sim_recover() (messages it sent
- * before the crash are still delivered). No-op if already crashed or out of
- * range. */
+/* Crash a node: its instances and stores are destroyed and its unsynced
+ * records lost (see Disk; legacy kernels: kernel->crash); messages that
+ * arrive for it are dropped and its ticks skipped until bl_sim_recover()
+ * (messages it sent before the crash are still delivered). No-op if already
+ * crashed or out of range. */
 void bl_sim_crash(struct bl_sim *s, int node);
-/* kernel->recover on every instance of that node. No-op if not crashed. */
+/* Recreate every instance of that node from its durable records (legacy
+ * kernels: kernel->recover). No-op if not crashed. */
 void bl_sim_recover(struct bl_sim *s, int node);
 /* 1 if the node is crashed. */
 int bl_sim_crashed(const struct bl_sim *s, int node);

@@ -17,14 +17,15 @@
  */
 
 enum sim_ev_kind {
-        SIM_EV_MSG,     /* a = shard, b = from member, c = to member, d = type */
-        SIM_EV_TICK,    /* a = node */
-        SIM_EV_CREQ,    /* a = client index, b = node, c = shard, x = token; buf = cmd */
-        SIM_EV_CREPLY,  /* a = client index, b = replier member, c = hint member,
-                         * d = status, x = seq, y = value, z = token (redirects) */
-        SIM_EV_CTIMER,  /* a = client index, b = 1 for timeout / 0 for send, x = token */
-        SIM_EV_DURABLE, /* a = shard, b = member, x = sequence number now durable,
-                         * y = the instance's incarnation when it was persisted */
+        SIM_EV_MSG,    /* a = shard, b = from member, c = to member, d = type */
+        SIM_EV_TICK,   /* a = node */
+        SIM_EV_CREQ,   /* a = client index, b = node, c = shard, x = token; buf = cmd */
+        SIM_EV_CREPLY, /* a = client index, b = replier member, c = hint member,
+                        * d = status, x = seq, y = value, z = token (redirects) */
+        SIM_EV_CTIMER, /* a = client index, b = 1 for timeout / 0 for send, x = token */
+        SIM_EV_DISK,   /* a = node, b = 0: an append completed (x = its sequence
+                        * number) / 1: a sync completed (x = what it covers);
+                        * y = the node's disk incarnation when it was issued */
 };
 
 struct sim_ev {
@@ -43,13 +44,10 @@ struct sim_inst {
         void *k;
         struct bl_kv *kv;
         struct bl_rng rng; /* env->random */
-        /* The instance's disk: records persisted, the highest sequence
-         * number persisted and the highest reported durable. incarnation
-         * counts crashes, so a durability event of a previous life is
-         * ignored. */
+        /* The instance's records on its node's disk (sim_disk), the highest
+         * sequence number persisted and the highest reported durable. */
         struct bl_memlog log;
         uint64_t persisted, durable;
-        uint64_t incarnation;
 };
 
 /* Canonical digest vector of a shard: dig[n - 1] is the digest after n
@@ -69,6 +67,22 @@ struct sim_client {
         uint64_t invoke_ns; /* first send of the current request */
         uint64_t token;     /* bumped on every state change: stale timers ignore */
         int *guess;         /* believed leader member, per shard */
+};
+
+/*
+ * A node's disk, shared by its instances as the rank's write-ahead log is:
+ * records are appended in order (each after an append latency), and one sync
+ * at a time makes everything appended so far durable (group commit), after a
+ * sync latency. A crash keeps what the last completed sync covered.
+ * incarnation counts crashes, so completions of a previous life are ignored.
+ */
+struct sim_disk {
+        uint64_t written;       /* highest sequence number appended */
+        uint64_t synced;        /* every record up to this one is durable */
+        uint64_t target;        /* the running sync covers up to this */
+        int syncing;            /* a sync is running */
+        uint64_t last_append_t; /* appends complete in order */
+        uint64_t incarnation;
 };
 
 /* A delay rule (bl_sim_set_delay): messages from node `from` to node `to`
@@ -104,8 +118,9 @@ struct bl_sim {
         int fifo;            /* this run's links keep per-pair order (opts.links) */
         uint64_t *link_last; /* fifo: latest delivery time per (from, to) node pair */
 
-        int *crashed; /* per node */
-        int *side;    /* per node; valid when partitioned */
+        int *crashed;          /* per node */
+        struct sim_disk *disk; /* per node */
+        int *side;             /* per node; valid when partitioned */
         int partitioned;
 
         struct sim_inst *inst;       /* shards * replicas, index shard * replicas + member */

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/number.h"
 #include "common/alloc.h"
 #include "common/events.h"
 #include "config/config.h"
@@ -51,6 +52,10 @@ static void usage(FILE *out)
                 "  --drop P        base message loss probability (default 0)\n"
                 "  --dup P         base duplication probability (default 0)\n"
                 "  --lat-us A:B    message latency range in microseconds (default 50:500)\n"
+                "  --disk-append-us A:B, --disk-sync-us A:B\n"
+                "                  disk append and sync latency ranges in microseconds\n"
+                "                  (default 0:0, durable at once as storage.mode = memory);\n"
+                "                  a crash loses the records not synced\n"
                 "  -v, --verbose   print every seed\n"
                 "\n"
                 "Exit status: 0 every seed passed, 1 run-time error, 2 usage/configuration\n"
@@ -70,20 +75,13 @@ struct cli {
         unsigned faults;
         double drop, dup;
         uint64_t lat_min_us, lat_max_us;
+        uint64_t append_min_us, append_max_us, sync_min_us, sync_max_us;
 };
 
+/* Numbers read as everywhere else in ballot (common/number.h). */
 static int parse_u64(const char *s, uint64_t *out)
 {
-        char *end;
-        unsigned long long v;
-
-        if (s == NULL || *s == '\0' || *s == '-')
-                return -1;
-        v = strtoull(s, &end, 10);
-        if (*end != '\0')
-                return -1;
-        *out = v;
-        return 0;
+        return bl_parse_u64(s, out) == BL_NUM_OK ? 0 : -1;
 }
 
 static int parse_int(const char *s, int lo, int hi, int *out)
@@ -98,13 +96,9 @@ static int parse_int(const char *s, int lo, int hi, int *out)
 
 static int parse_prob(const char *s, double *out)
 {
-        char *end;
         double v;
 
-        if (s == NULL || *s == '\0')
-                return -1;
-        v = strtod(s, &end);
-        if (*end != '\0' || !(v >= 0 && v < 1))
+        if (bl_parse_double(s, &v) != BL_NUM_OK || !(v >= 0 && v < 1))
                 return -1;
         *out = v;
         return 0;
@@ -147,6 +141,23 @@ static int parse_lat(const char *s, uint64_t *a, uint64_t *b)
                 return -1;
         *colon = '\0';
         if (parse_u64(buf, a) != 0 || parse_u64(colon + 1, b) != 0 || *a < 1 || *b < *a)
+                return -1;
+        return 0;
+}
+
+/* A:B with 0 <= A <= B. */
+static int parse_range(const char *s, uint64_t *a, uint64_t *b)
+{
+        char buf[64], *colon;
+
+        if (s == NULL || strlen(s) >= sizeof(buf))
+                return -1;
+        strcpy(buf, s);
+        colon = strchr(buf, ':');
+        if (colon == NULL)
+                return -1;
+        *colon = '\0';
+        if (parse_u64(buf, a) != 0 || parse_u64(colon + 1, b) != 0 || *b < *a || *b > 60000000)
                 return -1;
         return 0;
 }
@@ -201,6 +212,10 @@ static int parse_args(struct cli *c, int argc, char **argv)
                         bad = parse_prob(v, &c->drop) != 0;
                 } else if (strcmp(a, "--dup") == 0) {
                         bad = parse_prob(v, &c->dup) != 0;
+                } else if (strcmp(a, "--disk-append-us") == 0) {
+                        bad = parse_range(v, &c->append_min_us, &c->append_max_us) != 0;
+                } else if (strcmp(a, "--disk-sync-us") == 0) {
+                        bad = parse_range(v, &c->sync_min_us, &c->sync_max_us) != 0;
                 } else if (strcmp(a, "--lat-us") == 0) {
                         bad = parse_lat(v, &c->lat_min_us, &c->lat_max_us) != 0;
                 } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
@@ -258,6 +273,7 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
         char *desc = bl_malloc(DESC_LEN);
         uint64_t last = c->only_seed ? first : first + (uint64_t)c->seeds - 1;
         uint64_t events = 0, completed = 0, failed = 0, ran = 0, kev[BL_EV__COUNT] = {0};
+        uint64_t records = 0, lost = 0;
         double t0 = wall_s(), dt;
         int status = 0, none_seen = 1;
 
@@ -285,6 +301,8 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
                 ran++;
                 events += st.events;
                 completed += st.completed;
+                records += st.records;
+                lost += st.records_lost;
                 for (int i = 0; i < BL_EV__COUNT; i++)
                         kev[i] += st.kernel_events[i];
                 if (rc != 0 || c->verbose || c->only_seed) {
@@ -307,8 +325,10 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
         }
         dt = wall_s() - t0;
         printf("# %" PRIu64 " seeds, %" PRIu64 " failed, %" PRIu64 " events, %" PRIu64
-               " ops completed, %.2f s, %.3g events/s\n",
-               ran, failed, events, completed, dt, dt > 0 ? (double)events / dt : 0.0);
+               " ops completed, %" PRIu64 " records persisted, %" PRIu64
+               " lost unsynced in crashes, %.2f s, %.3g events/s\n",
+               ran, failed, events, completed, records, lost, dt,
+               dt > 0 ? (double)events / dt : 0.0);
         printf("# kernel events:");
         for (int i = 0; i < BL_EV__COUNT; i++) {
                 if (kev[i] > 0)
@@ -388,6 +408,10 @@ int bl_sim_main(int argc, char **argv)
         o.dup = c.dup;
         o.lat_min_ns = c.lat_min_us * 1000;
         o.lat_max_ns = c.lat_max_us * 1000;
+        o.disk_append_min_ns = c.append_min_us * 1000;
+        o.disk_append_max_ns = c.append_max_us * 1000;
+        o.disk_sync_min_ns = c.sync_min_us * 1000;
+        o.disk_sync_max_ns = c.sync_max_us * 1000;
         o.client_timeout_ns = (uint64_t)cfg.clients.timeout_ms * 1000000;
         o.fault_mask = c.faults;
         if (!c.faults_given && strcmp(k->name, "none") == 0)

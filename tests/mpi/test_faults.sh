@@ -6,7 +6,12 @@
 #    availability row land in the file and the report, and since the none
 #    kernel keeps no copy, the recovered shard has lost acknowledged writes:
 #    the linearizability verdict fails and the run exits 3 (file written);
-#  - a bad schedule is refused with file:line before anything runs.
+#  - a pause longer than the rest of the run is cut at its end (with a
+#    warning) instead of holding the job; a fault timed after the end of the
+#    run is announced at validation and recorded as not applied (/faults
+#    row with applied = 0, a fault_not_applied event);
+#  - a bad schedule is refused with file:line before anything runs, and so
+#    is a transfer with a kernel that has no leaders.
 . "$(dirname "$0")/lib.sh"
 cat >"$TMP/drop.faults" <<'F'
 0.3s drop 0.05 all for 0.8s
@@ -42,6 +47,36 @@ grep -q 'recover' "$TMP/ev" || fail "no recover event"
 u=$(csv_field "$f" unavail_ms)
 awk -v x="$u" 'BEGIN { exit !(x >= 0) }' || fail "unavail_ms '$u'"
 
+rm -f "$TMP"/*.h5
+
+cat >"$TMP/late.faults" <<'F'
+0.5s pause rank:1 1000s
+9s crash rank:2
+F
+start=$(date +%s)
+run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/late.faults"
+expect_rc 0
+[ $(($(date +%s) - start)) -lt 60 ] || fail "the long pause held the job"
+expect_out 'late.faults:1: "500ms pause rank:1 1000s" outlasts the run.*cut at the end'
+expect_out 'late.faults:2: "9s crash rank:2" is timed after the end of the run.*not be applied'
+expect_out '# fault .*not applied.*9s crash rank:2'
+f=$(only_file)
+/usr/bin/python3 - "$f" <<'P' || fail "the late fault is not recorded as not applied"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+rows = {bytes(r["description"]).decode(): r for r in f["faults"][:]}
+assert rows["9s crash rank:2"]["applied"] == 0, rows
+assert rows["500ms pause rank:1 1000s"]["applied"] == 1, rows
+names = [a.split(":")[0] for a in f["events"].attrs["type_args"]]
+types = [names[e["type"]] for e in f["events"][:]]
+assert "fault_not_applied" in types and "crash" not in types, types
+assert "resume" in types, types
+P
+
+printf '0.5s transfer shard:0\n' >"$TMP/bad.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/bad.faults"
+expect_rc 2
+expect_out "bad.faults:1: .*kernel 'none' has no leadership transfer"
 printf '1s crash rank:7\n' >"$TMP/bad.faults"
 run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/bad.faults"
 expect_rc 2

@@ -49,4 +49,19 @@ refused --out "$TMP/r.h5" -o experiment.name=second "exists (an earlier result?)
 run 1 run configs/default.ini "${Q[@]}" --out "$TMP/r.h5" --force -o experiment.name=second
 expect_rc 0
 [ "$(csv_field "$TMP/r.h5" name)" = second ] || fail "--force did not replace the result"
+
+# The README's CSV header is the one `report --csv` prints.
+want=$(sed -n '/CSV whose header scripts can rely on:/,/^    name,/p' README.md | tail -n 1 | sed 's/^ *//')
+got=$("$BALLOT" report --csv "$TMP/r.h5" | head -n 1)
+[ "$want" = "$got" ] || fail "README's CSV header '$want' is not report --csv's '$got'"
+
+# `ballot info` takes several files (a shell pattern) and names a bad one.
+set +e
+"$BALLOT" info "$TMP"/new/default-*.h5 "$TMP/r.h5" "$TMP/missing.h5" >"$TMP/info" 2>&1
+rc=$?
+set -e
+[ $rc -eq 1 ] || fail "info with a missing file: exit $rc, expected 1"
+grep -q "^# ballot result file $TMP/new/default-.*\.h5" "$TMP/info" || fail "info skipped the first file"
+grep -q "^# ballot result file $TMP/r.h5" "$TMP/info" || fail "info skipped the second file"
+grep -q "^ballot info: $TMP/missing.h5" "$TMP/info" || fail "info did not name the missing file"
 echo ok

@@ -1,7 +1,8 @@
 # tools/ballot-plot end to end: two short runs (2 and 3 ranks) rendered into
 # every picture, each a valid PNG of plausible size; a single run gives no
 # scaling plot; a Raft run (when built in) gets leader markers; unreadable
-# inputs are refused with their name and a non-zero exit.
+# inputs are refused with their name and a non-zero exit, and damaged files
+# give one error line each, never a traceback.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 PLOT=(tools/ballot-plot)
@@ -86,6 +87,52 @@ grep -q "trunc.h5: damaged HDF5 file" "$TMP/bad.out" || fail "the truncated file
 "${PLOT[@]}" --keep-going "$TMP/junk.h5" "$one" -o "$TMP/kg" >"$TMP/kg.out" 2>&1 || fail "--keep-going failed"
 grep -q "junk.h5: not an HDF5 file" "$TMP/kg.out" || fail "--keep-going did not name the junk file"
 png_ok "$TMP/kg/percentiles.png"
+
+# Damaged result files (a time series shorter than its axis, 2-D arrays, a
+# huge attribute, a table that is not one): one error line per file, never
+# a traceback, with or without --keep-going; the good file is still drawn.
+mkdir "$TMP/dmg"
+"$PY" - "$one" "$TMP/dmg" <<'P'
+import shutil, sys
+import h5py, numpy as np
+src, out = sys.argv[1], sys.argv[2]
+def damage(name, fn):
+    shutil.copy(src, "%s/%s.h5" % (out, name))
+    with h5py.File("%s/%s.h5" % (out, name), "r+") as f:
+        fn(f)
+def replace(f, path, data):
+    del f[path]
+    f[path] = data
+damage("short", lambda f: replace(f, "timeseries/ops", f["timeseries/ops"][:3]))
+damage("twod", lambda f: replace(f, "timeseries/p99_us", np.vstack([f["timeseries/p99_us"][:]] * 2)))
+damage("twodhist", lambda f: replace(f, "latency/bucket_low_ns",
+                                     np.vstack([f["latency/bucket_low_ns"][:]] * 2)))
+damage("huge", lambda f: f.attrs.create("name", data="x" * (4 << 20)))
+damage("arrayattr", lambda f: f.attrs.__setitem__("nranks", np.arange(5)))
+damage("events2d", lambda f: replace(f, "events", np.vstack([f["events"][:]] * 2)))
+P
+bad=(short twod twodhist huge arrayattr events2d)
+files=()
+for b in "${bad[@]}"; do files+=("$TMP/dmg/$b.h5"); done
+for kg in "" --keep-going; do
+	set +e
+	# shellcheck disable=SC2086
+	"${PLOT[@]}" $kg "${files[@]}" "$one" -o "$TMP/dmgpng$kg" >"$TMP/dmg.out" 2>&1
+	rc=$?
+	set -e
+	cat "$TMP/dmg.out"
+	if grep -q Traceback "$TMP/dmg.out"; then fail "ballot-plot $kg: a traceback on a damaged file"; fi
+	for b in "${bad[@]}"; do
+		[ "$(grep -c "^ballot-plot: $TMP/dmg/$b.h5: " "$TMP/dmg.out")" -eq 1 ] ||
+			fail "ballot-plot $kg: not one error line for $b.h5"
+	done
+	if [ -n "$kg" ]; then
+		[ $rc -eq 0 ] || fail "--keep-going with damaged files: exit $rc"
+		png_ok "$TMP/dmgpng$kg/percentiles.png"
+	else
+		[ $rc -eq 1 ] || fail "damaged files: exit $rc, expected 1"
+	fi
+done
 
 # Usage errors exit 2; a python3 without the modules says what to install.
 set +e

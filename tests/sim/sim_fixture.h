@@ -41,6 +41,7 @@ struct bl_simtest_summary {
         uint64_t events;    /* events fired, all seeds */
         uint64_t completed; /* client ops completed, all seeds */
         uint64_t crashes, partitions;
+        uint64_t records_lost; /* unsynced records destroyed by crashes */
         double wall_s;
         double events_per_s;
         double seeds_per_s;
@@ -98,6 +99,7 @@ static inline void bl_simtest_many(const struct bl_sim_opts *base, int nseeds, u
                 tot.completed += st.completed;
                 tot.crashes += st.crashes;
                 tot.partitions += st.partitions;
+                tot.records_lost += st.records_lost;
                 if (rc != 0 || first == last) {
                         printf("replay: seed=%" PRIu64 " nodes=%d shards=%d replicas=%d "
                                "kernel=%s\n",
@@ -122,11 +124,11 @@ static inline void bl_simtest_many(const struct bl_sim_opts *base, int nseeds, u
                 tot.seeds_per_s = (double)tot.seeds / tot.wall_s;
         }
         printf("# sim %s nodes=%d shards=%d: %d seeds in %.2f s (%.0f seeds/s), %" PRIu64
-               " events (%.3g events/s), %" PRIu64 " ops completed, %" PRIu64 " crashes, %" PRIu64
-               " partitions\n",
+               " events (%.3g events/s), %" PRIu64 " ops completed, %" PRIu64 " crashes (%" PRIu64
+               " unsynced records lost), %" PRIu64 " partitions\n",
                base->kernel ? base->kernel->name : "?", base->nodes, base->shards, tot.seeds,
                tot.wall_s, tot.seeds_per_s, tot.events, tot.events_per_s, tot.completed,
-               tot.crashes, tot.partitions);
+               tot.crashes, tot.records_lost, tot.partitions);
         fflush(stdout);
         if (sum != NULL)
                 *sum = tot;

@@ -183,7 +183,7 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                         struct bl_raft *r = in[m];
                         uint64_t *ver = &v->verified[sh * reps + m];
 
-                        if (r->crashed)
+                        if (r == NULL) /* crashed: the instance is gone */
                                 continue;
                         /* Committed entries never change. */
                         if (*ver < r->log.offset)
@@ -219,13 +219,13 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                 for (int l = 0; l < reps; l++) {
                         struct bl_raft *L = in[l];
 
-                        if (L->crashed || L->role != BL_RAFT_LEADER)
+                        if (L == NULL || L->role != BL_RAFT_LEADER)
                                 continue;
                         for (int m = 0; m < reps; m++) {
                                 struct bl_raft *N = in[m];
-                                uint64_t c = N->commit;
+                                uint64_t c = N != NULL ? N->commit : 0;
 
-                                if (m == l || N->crashed || N->term > L->term || c == 0)
+                                if (m == l || N == NULL || N->term > L->term || c == 0)
                                         continue;
                                 if (bl_raft_log_last_index(&L->log) < c)
                                         return bl_errf(
@@ -258,6 +258,8 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
                                 uint64_t vb = v->verified[sh * reps + b];
                                 uint64_t from = full ? 0 : va < vb ? va : vb;
 
+                                if (in[a] == NULL || in[b] == NULL)
+                                        continue;
                                 if (check_matching(in[a], in[b], from, eb, sh, node[a], node[b]) !=
                                     0)
                                         return BL_ECHECK;
@@ -269,6 +271,9 @@ static int raft_invariant(void *arg, struct bl_sim *s, struct bl_errbuf *eb)
 
 /* ------------------------------------------------------------------------ */
 
+/* Option sets, each with a disk: sync latencies in us (0: memory mode). A
+ * disk slower than the network (50-500 us) leaves records unsynced at most
+ * crashes. */
 struct variant {
         const char *name;
         int prevote;
@@ -277,13 +282,22 @@ struct variant {
         int batch_delay_us;
         enum bl_read_mode read_mode;
         int snapshot_entries;
+        uint64_t sync_min_us, sync_max_us;
 };
 
-static const struct variant V_DEFAULT = {"default", 1, 4, 64, 0, BL_READ_LOG, 40};
-static const struct variant V_PLAIN = {"plain", 0, 1, 1, 0, BL_READ_LOG, 1000000};
-static const struct variant V_INDEX = {"read-index", 1, 8, 16, 500, BL_READ_INDEX, 25};
-static const struct variant V_INDEX_PLAIN = {"read-index-plain", 0,      1, 1, 0,
-                                             BL_READ_INDEX,      1000000};
+static const struct variant V_DEFAULT = {"default", 1, 4, 64, 0, BL_READ_LOG, 40, 100, 2000};
+static const struct variant V_PLAIN = {"plain", 0, 1, 1, 0, BL_READ_LOG, 1000000, 0, 0};
+static const struct variant V_INDEX = {"read-index", 1, 8, 16, 500, BL_READ_INDEX, 25, 20, 500};
+static const struct variant V_INDEX_PLAIN = {"read-index-plain", 0,       1,    1,   0,
+                                             BL_READ_INDEX,      1000000, 1000, 5000};
+
+static void set_disk(struct bl_sim_opts *o, const struct variant *va)
+{
+        o->disk_sync_min_ns = va->sync_min_us * 1000;
+        o->disk_sync_max_ns = va->sync_max_us * 1000;
+        o->disk_append_min_ns = va->sync_max_us > 0 ? 2000 : 0;
+        o->disk_append_max_ns = va->sync_max_us > 0 ? 20000 : 0;
+}
 
 static struct bl_config sim_cfg(const struct variant *va)
 {
@@ -330,9 +344,13 @@ static void many(int nodes, const struct variant *va, int nseeds)
         struct bl_simtest_summary sum;
 
         sim_opts(&o, &cfg, nodes, &inv);
+        set_disk(&o, va);
         printf("# raft variant %s\n", va->name);
         bl_simtest_many(&o, nseeds, FAULT_NS, SETTLE_NS, &sum);
         assert_true(sum.completed > 0);
+        /* With a disk slower than memory, crashes destroy unsynced records. */
+        if (va->sync_max_us > 0 && sum.seeds >= 20)
+                assert_true(sum.records_lost > 0);
         assert_true(inv.calls > 0);
         inv_free(&inv);
 }
@@ -538,10 +556,11 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
         static char desc[16384];
         const char *one = getenv("BL_SIM_SEED");
         uint64_t first = 1, last = (uint64_t)bl_simtest_nseeds(nseeds);
-        uint64_t events = 0, completed = 0;
+        uint64_t events = 0, completed = 0, lost = 0;
         double t0 = bl_simtest_wall(), wall;
 
         sim_opts(&o, &cfg, nodes, &inv);
+        set_disk(&o, va);
         if (one != NULL && strtoull(one, NULL, 10) > 0)
                 first = last = strtoull(one, NULL, 10);
         for (uint64_t seed = first; seed <= last; seed++) {
@@ -551,6 +570,7 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
 
                 events += st.events;
                 completed += st.completed;
+                lost += st.records_lost;
                 if (rc != 0 || first == last) {
                         printf("replay: nemesis seed=%llu nodes=%d variant=%s\n  schedule: %s\n",
                                (unsigned long long)seed, nodes, va->name, desc);
@@ -567,11 +587,56 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
         }
         wall = bl_simtest_wall() - t0;
         printf("# nemesis raft nodes=%d variant=%s: %llu seeds in %.2f s (%.0f seeds/s), %llu "
-               "events, %llu ops completed\n",
+               "events, %llu ops completed, %llu unsynced records lost in crashes\n",
                nodes, va->name, (unsigned long long)(last - first + 1), wall,
                wall > 0 ? (double)(last - first + 1) / wall : 0.0, (unsigned long long)events,
-               (unsigned long long)completed);
+               (unsigned long long)completed, (unsigned long long)lost);
         assert_true(completed > 0);
+        if (va->sync_max_us > 0 && last - first >= 20)
+                assert_true(lost > 0);
+        inv_free(&inv);
+}
+
+/*
+ * A copy of the kernel that grants votes without persisting them (raft.h,
+ * vote_unpersisted): a voter that crashes forgets its vote and may vote again
+ * in the same term. The simulator must catch it: random schedules (the
+ * leader nemesis) find two leaders in one term, or a committed entry lost,
+ * within a bounded number of seeds, while the kernel passes the same seeds.
+ */
+static void test_unpersisted_vote_caught(void **state)
+{
+        struct bl_config cfg = sim_cfg(&V_PLAIN);
+        struct bl_sim_opts o;
+        struct raft_inv inv;
+        static char desc[16384];
+        uint64_t seed;
+        int found = 0;
+
+        (void)state;
+        sim_opts(&o, &cfg, 3, &inv);
+        set_disk(&o, &V_PLAIN);
+        o.kernel = &bl_kernel_raft_mutant_vote_unpersisted;
+        for (seed = 1; seed <= 2000 && !found; seed++) {
+                struct bl_errbuf eb = {{0}};
+                struct bl_sim_stats st = {0};
+
+                if (nemesis_seed(&o, seed, 1, desc, sizeof(desc), &st, &eb) != 0) {
+                        printf("# mutant vote_unpersisted caught at seed %llu: %s\n",
+                               (unsigned long long)seed, eb.msg);
+                        found = 1;
+                }
+        }
+        assert_true(found);
+        o.kernel = &bl_kernel_raft;
+        for (uint64_t k = 1; k < seed; k++) {
+                struct bl_errbuf eb = {{0}};
+                struct bl_sim_stats st = {0};
+
+                if (nemesis_seed(&o, k, 1, desc, sizeof(desc), &st, &eb) != 0)
+                        fail_msg("kernel fails nemesis seed %llu: %s", (unsigned long long)k,
+                                 eb.msg);
+        }
         inv_free(&inv);
 }
 
@@ -629,6 +694,7 @@ static void test_raft1_smoke(void **state)
 
         (void)state;
         sim_opts(&o, &cfg, 1, &inv);
+        set_disk(&o, &V_DEFAULT);
         o.fault_mask = BL_SIM_F_CRASH | BL_SIM_F_LINK;
         bl_simtest_many(&o, 100, FAULT_NS, SETTLE_NS, NULL);
         inv_free(&inv);
@@ -654,6 +720,7 @@ static void test_multi_group(void **state)
 
         (void)state;
         sim_opts(&o, &cfg, 5, &inv);
+        set_disk(&o, &V_INDEX); /* one disk per node, shared by its groups */
         o.shards = 4;
         o.replicas = 3;
         o.clients = 6;
@@ -865,6 +932,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_invariant_catches_corruption),
             cmocka_unit_test(test_stale_ack_schedule),
+            cmocka_unit_test(test_unpersisted_vote_caught),
             cmocka_unit_test(test_coverage),
             cmocka_unit_test(test_transfer_under_load),
             cmocka_unit_test(test_raft1_smoke),

@@ -15,7 +15,7 @@
 #include "config/config.h"
 
 /* Number of options: one per field of struct bl_config except repl, commit. */
-#define N_OPTIONS 55
+#define N_OPTIONS 56
 
 /* The repository root: $BALLOT_ROOT, else the current directory. */
 static const char *root(void)
@@ -325,8 +325,15 @@ static const struct err_case err_cases[] = {
     {"[workload]\nzipf_constant = 0.5x\n", {NULL}, 3, 2, {"= 0.5x", "not a number"}},
     {"[workload]\nzipf_constant = 1\n", {NULL}, 3, 2, {"zipf_constant = 1", "(0, 1)"}},
     {"[workload]\nzipf_constant = 0\n", {NULL}, 3, 2, {"zipf_constant = 0", "out of range"}},
-    {"[workload]\nzipf_constant = nan\n", {NULL}, 3, 2, {"= nan", "out of range"}},
-    {"[experiment]\nduration_s = inf\n", {NULL}, 3, 2, {"= inf", "out of range"}},
+    {"[workload]\nzipf_constant = nan\n", {NULL}, 3, 2, {"= nan", "not a number"}},
+    {"[experiment]\nduration_s = inf\n", {NULL}, 3, 2, {"= inf", "not a number"}},
+    /* every number is decimal: what shards refuses, duration_s refuses too */
+    {"[experiment]\nduration_s = 0x10\n", {NULL}, 3, 2, {"= 0x10", "not a number", "decimal"}},
+    {"[experiment]\nduration_s = 0x1p3\n", {NULL}, 3, 2, {"= 0x1p3", "not a number"}},
+    {"[experiment]\nduration_s = infinity\n", {NULL}, 3, 2, {"= infinity", "not a number"}},
+    {"[clients]\nrate = 1e\n", {NULL}, 3, 2, {"rate = 1e", "not a number"}},
+    {"[clients]\nrate = .\n", {NULL}, 3, 2, {"rate = .", "not a number"}},
+    {"[experiment]\nseed = 0x2a\n", {NULL}, 3, 2, {"seed = 0x2a", "not a non-negative integer"}},
     {"[experiment]\nduration_s = 1e999\n", {NULL}, 3, 2, {"= 1e999", "out of range"}},
     {"[workload]\nhotspot_op_fraction = 1.5\n", {NULL}, 3, 2, {"= 1.5", "[0, 1]"}},
     {"[raft]\nprevote = maybe\n", {NULL}, 3, 2, {"prevote = maybe", "true|false"}},
@@ -451,6 +458,46 @@ static void test_errors(void **state)
                 for (int k = 0; k < 4 && e->want[k] != NULL; k++)
                         assert_has(eb.msg, e->want[k]);
         }
+}
+
+/* Text after a NUL byte must not be ignored: the file is refused. */
+static void test_nul_byte(void **state)
+{
+        static const char text[] = "[cluster]\nshards = 2\0shards = 9999\n[store]\nbogus = 1\n";
+        char path[64];
+        struct bl_config c;
+        struct bl_errbuf eb;
+        FILE *f;
+        int fd;
+
+        (void)state;
+        snprintf(path, sizeof(path), "/tmp/bl-test-config-XXXXXX.ini");
+        fd = mkstemps(path, 4);
+        assert_true(fd >= 0);
+        f = fdopen(fd, "w");
+        assert_non_null(f);
+        assert_int_equal(fwrite(text, 1, sizeof(text) - 1, f), sizeof(text) - 1);
+        assert_int_equal(fclose(f), 0);
+        assert_int_equal(bl_config_load(&c, path, NULL, 0, 3, &eb), BL_ECONFIG);
+        assert_has(eb.msg, ":2: holds a NUL byte");
+        unlink(path);
+}
+
+/* Control characters from the input are escaped in messages. */
+static void test_control_chars_escaped(void **state)
+{
+        char path[64];
+        struct bl_config c;
+        struct bl_errbuf eb;
+
+        (void)state;
+        assert_int_equal(
+            load_text(&c, "[cluster]\nshards = \033[2J\a\n", NULL, 0, 3, &eb, path, sizeof(path)),
+            BL_ECONFIG);
+        assert_has(eb.msg, "shards = \\x1b[2J\\x07");
+        for (const char *p = eb.msg; *p != '\0'; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        fail_msg("control character 0x%02x in \"%s\"", (unsigned char)*p, eb.msg);
 }
 
 static void test_missing_file(void **state)
@@ -718,6 +765,8 @@ int main(void)
             cmocka_unit_test(test_overrides_win),
             cmocka_unit_test(test_error_exact_message),
             cmocka_unit_test(test_errors),
+            cmocka_unit_test(test_nul_byte),
+            cmocka_unit_test(test_control_chars_escaped),
             cmocka_unit_test(test_missing_file),
             cmocka_unit_test(test_ops_instead_of_duration),
             cmocka_unit_test(test_validate_ranks),

@@ -293,6 +293,31 @@ static void test_out_of_range(void **state)
 }
 
 /* total directly follows counts, so one MPI_SUM of BL_HIST_SUM_WORDS covers both. */
+/* Recording a value n times at once equals n single records. */
+static void test_record_n_equals_repeats(void **state)
+{
+        struct bl_hist a, b;
+
+        (void)state;
+        bl_hist_init(&a);
+        bl_hist_init(&b);
+        bl_hist_record_n(&a, 123456, 0);
+        assert_int_equal(a.total, 0);
+        assert_int_equal(a.min_ns, UINT64_MAX);
+        bl_hist_record_n(&a, 1500000000ull, 1000);
+        bl_hist_record_n(&a, 2000, 3);
+        for (int i = 0; i < 1000; i++)
+                bl_hist_record(&b, 1500000000ull);
+        for (int i = 0; i < 3; i++)
+                bl_hist_record(&b, 2000);
+        assert_memory_equal(a.counts, b.counts, sizeof(a.counts));
+        assert_int_equal(a.total, 1003);
+        assert_int_equal(a.min_ns, 2000);
+        assert_int_equal(a.max_ns, 1500000000ull);
+        assert_true(a.sum_ns == b.sum_ns);
+        assert_true(bl_hist_percentile(&a, 99) == bl_hist_percentile(&b, 99));
+}
+
 static void test_sum_words_layout(void **state)
 {
         struct bl_hist *h = new_hist();
@@ -320,6 +345,7 @@ int main(void)
             cmocka_unit_test(test_empty),
             cmocka_unit_test(test_out_of_range),
             cmocka_unit_test(test_sum_words_layout),
+            cmocka_unit_test(test_record_n_equals_repeats),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -382,11 +382,11 @@ static void test_reelection_after_leader_crash(void **state)
         fx->cfg.raft.prevote = 1;
         fx_start(fx);
         assert_int_equal(fx_elect(fx), 0);
-        bl_kernel_raft.crash(fx_r(fx, 0));
+        fx_crash(fx, 0);
         l = fx_elect(fx);
         assert_true(l > 0);
         assert_int_equal(fx_r(fx, l)->term, 2);
-        bl_kernel_raft.recover(fx_r(fx, 0));
+        fx_recover(fx, 0);
         fx_run(fx, 100);
         assert_int_equal(fx_r(fx, 0)->leader, l);
         assert_int_equal(fx_r(fx, 0)->term, 2);

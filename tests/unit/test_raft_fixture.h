@@ -10,6 +10,14 @@
  * machine (count and hash of applied commands) with snapshot and restore, and
  * records every apply (with its reply flag) and every event.
  *
+ * Each node has a disk: the records its instance persists, kept in memory.
+ * They become durable (kernel->durable) in fx_sync(), which fx_deliver(),
+ * fx_tick() and fx_submit() call after the kernel returns, as the runtime's
+ * memory mode does in its next loop pass; a test that sets fx->manual_sync
+ * decides itself when. fx_crash() destroys a node's instance and loses its
+ * records that were not durable; fx_recover() creates a new instance, replays
+ * the records and starts it.
+ *
  * Header-only (static functions) so each test binary includes it once.
  */
 
@@ -25,9 +33,11 @@
 
 #include "common/alloc.h"
 #include "common/wire.h"
+#include "storage/memlog.h"
 #include "kernels/raft/encode.h"
 #include "kernels/raft/internal.h"
 #include "kernels/raft/log.h"
+#include "kernels/raft/persist.h"
 #include "kernels/raft/raft.h"
 
 #define FX_MAX_NODES   9
@@ -69,6 +79,11 @@ struct fx_node {
         int n_events;
         uint64_t random_value; /* what env->random returns */
         int snapshot_fail;     /* env->snapshot returns BL_ENOMEM */
+        /* Disk. */
+        struct bl_memlog log;
+        uint64_t persisted, durable; /* latest seq written / reported durable */
+        int down;                    /* crashed: r is NULL */
+        int compactions;
 };
 
 struct fx {
@@ -80,6 +95,8 @@ struct fx {
         struct fx_msg msgs[FX_MAX_MSGS];
         int n_msgs;
         int cut[FX_MAX_NODES]; /* 1: messages from/to this node are dropped on delivery */
+        uint64_t seq;          /* last record sequence number handed out */
+        int manual_sync;       /* 1: durability only through fx_sync_node() */
 };
 
 static inline uint64_t fx_env_now(void *ctx)
@@ -206,30 +223,115 @@ static inline struct fx *fx_new(int n)
         return fx;
 }
 
+static inline uint64_t fx_env_persist(void *ctx, int type, const void *buf, size_t len)
+{
+        struct fx_node *n = ctx;
+
+        assert_true(type >= 1 && type <= 255);
+        assert_int_equal(bl_memlog_append(&n->log, ++n->fx->seq, type, buf, len), 0);
+        n->persisted = n->fx->seq;
+        return n->fx->seq;
+}
+
+static inline void fx_env_compact(void *ctx, uint64_t seq)
+{
+        struct fx_node *n = ctx;
+
+        bl_memlog_compact(&n->log, seq);
+        n->compactions++;
+}
+
+/* Create node i's instance (fresh, or after a crash: replaying its disk). */
+static inline void fx_create(struct fx *fx, int i)
+{
+        struct fx_node *nd = &fx->nodes[i];
+        struct bl_env env = {
+            .ctx = nd,
+            .now = fx_env_now,
+            .random = fx_env_random,
+            .send = fx_env_send,
+            .apply = fx_env_apply,
+            .dropped = fx_env_dropped,
+            .snapshot = fx_env_snapshot,
+            .restore = fx_env_restore,
+            .event = fx_env_event,
+            .persist = fx_env_persist,
+            .compact = fx_env_compact,
+        };
+        struct bl_group g = {.shard = 7, .self = i, .nmembers = fx->n};
+
+        nd->r = fx->kern->create(&env, &g, &fx->cfg);
+        assert_non_null(nd->r);
+        for (size_t k = 0; k < nd->log.n; k++) {
+                const struct bl_memrec *rec = bl_memlog_at(&nd->log, k);
+
+                assert_int_equal(fx->kern->replay(nd->r, rec->seq, rec->type, rec->buf, rec->len),
+                                 0);
+        }
+        fx->kern->start(nd->r);
+        nd->down = 0;
+}
+
 static inline void fx_start(struct fx *fx)
 {
         for (int i = 0; i < fx->n; i++) {
                 struct fx_node *nd = &fx->nodes[i];
-                struct bl_env env = {
-                    .ctx = nd,
-                    .now = fx_env_now,
-                    .random = fx_env_random,
-                    .send = fx_env_send,
-                    .apply = fx_env_apply,
-                    .dropped = fx_env_dropped,
-                    .snapshot = fx_env_snapshot,
-                    .restore = fx_env_restore,
-                    .event = fx_env_event,
-                };
-                struct bl_group g = {.shard = 7, .self = i, .nmembers = fx->n};
 
                 nd->fx = fx;
                 nd->id = i;
                 /* Stagger timeouts: node i's jitter is i * 10 ms. */
                 nd->random_value = (uint64_t)i * 10 * FX_MS;
-                nd->r = fx->kern->create(&env, &g, &fx->cfg);
-                assert_non_null(nd->r);
+                fx_create(fx, i);
+                nd->restores = 0; /* start() resets the fresh store: not counted */
         }
+}
+
+/* Report node i's records durable, as the storage does after a sync. */
+static inline void fx_sync_node(struct fx *fx, int i)
+{
+        struct fx_node *nd = &fx->nodes[i];
+
+        if (nd->down || nd->persisted <= nd->durable)
+                return;
+        nd->durable = nd->persisted;
+        fx->kern->durable(nd->r, nd->durable);
+}
+
+/* Report every node's records durable, again while durable() callbacks
+ * persist more (a candidate's vote makes it leader, which writes a no-op). */
+static inline void fx_sync(struct fx *fx)
+{
+        int more = 1;
+
+        for (int guard = 0; more && !fx->manual_sync && guard < 100; guard++) {
+                more = 0;
+                for (int i = 0; i < fx->n; i++) {
+                        more |= !fx->nodes[i].down && fx->nodes[i].persisted > fx->nodes[i].durable;
+                        fx_sync_node(fx, i);
+                }
+        }
+}
+
+/* Crash node i: its instance and state machine are gone, so are the records
+ * not durable; messages to it are lost until fx_recover(). */
+static inline void fx_crash(struct fx *fx, int i)
+{
+        struct fx_node *nd = &fx->nodes[i];
+
+        assert_false(nd->down);
+        fx->kern->destroy(nd->r);
+        nd->r = NULL;
+        nd->down = 1;
+        bl_memlog_truncate_after(&nd->log, nd->durable);
+        nd->persisted = nd->durable;
+        nd->sm_count = 0; /* the state machine's memory is gone too */
+        nd->sm_hash = 0;
+}
+
+static inline void fx_recover(struct fx *fx, int i)
+{
+        assert_true(fx->nodes[i].down);
+        fx_create(fx, i);
 }
 
 static inline void fx_clear_msgs(struct fx *fx)
@@ -242,8 +344,10 @@ static inline void fx_clear_msgs(struct fx *fx)
 static inline void fx_free(struct fx *fx)
 {
         fx_clear_msgs(fx);
-        for (int i = 0; i < fx->n; i++)
+        for (int i = 0; i < fx->n; i++) {
                 fx->kern->destroy(fx->nodes[i].r);
+                bl_memlog_free(&fx->nodes[i].log);
+        }
         free(fx);
 }
 
@@ -294,9 +398,10 @@ static inline int fx_deliver(struct fx *fx)
         if (fx->n_msgs == 0)
                 return 1;
         m = fx_take(fx, 0);
-        if (!fx->cut[m.from] && !fx->cut[m.to])
+        if (!fx->cut[m.from] && !fx->cut[m.to] && !fx->nodes[m.to].down)
                 rc = fx->kern->recv(fx->nodes[m.to].r, m.from, m.type, m.buf, m.len);
         free(m.buf);
+        fx_sync(fx);
         return rc;
 }
 
@@ -311,7 +416,9 @@ static inline void fx_deliver_all(struct fx *fx)
 static inline void fx_tick(struct fx *fx)
 {
         for (int i = 0; i < fx->n; i++)
-                fx->kern->tick(fx->nodes[i].r);
+                if (!fx->nodes[i].down)
+                        fx->kern->tick(fx->nodes[i].r);
+        fx_sync(fx);
 }
 
 /* Move time forward in 1 ms steps, ticking and delivering everything. */
@@ -338,7 +445,7 @@ static inline int fx_leader(struct fx *fx)
         for (int i = 0; i < fx->n; i++) {
                 struct bl_raft *r = fx_r(fx, i);
 
-                if (r->crashed || r->role != BL_RAFT_LEADER)
+                if (r == NULL || r->role != BL_RAFT_LEADER)
                         continue;
                 if (l >= 0 && fx_r(fx, l)->term == r->term)
                         fail_msg("two leaders in term %llu", (unsigned long long)r->term);
@@ -356,7 +463,7 @@ static inline int fx_elect(struct fx *fx)
                 int agreed = l >= 0;
 
                 for (int i = 0; agreed && i < fx->n; i++)
-                        if (!fx_r(fx, i)->crashed && !fx->cut[i] &&
+                        if (fx_r(fx, i) != NULL && !fx->cut[i] &&
                             (fx_r(fx, i)->leader != l || fx_r(fx, i)->term != fx_r(fx, l)->term))
                                 agreed = 0;
                 if (agreed)
@@ -369,7 +476,10 @@ static inline int fx_elect(struct fx *fx)
 
 static inline int fx_submit(struct fx *fx, int i, const char *cmd)
 {
-        return fx->kern->submit(fx_r(fx, i), cmd, strlen(cmd), 0, 1);
+        int rc = fx->kern->submit(fx_r(fx, i), cmd, strlen(cmd), 0, 1);
+
+        fx_sync(fx);
+        return rc;
 }
 
 static inline int fx_has_event(const struct fx_node *n, int type)
@@ -416,8 +526,10 @@ static inline int fx_append(struct fx *fx, int from, int to, uint64_t term, uint
         uint8_t buf[8192];
         size_t len =
             fx_encode_append(buf, sizeof(buf), term, prev_index, prev_term, commit, terms, n);
+        int rc = fx->kern->recv(fx_r(fx, to), from, BL_RAFT_MSG_APPEND_ENTRIES, buf, len);
 
-        return fx->kern->recv(fx_r(fx, to), from, BL_RAFT_MSG_APPEND_ENTRIES, buf, len);
+        fx_sync(fx);
+        return rc;
 }
 
 /* Take the last queued AppendEntriesResult from `from` to `to` and decode it. */
@@ -455,14 +567,18 @@ static inline int fx_vote_request(struct fx *fx, int from, int to, int type, uin
         struct bl_raft_request_vote m = {term, last_index, last_term};
         uint8_t buf[32];
         size_t len = bl_raft_encode_request_vote(&m, buf, sizeof(buf));
+        int rc = fx->kern->recv(fx_r(fx, to), from, type, buf, len);
 
-        return fx->kern->recv(fx_r(fx, to), from, type, buf, len);
+        fx_sync(fx);
+        return rc;
 }
 
-/* Append entries of the given terms directly into node i's log (white-box). */
+/* Append entries of the given terms directly into node i's log (white-box),
+ * persisted and durable. */
 static inline void fx_load_log(struct fx *fx, int i, const uint64_t *terms, int n)
 {
         struct bl_raft *r = fx_r(fx, i);
+        uint64_t first = bl_raft_log_last_index(&r->log) + 1;
 
         for (int k = 0; k < n; k++) {
                 char cmd[16];
@@ -473,6 +589,9 @@ static inline void fx_load_log(struct fx *fx, int i, const uint64_t *terms, int 
                     bl_raft_log_append(&r->log, terms[k], BL_RAFT_ENTRY_CMD, cmd, (uint32_t)len, 0),
                     0);
         }
+        if (n > 0)
+                bl_raft_persist_entries(r, first);
+        fx_sync_node(fx, i);
 }
 
 #endif

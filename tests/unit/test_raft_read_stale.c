@@ -97,8 +97,9 @@ static struct outcome scenario(const struct bl_kernel *kern)
         fx_deliver_all(fx);
 
         /* Step 2: crash, recover, win term T+1 (L's timer fires first). */
-        fx->kern->crash(r);
-        fx->kern->recover(r);
+        fx_crash(fx, l);
+        fx_recover(fx, l);
+        r = fx_r(fx, l);
         l2 = fx_elect(fx);
         assert_int_equal(l2, l);
         assert_int_equal(r->term, term + 1);
@@ -212,8 +213,8 @@ static void test_stale_snapshot_rejection_ignored(void **state)
         fx_start(fx);
         l = fx_elect(fx);
         /* A second term, so that an earlier one exists. */
-        fx->kern->crash(fx_r(fx, l));
-        fx->kern->recover(fx_r(fx, l));
+        fx_crash(fx, l);
+        fx_recover(fx, l);
         l = fx_elect(fx);
         f = (l + 1) % 3;
         r = fx_r(fx, l);

@@ -221,9 +221,9 @@ static void fill_run(struct run *u, int rank, int size, const char *name, int wi
                 r->global.verdict = "bogus";
                 return;
         }
-        u->summary[0] = (struct bl_op_summary){"read", 1000, 2, 12.5, 10, 20, 40, 80, 100};
-        u->summary[1] = (struct bl_op_summary){"update", 500, 1, 25, 20, 40, 80, 160, 200};
-        u->summary[2] = (struct bl_op_summary){"all", 1500, 3, 16.5, 12, 30, 70, 150, 200};
+        u->summary[0] = (struct bl_op_summary){"read", 1000, 2, 12.5, 10, 20, 40, 80, 100, 0};
+        u->summary[1] = (struct bl_op_summary){"update", 500, 1, 25, 20, 40, 80, 160, 200, 0};
+        u->summary[2] = (struct bl_op_summary){"all", 1500, 3, 16.5, 12, 30, 70, 150, 200, 0};
         for (int b = 0; b < NB; b++) {
                 u->low[b] = 10000 * (uint64_t)b;
                 u->high[b] = 10000 * (uint64_t)(b + 1);
@@ -262,6 +262,9 @@ static void fill_run(struct run *u, int rank, int size, const char *name, int wi
             .p50_rtt = 4.8,
             .msgs_per_op = 4.5,
             .bytes_per_op = 320.25,
+            .offered_per_s = 16000.25,
+            .achieved_per_s = 14999.5,
+            .mpi_msgs_per_op = 3.25,
             .fsync_p50_us = 2500,
             .fsync_p99_us = 9000,
             .write_mbps = 400,
@@ -840,6 +843,10 @@ static void check_row(const struct bl_report_row *row, const char *name, int ran
         assert_true(row->p50_rtt == 4.8);
         assert_true(row->msg_rate == 1.5e6);
         assert_true(row->msgs_per_op == 4.5);
+        assert_true(row->errors == 3);
+        assert_true(row->offered_per_s == 16000.25);
+        assert_true(row->achieved_per_s == 14999.5);
+        assert_true(row->mpi_msgs_per_op == 3.25);
         assert_true(row->bytes_per_op == 320.25);
         assert_string_equal(row->verdict, "pass");
         assert_string_equal(row->file, path);
@@ -1096,13 +1103,15 @@ static void test_report_csv(void **state)
         assert_string_equal(err, "");
         assert_int_equal(count_lines(out), 3);
         assert_true(line_of(out, 0, line, sizeof(line)));
-        assert_string_equal(line, CSV_HEADER
-                            ",unavail_ms,recovery_ms,file,fsync_us,syncs_per_op,disk_bytes_per_op");
+        assert_string_equal(line,
+                            CSV_HEADER ",unavail_ms,recovery_ms,file,fsync_us,syncs_per_op,"
+                                       "disk_bytes_per_op,errors,offered_per_s,achieved_per_s,"
+                                       "mpi_msgs_per_op");
         assert_true(strncmp(BL_REPORT_CSV_HEADER, CSV_HEADER, sizeof(CSV_HEADER)) == 0);
         assert_true(line_of(out, 1, line, sizeof(line)));
         snprintf(want, sizeof(want),
                  "alpha,raft,1,2,3,ycsb-a,15000.5,12,70,150,2.5,4.8,1500000,4.5,320.25,pass,,,%s,"
-                 "2500,0.5,2048",
+                 "2500,0.5,2048,3,16000.25,14999.5,3.25",
                  a);
         assert_string_equal(line, want);
         assert_true(line_of(out, 2, line, sizeof(line)));
@@ -1145,7 +1154,7 @@ static void test_report_table(void **state)
         for (char *t = strtok_r(line, " ", &save); t != NULL && n < 32;
              t = strtok_r(NULL, " ", &save))
                 tok[n++] = t;
-        assert_int_equal(n, 22);
+        assert_int_equal(n, 26);
         assert_string_equal(tok[0], "alpha");
         assert_string_equal(tok[6], "15000.5");
         assert_string_equal(tok[8], "70.00");
@@ -1309,9 +1318,9 @@ static void test_report_usage(void **state)
         const char *miss[] = {"report", "--csv", missing};
         assert_int_equal(run_report(3, miss, &out, &err), 1);
         assert_non_null(strstr(err, missing));
-        assert_string_equal(
-            out,
-            CSV_HEADER ",unavail_ms,recovery_ms,file,fsync_us,syncs_per_op,disk_bytes_per_op\n");
+        assert_string_equal(out, CSV_HEADER
+                            ",unavail_ms,recovery_ms,file,fsync_us,syncs_per_op,disk_bytes_per_op,"
+                            "errors,offered_per_s,achieved_per_s,mpi_msgs_per_op\n");
         free(out);
         free(err);
 }

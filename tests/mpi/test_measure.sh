@@ -1,0 +1,94 @@
+# Measurement accounting end to end: every intended operation of the
+# measured window is counted (ok, error or unfinished), an overloaded open
+# loop shows its latency and its offered and achieved rates, experiment.ops
+# counts measured operations only, and a run by ops that cannot reach its
+# quota ends at its deadline with its file and a verdict that says so.
+. "$(dirname "$0")/lib.sh"
+
+# summary_num WORD: the number before WORD on the "# measured" line.
+summary_num() {
+	grep '^# measured' "$TMP/out" | grep -Eo "[0-9]+ $1" | grep -Eo '^[0-9]+'
+}
+
+expect_re() { grep -Eq -- "$1" "$TMP/out" || fail "output lacks /$1/"; }
+
+ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+
+# 1. Open loop far beyond what 3 ranks serve: 5,000,000 ops/s offered. The
+# arrivals of the warm-up alone outlast the run, so no measured operation
+# is served: the run must say so (verdict "measured" fails, exit 3), count
+# every intended operation as unfinished, and report huge latencies.
+run 3 run configs/default.ini "${QUICK[@]}" -o clients.rate=5000000
+expect_rc 3
+expect_re "verdict measured +FAIL"
+f=$(only_file)
+off=$(csv_field "$f" offered_per_s)
+ach=$(csv_field "$f" achieved_per_s)
+p99=$(csv_field "$f" p99_us)
+# A Poisson count over 1 s at 5e6/s: within 1% of the rate.
+ge "$off" 4950000 && ge 5050000 "$off" || fail "offered rate $off, expected ~5000000"
+ge "$ach" 1 && ge $((5000000 / 10)) "$ach" || fail "achieved rate $ach"
+# The first measured arrival waited at least the whole 1 s window.
+ge "$p99" 500000 || fail "p99 $p99 us under overload, expected >= 0.5 s"
+ok=$(summary_num 'ops ok')
+err=$(summary_num errors)
+unf=$(summary_num unfinished)
+offered=$(grep '^# offered' "$TMP/out" | awk '{ print $3 }')
+[ $((ok + err + unf)) -eq "$offered" ] ||
+	fail "ok $ok + errors $err + unfinished $unf != offered $offered"
+ge "$unf" 4000000 || fail "only $unf unfinished operations of $offered"
+rm -f "$TMP"/*.h5
+
+# 2. A rate the ranks serve: nearly everything completes, and the offered
+# and achieved rates agree with the configured rate.
+run 3 run configs/default.ini "${QUICK[@]}" -o clients.rate=3000
+expect_rc 0
+f=$(only_file)
+off=$(csv_field "$f" offered_per_s)
+ach=$(csv_field "$f" achieved_per_s)
+ge "$off" 2700 && ge 3300 "$off" || fail "offered rate $off, expected ~3000"
+ge "$ach" 2700 && ge 3300 "$ach" || fail "achieved rate $ach, expected ~3000"
+ok=$(summary_num 'ops ok')
+err=$(summary_num errors)
+unf=$(summary_num unfinished)
+offered=$(grep '^# offered' "$TMP/out" | awk '{ print $3 }')
+[ $((ok + err + unf)) -eq "$offered" ] || fail "ok $ok + errors $err + unfinished $unf != offered $offered"
+rm -f "$TMP"/*.h5
+
+# 3. experiment.ops counts measured operations only, not warm-up ones.
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.ops=3000 -o experiment.warmup_s=0.5
+expect_rc 0
+grep -Eq '^  all +3000 +0 +0 ' "$TMP/out" || fail "expected 3000 measured operations"
+rm -f "$TMP"/*.h5
+
+# 4. A quota that cannot be reached (every rank cut off from the others, so
+# Raft has no majority): the deadline ends the run, the file is written and
+# the verdict names what was not reached.
+printf '0.3s partition 0|1|2\n' >"$TMP/cut.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.kernel=raft -o cluster.replicas=3 \
+	-o faults.schedule="$TMP/cut.faults" -o experiment.ops=5000000 -o experiment.duration_s=0 \
+	-o experiment.deadline_s=2
+expect_rc 3
+expect_re "verdict ops +FAIL +deadline passed: experiment.deadline_s = 2 s"
+f=$(only_file)
+[ "$(csv_field "$f" verdict)" = fail ] || fail "verdict in the file is not fail"
+rm -f "$TMP"/*.h5
+
+# 5. Status lines: warm-up is labelled as such with its own clock, measured
+# time counts from the start of measurement (the interval that would span
+# both is cut there), the running p99 leaves warm-up out (the first measured
+# line's run p99 is its own p99), and a pause is an active fault in the
+# lines it overlaps although the paused rank reports after it.
+printf '0.8s pause rank:1 700ms\n' >"$TMP/pause.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.warmup_s=0.7 -o experiment.duration_s=2 \
+	-o faults.schedule="$TMP/pause.faults"
+expect_rc 0
+grep '^\[' "$TMP/out" >"$TMP/status"
+sed -n 1p "$TMP/status" | grep -Eq '^\[warm-up +0\.7 s\]' || fail "first line is not warm-up at 0.7 s"
+sed -n 2p "$TMP/status" | grep -Eq '^\[measure +1\.0 s\]' || fail "second line is not measure at 1.0 s"
+sed -n 3p "$TMP/status" | grep -Eq '^\[measure +2\.0 s\]' || fail "third line is not measure at 2.0 s"
+sed -n 2p "$TMP/status" | awk '{ for (i = 1; i <= NF; i++) if ($i == "p99") p = $(i + 1);
+	r = $0; sub(/.*\(run +/, "", r); sub(/ us\).*/, "", r); exit !(p == r) }' ||
+	fail "running p99 of the first measured line is not its own p99"
+sed -n 2p "$TMP/status" | grep -q 'faults 1$' || fail "the pause is not an active fault"
+echo ok
