@@ -29,6 +29,7 @@ size_t bl_paxos_encode_prepare(const struct bl_paxos_prepare *m, void *buf, size
         bl_put_u64(&w, m->ballot);
         bl_put_u64(&w, m->from);
         bl_put_u8(&w, m->force);
+        bl_put_u8(&w, m->probe);
         return finish(&w);
 }
 
@@ -163,7 +164,8 @@ int bl_paxos_decode_prepare(const void *buf, size_t len, struct bl_paxos_prepare
         m->ballot = bl_get_u64(&r);
         m->from = bl_get_u64(&r);
         m->force = bl_get_u8(&r);
-        if (!bl_rbuf_done(&r) || m->ballot == 0 || m->from == 0 || m->force > 1)
+        m->probe = bl_get_u8(&r);
+        if (!bl_rbuf_done(&r) || m->ballot == 0 || m->from == 0 || m->force > 1 || m->probe > 1)
                 return BL_EPROTO;
         return 0;
 }
@@ -179,7 +181,8 @@ int bl_paxos_decode_promise(const void *buf, size_t len, struct bl_paxos_promise
         m->commit = bl_get_u64(&r);
         m->offset = bl_get_u64(&r);
         m->n = bl_get_u32(&r);
-        if (!r.ok || m->ballot == 0 || m->ok > 1 || m->offset > m->commit)
+        if (!r.ok || m->ballot == 0 || m->ok > BL_PAXOS_WOULD || m->offset > m->commit ||
+            (m->ok != BL_PAXOS_PROMISED && m->n != 0))
                 return BL_EPROTO;
         m->values = r.p + r.off;
         m->values_len = r.len - r.off;

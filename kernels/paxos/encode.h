@@ -24,11 +24,14 @@ enum bl_paxos_msg {
 extern const char *const bl_paxos_msg_names[BL_PAXOS_MSG__COUNT];
 
 /* Prepare (1a): "I want to lead with `ballot` for every slot from `from` on".
- * force: a leadership transfer, acceptors answer even if they hear a leader. */
+ * force: a leadership transfer, acceptors answer even if they hear a leader.
+ * probe: only ask whether the acceptor would promise (phase1.c); nothing is
+ * promised or persisted, the answer carries no values. */
 struct bl_paxos_prepare {
         uint64_t ballot;
         uint64_t from;
         uint8_t force;
+        uint8_t probe;
 };
 
 /* One value on the wire. In a Promise it names its slot and ballot; in an
@@ -44,7 +47,14 @@ struct bl_paxos_wire_value {
 #define BL_PAXOS_WIRE_VALUE         5  /* type u8, len u32 */
 #define BL_PAXOS_WIRE_PROMISE_VALUE 21 /* slot u64, ballot u64, type u8, len u32 */
 
-/* Promise (1b). ok = 0: refused, promised says what we promised instead.
+/* Promise (1b) answers. */
+enum bl_paxos_promise_ok {
+        BL_PAXOS_REFUSED = 0,  /* promised says what we promised instead */
+        BL_PAXOS_PROMISED = 1, /* a promise, with the accepted values */
+        BL_PAXOS_WOULD = 2,    /* the answer to a probe: we would promise */
+};
+
+/* Promise (1b). ok: enum bl_paxos_promise_ok.
  * commit and offset tell the candidate how far this acceptor has learned
  * and compacted. n accepted values follow, slots increasing, all >= the
  * prepare's `from`. */

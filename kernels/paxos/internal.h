@@ -105,6 +105,8 @@ struct bl_paxos_peer {
         uint64_t acked_round;     /* highest read round it confirmed */
         uint64_t match;           /* highest slot it accepted in our ballot */
         uint64_t commit;          /* its commit point, as it last reported */
+        uint64_t fast_slot;       /* first slot of the last fast resend to it */
+        uint64_t fast_ns;         /* and when */
 };
 
 /* A snapshot being received in chunks. */
@@ -167,6 +169,7 @@ struct bl_paxos {
         /* Candidate: phase 1. */
         uint64_t seen;          /* highest ballot seen in a refusal or a preemption */
         uint64_t ballot;        /* the ballot we lead or try to lead; 0 none */
+        int probing;            /* asking whether a quorum would promise (nothing persisted) */
         int p1_sent;            /* prepares sent (our own promise is durable) */
         uint64_t p1_seq;        /* record of our own promise */
         uint64_t p1_from;       /* first slot phase 1 covers */

@@ -24,9 +24,16 @@
  * A member hears the leader through Accepts and heartbeats; when it stays
  * silent for a randomized timeout, the member starts phase 1 itself. An
  * acceptor that heard a leader within the base timeout refuses prepares
- * (without promising) unless they come from a leadership transfer: a member
- * that was cut off cannot then depose a working leader when it comes back
- * (compare Raft's Pre-Vote). Refusing is always safe; it only delays.
+ * (without promising) unless they come from a leadership transfer.
+ * Refusing is always safe; it only delays.
+ *
+ * Before phase 1 proper, a member probes (as Raft's Pre-Vote, dissertation
+ * Section 9.6): it asks, with the ballot it would use, whether q1 acceptors
+ * would promise it, and persists and sends the real prepare only then. A
+ * member cut off from the others therefore never raises its own promise
+ * while it is alone; when it comes back, it still accepts the current
+ * leader's ballot instead of refusing it, which would preempt that leader.
+ * A leadership transfer skips the probe.
  */
 #include "kernels/paxos/phase1.h"
 
@@ -78,6 +85,7 @@ void bl_paxos_become_follower(struct bl_paxos *p, int leader)
         }
         if (was == BL_PAXOS_CANDIDATE)
                 bl_paxos_log_free(&p->p1);
+        p->probing = 0;
         p->role = BL_PAXOS_FOLLOWER;
         p->leader = leader;
         p->promises = 0;
@@ -97,7 +105,8 @@ void bl_paxos_preempted(struct bl_paxos *p, uint64_t ballot, int leader)
 
 static void send_prepares(struct bl_paxos *p)
 {
-        struct bl_paxos_prepare m = {.ballot = p->ballot, .from = p->p1_from, .force = p->p1_force};
+        struct bl_paxos_prepare m = {
+            .ballot = p->ballot, .from = p->p1_from, .force = (uint8_t)p->p1_force};
         uint8_t buf[32];
         size_t len = bl_paxos_encode_prepare(&m, buf, sizeof(buf));
 
@@ -109,17 +118,26 @@ static void send_prepares(struct bl_paxos *p)
         bl_paxos_phase1_tally(p, p->g.self);
 }
 
-void bl_paxos_phase1_start(struct bl_paxos *p, int force)
+/* A ballot above every ballot we promised or saw. */
+static uint64_t next_ballot(const struct bl_paxos *p)
 {
-        uint64_t round = bl_paxos_round(p->promised), last;
+        uint64_t round = bl_paxos_round(p->promised);
 
         if (bl_paxos_round(p->seen) > round)
                 round = bl_paxos_round(p->seen);
+        return bl_paxos_ballot(round + 1, p->g.self);
+}
+
+/* Phase 1 proper: promise our own ballot durably, then prepare. */
+static void prepare_start(struct bl_paxos *p, int force)
+{
+        uint64_t last;
+
         if (p->role != BL_PAXOS_FOLLOWER)
                 bl_paxos_become_follower(p, -1);
         p->role = BL_PAXOS_CANDIDATE;
         p->leader = -1;
-        p->ballot = bl_paxos_ballot(round + 1, p->g.self);
+        p->ballot = next_ballot(p);
         p->promised = p->ballot;
         p->p1_seq = bl_paxos_persist_promise(p);
         p->p1_sent = 0;
@@ -144,6 +162,40 @@ void bl_paxos_phase1_start(struct bl_paxos *p, int force)
                 }
         }
         bl_paxos_phase1_durable(p);
+}
+
+void bl_paxos_phase1_start(struct bl_paxos *p, int force)
+{
+        struct bl_paxos_prepare m = {.from = p->commit + 1, .probe = 1};
+        uint8_t buf[32];
+        size_t len;
+
+        if (force || p->q1 == 1) {
+                prepare_start(p, force);
+                return;
+        }
+        if (p->role != BL_PAXOS_FOLLOWER)
+                bl_paxos_become_follower(p, -1);
+        p->role = BL_PAXOS_CANDIDATE;
+        p->probing = 1;
+        p->leader = -1;
+        p->ballot = next_ballot(p);
+        p->promises = UINT64_C(1) << p->g.self;
+        bl_paxos_reset_timer(p);
+        m.ballot = p->ballot;
+        len = bl_paxos_encode_prepare(&m, buf, sizeof(buf));
+        for (int i = 0; i < p->g.nmembers; i++)
+                if (i != p->g.self)
+                        p->env.send(p->env.ctx, i, BL_PAXOS_MSG_PREPARE, buf, len);
+}
+
+void bl_paxos_probe_tally(struct bl_paxos *p, int from)
+{
+        if (p->role != BL_PAXOS_CANDIDATE || !p->probing)
+                return;
+        p->promises |= UINT64_C(1) << from;
+        if (bl_paxos_popcount(p->promises) >= p->q1)
+                prepare_start(p, 0);
 }
 
 void bl_paxos_phase1_durable(struct bl_paxos *p)

@@ -7,9 +7,14 @@
 /* Arm the timer that starts phase 1 when the leader stays silent. */
 void bl_paxos_reset_timer(struct bl_paxos *p);
 
-/* Start phase 1 with a ballot above every ballot seen (force: leadership
- * transfer, acceptors answer even while they hear a leader). */
+/* Start phase 1 with a ballot above every ballot seen: first a probe, then
+ * phase 1 proper once q1 acceptors would promise (force: leadership
+ * transfer, no probe, and acceptors answer even while they hear a leader). */
 void bl_paxos_phase1_start(struct bl_paxos *p, int force);
+
+/* A probe answer "would promise" from `from`: start phase 1 proper when
+ * q1 members would. */
+void bl_paxos_probe_tally(struct bl_paxos *p, int from);
 
 /* Our own promise may have become durable: send the prepares. */
 void bl_paxos_phase1_durable(struct bl_paxos *p);

@@ -17,6 +17,13 @@
  * other learners piggybacked: every Accept and heartbeat carries the commit
  * point ("Paxos Made Live", Section 4.1: the coordinator "broadcasts a
  * commit message", which can ride on the next message).
+ *
+ * Lost messages: an acceptor that acknowledges a later batch but not an
+ * earlier one lost that Accept or its answer (links deliver in order), and
+ * gets the earlier slots again at once, as TCP's fast retransmit does;
+ * slots nobody acknowledged are sent again after two heartbeats. Without
+ * that, one lost batch would hold the commit point, and with it the whole
+ * pipeline, for the resend period.
  */
 #include "kernels/paxos/phase2.h"
 
@@ -211,6 +218,33 @@ void bl_paxos_resend(struct bl_paxos *p)
                 if (now - sl->sent_ns >= stale)
                         sl->sent_ns = now;
         }
+}
+
+void bl_paxos_fast_resend(struct bl_paxos *p, int to, uint64_t first)
+{
+        uint64_t bit = UINT64_C(1) << to, now = bl_paxos_now(p), s, last;
+        size_t len;
+
+        for (s = p->commit + 1; s < first; s++) {
+                const struct bl_paxos_slot *sl = bl_paxos_log_get(&p->log, s);
+
+                if (sl != NULL && sl->ballot == p->ballot && !(sl->acks & bit))
+                        break;
+        }
+        if (s >= first)
+                return;
+        /* The same slots at most once per quarter heartbeat: answers that
+         * overtake each other (or duplicates) would ask again; the periodic
+         * resend covers what is still missing after that. */
+        if (p->peers[to].fast_slot == s && now - p->peers[to].fast_ns < p->heartbeat_ns / 4)
+                return;
+        last = batch_end(p, s, first - 1, p->max_batch);
+        len = encode_accept(p, s, last);
+        if (len == 0)
+                return;
+        p->env.send(p->env.ctx, to, BL_PAXOS_MSG_ACCEPT, p->out, len);
+        p->peers[to].fast_slot = s;
+        p->peers[to].fast_ns = now;
 }
 
 static int chosen(const struct bl_paxos *p, const struct bl_paxos_slot *sl)

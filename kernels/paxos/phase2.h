@@ -20,6 +20,11 @@ void bl_paxos_heartbeat(struct bl_paxos *p);
  * members that did not accept them. */
 void bl_paxos_resend(struct bl_paxos *p);
 
+/* Member `to` acknowledged slots from `first` on but not some before them
+ * (still unchosen): on an ordered link that Accept or its answer was lost.
+ * Send those slots to it again at once (at most one batch). */
+void bl_paxos_fast_resend(struct bl_paxos *p, int to, uint64_t first);
+
 /* Move the commit point over every slot a phase 2 quorum accepted (our own
  * acceptance counts once durable) and apply. */
 void bl_paxos_commit_advance(struct bl_paxos *p);

@@ -48,6 +48,8 @@ int bl_paxos_recv_accepted(struct bl_paxos *p, int from, const void *buf, size_t
         if (m.n > 0 && m.first + m.n - 1 > peer->match)
                 peer->match = m.first + m.n - 1;
         bl_paxos_commit_advance(p);
+        if (m.n > 0 && p->role == BL_PAXOS_LEADER && m.first > p->commit + 1)
+                bl_paxos_fast_resend(p, from, m.first);
         if (p->role != BL_PAXOS_LEADER)
                 return 0;
         bl_paxos_reads_progress(p);

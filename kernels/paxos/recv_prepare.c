@@ -14,7 +14,8 @@
  * once it is durable. A prepare below our promise is refused with the
  * ballot we promised, so that its sender can move past it. An acceptor
  * that heard a live leader within the base timeout refuses without
- * promising (phase1.c), unless the prepare comes from a transfer.
+ * promising (phase1.c), unless the prepare comes from a transfer. A probe
+ * (phase1.c) gets the answer a prepare would get, and changes nothing.
  */
 #include "kernels/paxos/recv.h"
 
@@ -25,11 +26,11 @@
 #include "kernels/paxos/persist.h"
 #include "kernels/paxos/phase1.h"
 
-static void refuse(struct bl_paxos *p, int to, uint64_t ballot)
+static void refuse(struct bl_paxos *p, int to, uint64_t ballot, int ok)
 {
         struct bl_paxos_promise m = {
             .ballot = ballot,
-            .ok = 0,
+            .ok = (uint8_t)ok,
             .promised = p->promised,
             .commit = p->commit,
             .offset = p->log.offset,
@@ -63,7 +64,7 @@ static void promise(struct bl_paxos *p, int to, const struct bl_paxos_prepare *m
 {
         struct bl_paxos_promise r = {
             .ballot = m->ballot,
-            .ok = 1,
+            .ok = BL_PAXOS_PROMISED,
             .promised = p->promised,
             .commit = p->commit,
             .offset = p->log.offset,
@@ -106,13 +107,20 @@ int bl_paxos_recv_prepare(struct bl_paxos *p, int from, const void *buf, size_t 
                 return BL_EPROTO;
         if ((m.ballot & ((1u << BL_PAXOS_MEMBER_BITS) - 1)) != (uint64_t)from)
                 return BL_EPROTO; /* a ballot names its proposer */
+        if (m.probe) {
+                /* Would we promise? Nothing changes here. */
+                refuse(p, from, m.ballot,
+                       m.ballot > p->promised && !leader_alive(p, from) ? BL_PAXOS_WOULD
+                                                                        : BL_PAXOS_REFUSED);
+                return 0;
+        }
         if (m.ballot < p->promised) {
-                refuse(p, from, m.ballot);
+                refuse(p, from, m.ballot, BL_PAXOS_REFUSED);
                 return 0;
         }
         if (m.ballot > p->promised) {
                 if (!m.force && leader_alive(p, from)) {
-                        refuse(p, from, m.ballot);
+                        refuse(p, from, m.ballot, BL_PAXOS_REFUSED);
                         return 0;
                 }
                 p->promised = m.ballot;

@@ -26,13 +26,20 @@ int bl_paxos_recv_promise(struct bl_paxos *p, int from, const void *buf, size_t 
 
         if (bl_paxos_decode_promise(buf, len, &m) != 0)
                 return BL_EPROTO;
-        if (p->role != BL_PAXOS_CANDIDATE || m.ballot != p->ballot || !p->p1_sent)
+        if (p->role != BL_PAXOS_CANDIDATE || m.ballot != p->ballot)
                 return 0;
-        if (!m.ok) {
+        if (m.ok == BL_PAXOS_REFUSED) {
                 if (m.promised > p->ballot)
                         bl_paxos_preempted(p, m.promised, -1);
                 return 0; /* a refusal while it hears a leader: our timer retries */
         }
+        if (p->probing) {
+                if (m.ok == BL_PAXOS_WOULD)
+                        bl_paxos_probe_tally(p, from);
+                return 0;
+        }
+        if (m.ok != BL_PAXOS_PROMISED || !p->p1_sent)
+                return 0; /* a late answer to our probe */
         if (p->promises & (UINT64_C(1) << from))
                 return 0; /* a duplicate */
         if (m.offset >= p->p1_from) {

@@ -373,7 +373,8 @@ static int clear_old_sweep(const char *dir, struct bl_errbuf *eb)
         static const char *const sub[] = {"", "/probe"};
 
         for (int d = 0; d < 2; d++) {
-                char path[DIR_MAX + 16], file[DIR_MAX + BL_NAME_MAX + 32];
+                char path[DIR_MAX + 16],
+                    file[DIR_MAX + 16 + sizeof(((struct dirent *)0)->d_name) + 2];
                 DIR *dp;
                 struct dirent *e;
 

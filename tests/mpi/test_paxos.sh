@@ -10,7 +10,7 @@
 # crash, and 9 replicas.
 . "$(dirname "$0")/lib.sh"
 PAXOS=(-o experiment.kernel=paxos -o cluster.replicas=3 -o experiment.history=1
-	-o clients.timeout_ms=50 -o experiment.duration_s=5 -o experiment.warmup_s=0.2
+	-o clients.timeout_ms=50 -o experiment.duration_s=6 -o experiment.warmup_s=0.2
 	-o baseline.iterations=20 -o experiment.output_dir="$TMP")
 
 verdicts() {

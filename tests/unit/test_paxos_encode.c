@@ -14,14 +14,14 @@
 static void test_fixed_round_trips(void **state)
 {
         uint8_t buf[128];
-        struct bl_paxos_prepare p = {77, 5, 1}, p2;
+        struct bl_paxos_prepare p = {77, 5, 1, 0}, p2;
         struct bl_paxos_accepted a = {9, 1, 10, 3, 4, 6, 2}, a2;
         struct bl_paxos_catchup c = {4, 8, 16}, c2;
         size_t len;
 
         (void)state;
         len = bl_paxos_encode_prepare(&p, buf, sizeof(buf));
-        assert_int_equal(len, 17);
+        assert_int_equal(len, 18);
         assert_int_equal(bl_paxos_decode_prepare(buf, len, &p2), 0);
         assert_int_equal(p2.ballot, 77);
         assert_int_equal(p2.from, 5);

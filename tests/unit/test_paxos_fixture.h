@@ -521,7 +521,7 @@ static inline int fx_has_event(const struct fx_node *n, int type)
 static inline int fx_prepare(struct fx *fx, int from, int to, uint64_t ballot, uint64_t first,
                              int force)
 {
-        struct bl_paxos_prepare m = {ballot, first, (uint8_t)force};
+        struct bl_paxos_prepare m = {ballot, first, (uint8_t)force, 0};
         uint8_t buf[32];
         size_t len = bl_paxos_encode_prepare(&m, buf, sizeof(buf));
         int rc = bl_kernel_paxos.recv(fx_p(fx, to), from, BL_PAXOS_MSG_PREPARE, buf, len);

@@ -88,8 +88,9 @@ static void test_promise_waits_for_durability(void **state)
         fx_free(fx);
 }
 
-/* A candidate sends prepares only once its own promise is durable; q1
- * promises make it leader. */
+/* A candidate first probes without promising anything; once q1 would
+ * promise, it promises its own ballot and sends prepares only when that
+ * promise is durable; q1 promises make it leader. */
 static void test_candidate_waits_for_own_promise(void **state)
 {
         struct fx *fx = fx_new(3);
@@ -101,6 +102,14 @@ static void test_candidate_waits_for_own_promise(void **state)
         p = fx_p(fx, 0);
         bl_paxos_phase1_start(p, 0);
         assert_int_equal(p->role, BL_PAXOS_CANDIDATE);
+        assert_true(p->probing);
+        assert_int_equal(p->promised, 0);
+        assert_int_equal(fx->nodes[0].n_recs, 0);
+        assert_int_equal(fx_count(fx, 0, -1, BL_PAXOS_MSG_PREPARE), 2); /* probes */
+        fx_deliver_all(fx);
+        assert_false(p->probing);
+        assert_int_equal(p->promised, p->ballot);
+        assert_int_equal(fx_p(fx, 1)->promised, 0); /* a probe promises nothing */
         assert_int_equal(fx_count(fx, 0, -1, BL_PAXOS_MSG_PREPARE), 0);
         fx_sync(fx, 0);
         assert_int_equal(fx_count(fx, 0, -1, BL_PAXOS_MSG_PREPARE), 2);
@@ -154,6 +163,32 @@ static void test_leader_reproposes_highest_and_fills_gaps(void **state)
                 assert_int_equal(fx->nodes[i].n_applies, 2);
                 assert_string_equal(fx->nodes[i].applies[1].cmd, "X");
         }
+        fx_free(fx);
+}
+
+/* A member cut off from the others keeps probing but never raises its
+ * promise; when it comes back it follows the leader, which stays leader. */
+static void test_isolated_member_does_not_disrupt(void **state)
+{
+        struct fx *fx = fx_new(3);
+        int l, x;
+        uint64_t ballot;
+
+        (void)state;
+        fx_start(fx);
+        l = fx_elect(fx);
+        x = (l + 1) % 3;
+        ballot = fx_p(fx, l)->ballot;
+        fx->cut[x] = 1;
+        fx_run(fx, 1000);
+        assert_true(fx_has_event(&fx->nodes[x], BL_EV_ELECTION) == 0);
+        assert_int_equal(fx_p(fx, x)->promised, ballot);
+        fx->cut[x] = 0;
+        fx_run(fx, 100);
+        assert_int_equal(fx_leader(fx), l);
+        assert_int_equal(fx_p(fx, l)->ballot, ballot);
+        assert_int_equal(fx_p(fx, x)->leader, l);
+        assert_false(fx_has_event(&fx->nodes[l], BL_EV_STEP_DOWN));
         fx_free(fx);
 }
 
@@ -222,6 +257,7 @@ int main(void)
             cmocka_unit_test(test_candidate_waits_for_own_promise),
             cmocka_unit_test(test_leader_reproposes_highest_and_fills_gaps),
             cmocka_unit_test(test_preempted_candidate_backs_off),
+            cmocka_unit_test(test_isolated_member_does_not_disrupt),
             cmocka_unit_test(test_flexible_phase1_quorum),
         };
 

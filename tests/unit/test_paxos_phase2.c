@@ -165,6 +165,31 @@ static void test_lost_accepts_caught_up(void **state)
         fx_free(fx);
 }
 
+/* A lost Accept is sent again as soon as the acceptor acknowledges a later
+ * batch, not after the resend period. */
+static void test_fast_resend_after_gap(void **state)
+{
+        struct fx *fx = fx_new(3);
+        struct fx_msg m;
+        int l, f;
+
+        (void)state;
+        fx->cfg.paxos.max_batch = 1;
+        fx_start(fx);
+        l = fx_elect(fx);
+        f = (l + 1) % 3;
+        fx_run(fx, 25);
+        fx->cut[(l + 2) % 3] = 1;
+        assert_int_equal(fx_submit(fx, l, "a", 1), 0);
+        m = fx_take_type(fx, l, f, BL_PAXOS_MSG_ACCEPT); /* lost */
+        free(m.buf);
+        assert_int_equal(fx_submit(fx, l, "b", 2), 0);
+        fx_deliver_all(fx); /* no time passes */
+        assert_int_equal(fx_p(fx, l)->commit, fx_p(fx, l)->next_send - 1);
+        assert_int_equal(fx->nodes[l].applies[fx->nodes[l].n_applies - 1].tag, 2);
+        fx_free(fx);
+}
+
 /* An Accept whose value replaces one this replica proposed ends that
  * proposal: dropped(tag). */
 static void test_overwritten_proposal_dropped(void **state)
@@ -193,6 +218,7 @@ int main(void)
             cmocka_unit_test(test_leader_counts_itself_when_durable),
             cmocka_unit_test(test_lost_accepts_caught_up),
             cmocka_unit_test(test_overwritten_proposal_dropped),
+            cmocka_unit_test(test_fast_resend_after_gap),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

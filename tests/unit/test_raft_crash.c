@@ -219,6 +219,24 @@ static void test_replay_truncation(void **state)
         fx_free(fx);
 }
 
+/* A proposal whose entry is truncated by a conflicting AppendEntries is
+ * reported dropped (white-box: the tag is set by hand, since a leader clears
+ * its tags when it steps down, before any later leader can reach it). */
+static void test_truncation_drops_tagged_entries(void **state)
+{
+        struct fx *fx = fx_new(3);
+        uint64_t old[3] = {1, 1, 1}, new[1] = {2};
+
+        (void)state;
+        fx_start(fx);
+        assert_int_equal(fx_append(fx, 0, 1, 1, 0, 0, 0, old, 3), 0);
+        bl_raft_log_get(&fx_r(fx, 1)->log, 3)->tag = 42;
+        assert_int_equal(fx_append(fx, 2, 1, 2, 1, 1, 0, new, 1), 0);
+        assert_int_equal(fx->nodes[1].n_dropped, 1);
+        assert_int_equal(bl_raft_log_last_index(&fx_r(fx, 1)->log), 2);
+        fx_free(fx);
+}
+
 /* The leader sends an entry before it is durable (the disk and the network
  * work in parallel) but counts its own copy only once it is: with one
  * follower cut off, the commit waits for the leader's disk. */
@@ -390,6 +408,7 @@ int main(void)
             cmocka_unit_test(test_follower_acks_durable_entries_only),
             cmocka_unit_test(test_crash_loses_unsynced_records),
             cmocka_unit_test(test_replay_truncation),
+            cmocka_unit_test(test_truncation_drops_tagged_entries),
             cmocka_unit_test(test_leader_writes_in_parallel),
             cmocka_unit_test(test_snapshot_compacts_records),
             cmocka_unit_test(test_replay_refuses_malformed),
