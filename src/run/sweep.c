@@ -107,6 +107,13 @@ static int split_values(struct vary *v, const char *list, struct bl_errbuf *eb)
                 memcpy(v->vals[v->n], p, len);
                 v->vals[v->n][len] = '\0';
                 v->n++;
+                /* The same value twice would make two points of one
+                 * configuration, merged by report --group as one. */
+                for (int i = 0; i < v->n - 1; i++)
+                        if (strcmp(v->vals[i], v->vals[v->n - 1]) == 0)
+                                return bl_errf(eb, BL_EINVAL,
+                                               "--vary %s=%s: value '%s' given twice", v->key, list,
+                                               v->vals[i]);
                 if (comma == NULL)
                         return 0;
                 p = comma + 1;

@@ -84,7 +84,7 @@ expect_rc 2
 expect_out 'point 1 (cluster.replicas=5) refused'
 expect_out 'nothing was run'
 [ ! -e "$TMP/refused" ] || fail "a refused sweep created its folder"
-for bad in "--vary" "--vary cluster.shards" "--repeat 0" "--vary clients.rate=1,auto" "--repeat --quiet"; do
+for bad in "--vary" "--vary cluster.shards" "--repeat 0" "--vary clients.rate=1,auto" "--repeat --quiet" "--vary experiment.kernel=raft,none,raft"; do
 	# shellcheck disable=SC2086
 	solo sweep configs/default.ini $bad --out "$TMP/bad"
 	expect_rc 2
