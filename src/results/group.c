@@ -275,19 +275,25 @@ static void noisy_text(int mask, char *buf, size_t n)
                 snprintf(buf, n, "-");
 }
 
-/* "1234 [1200 1300]" or "1234 [-]" */
-static void ci_text(const struct bl_median_ci *c, int m, char *buf, size_t n)
+/* "1234 [1200 1300]" or "1234 [-]". When the interval rests on fewer runs
+ * than the group has (latencies of runs that completed nothing are
+ * missing), its own n and coverage follow, since the ci% column gives the
+ * coverage over all the group's runs: "35.0 [30.0 40.0] n=2:50%". */
+static void ci_text(const struct bl_median_ci *c, int m, size_t group_n, char *buf, size_t n)
 {
-        char a[24], lo[24], hi[24];
+        char a[24], lo[24], hi[24], own[32] = "";
 
+        if (c->n < group_n)
+                snprintf(own, sizeof(own), c->n >= 2 ? " n=%zu:%.0f%%" : " n=%zu", c->n,
+                         100 * c->level);
         snprintf(a, sizeof(a), metric_fmt[m], c->median);
         if (isnan(c->low)) {
-                snprintf(buf, n, "%s [-]", a);
+                snprintf(buf, n, "%s [-]%s", a, own);
                 return;
         }
         snprintf(lo, sizeof(lo), metric_fmt[m], c->low);
         snprintf(hi, sizeof(hi), metric_fmt[m], c->high);
-        snprintf(buf, n, "%s [%s %s]", a, lo, hi);
+        snprintf(buf, n, "%s [%s %s]%s", a, lo, hi, own);
 }
 
 static void csv_num(FILE *out, double v)
@@ -337,7 +343,7 @@ int bl_report_group(FILE *out, FILE *err, struct bl_report_row *const *rows, siz
                 for (int m = 0; m < N_METRICS; m++)
                         fprintf(out, ",%s,%s_ci_low,%s_ci_high", metric_name[m], metric_name[m],
                                 metric_name[m]);
-                fprintf(out, ",passed,noisy,config\n");
+                fprintf(out, ",passed,noisy,config,latency_n,latency_ci_level\n");
         } else {
                 fprintf(out, "# ballot report --group: %zu run%s in %zu configuration%s\n", n,
                         n == 1 ? "" : "s", s.ng, s.ng == 1 ? "" : "s");
@@ -346,7 +352,7 @@ int bl_report_group(FILE *out, FILE *err, struct bl_report_row *const *rows, siz
         for (int m = 0; m < N_METRICS; m++) {
                 w[m] = (int)strlen(metric_name[m]) + 6;
                 for (size_t g = 0; g < s.ng; g++) {
-                        ci_text(&s.g[g].ci[m], m, cell[m], sizeof(cell[m]));
+                        ci_text(&s.g[g].ci[m], m, s.g[g].n, cell[m], sizeof(cell[m]));
                         if ((int)strlen(cell[m]) > w[m])
                                 w[m] = (int)strlen(cell[m]);
                 }
@@ -379,6 +385,8 @@ int bl_report_group(FILE *out, FILE *err, struct bl_report_row *const *rows, siz
                         fprintf(out, ",%d", gr->pass);
                         csv_str(out, gr->noisy ? noisy : "");
                         csv_str(out, conf);
+                        fprintf(out, ",%zu", c[M_P50].n);
+                        csv_num(out, c[M_P50].n >= 2 ? c[M_P50].level : NAN);
                         fputc('\n', out);
                         continue;
                 }
@@ -387,7 +395,7 @@ int bl_report_group(FILE *out, FILE *err, struct bl_report_row *const *rows, siz
                         snprintf(lvl, sizeof(lvl), "%.0f", 100 * c[0].level);
                 snprintf(pass, sizeof(pass), "%d/%zu", gr->pass, gr->n);
                 for (int m = 0; m < N_METRICS; m++)
-                        ci_text(&c[m], m, cell[m], sizeof(cell[m]));
+                        ci_text(&c[m], m, gr->n, cell[m], sizeof(cell[m]));
                 fprintf(out, "  %-16s %-10s %5d %-8s %3zu %4s %*s %*s %*s %-6s %-8s %s\n",
                         r->fingerprint, r->kernel, r->ranks, r->workload, gr->n, lvl, w[0], cell[0],
                         w[1], cell[1], w[2], cell[2], pass, noisy, conf[0] ? conf : "-");
@@ -445,7 +453,7 @@ int bl_report_compare(FILE *out, FILE *err, struct bl_report_row *const *rows, s
                 for (int m = 0; m < N_METRICS; m++)
                         fprintf(out, ",%s,%s_ci_low,%s_ci_high,%s_ratio,%s_overlap", metric_name[m],
                                 metric_name[m], metric_name[m], metric_name[m], metric_name[m]);
-                fprintf(out, ",passed,noisy\n");
+                fprintf(out, ",passed,noisy,latency_n,latency_ci_level\n");
         } else {
                 fprintf(out,
                         "# ballot report --compare %s: %zu runs; the values of %s side by "
@@ -511,13 +519,15 @@ int bl_report_compare(FILE *out, FILE *err, struct bl_report_row *const *rows, s
                                         csv_str(out, g == g0 ? "" : overlap_word(ov));
                                         continue;
                                 }
-                                ci_text(c, m, cell, sizeof(cell));
+                                ci_text(c, m, gr->n, cell, sizeof(cell));
                                 fprintf(out, " %-*s %6.2f %-7s", m == M_OPS ? 24 : 22, cell, ratio,
                                         g == g0 ? "-" : overlap_word(ov));
                         }
                         if (csv) {
                                 fprintf(out, ",%d", gr->pass);
                                 csv_str(out, gr->noisy ? noisy : "");
+                                fprintf(out, ",%zu", gr->ci[M_P50].n);
+                                csv_num(out, gr->ci[M_P50].n >= 2 ? gr->ci[M_P50].level : NAN);
                                 fputc('\n', out);
                         } else {
                                 char pass[24];

@@ -461,6 +461,8 @@ struct fault_row {
         double unavailable_s;
         double recovery_s;
         int32_t applied;
+        int32_t shard;
+        double shard_unavailable_s;
 };
 
 /* Whether the compound dataset at path has a member called name. */
@@ -497,6 +499,9 @@ static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
             {BL_SC_UNAVAILABLE_S, offsetof(struct fault_row, unavailable_s), 0, H5T_NATIVE_DOUBLE},
             {BL_SC_RECOVERY_S, offsetof(struct fault_row, recovery_s), 0, H5T_NATIVE_DOUBLE},
             {BL_SC_APPLIED, offsetof(struct fault_row, applied), 0, H5T_NATIVE_INT32},
+            {BL_SC_SHARD, offsetof(struct fault_row, shard), 0, H5T_NATIVE_INT32},
+            {BL_SC_SHARD_UNAVAIL_S, offsetof(struct fault_row, shard_unavailable_s), 0,
+             H5T_NATIVE_DOUBLE},
         };
         mt = compound(sizeof(**rows), m, sizeof(m) / sizeof(m[0]));
         rc = read_table(rx, BL_SP_FAULTS, mt, sizeof(**rows), (void **)rows, n);
@@ -506,11 +511,24 @@ static int read_faults(struct rctx *rx, struct fault_row **rows, size_t *n)
         if (rc == 0 && !has_member(rx, BL_SP_FAULTS, BL_SC_APPLIED))
                 for (size_t i = 0; i < *n; i++)
                         (*rows)[i].applied = 1;
+        /* Files written before per-shard availability lack its columns. */
+        if (rc == 0 && !has_member(rx, BL_SP_FAULTS, BL_SC_SHARD_UNAVAIL_S))
+                for (size_t i = 0; i < *n; i++) {
+                        (*rows)[i].shard = -1;
+                        (*rows)[i].shard_unavailable_s = NAN;
+                }
         return rc;
 }
 
-/* Worst unavailability and recovery over the faults (NaN without faults;
- * recovery -1 when some fault was never recovered from). */
+/* Never recovered: NaN in files since per-shard availability, -1 before. */
+static int never_recovered(double recovery_s)
+{
+        return isnan(recovery_s) || recovery_s < 0;
+}
+
+/* Worst unavailability (of the service, or of its worst shard) and recovery
+ * over the faults: NaN without faults, recovery +inf when some fault was
+ * never recovered from (the report prints "never"). */
 static void fault_figures(const struct fault_row *f, size_t n, double *unavail_ms,
                           double *recovery_ms)
 {
@@ -519,12 +537,12 @@ static void fault_figures(const struct fault_row *f, size_t n, double *unavail_m
                 double u = f[i].unavailable_s * 1e3, r = f[i].recovery_s * 1e3;
                 if (!f[i].applied)
                         continue;
+                if (!isnan(f[i].shard_unavailable_s) && f[i].shard_unavailable_s * 1e3 > u)
+                        u = f[i].shard_unavailable_s * 1e3;
                 if (isnan(*unavail_ms) || u > *unavail_ms)
                         *unavail_ms = u;
-                if (*recovery_ms == -1)
-                        continue;
-                if (f[i].recovery_s < 0)
-                        *recovery_ms = -1;
+                if (never_recovered(f[i].recovery_s))
+                        *recovery_ms = INFINITY;
                 else if (isnan(*recovery_ms) || r > *recovery_ms)
                         *recovery_ms = r;
         }
@@ -539,8 +557,8 @@ static int info_faults(struct rctx *rx, FILE *out)
         if (rc != 0 || n == 0)
                 return rc;
         fprintf(out, "\n# faults (times in s since the measured phase start)\n");
-        fprintf(out, "  %8s %5s %13s %11s  %s\n", "t_s", "rank", "unavailable_s", "recovery_s",
-                "fault");
+        fprintf(out, "  %8s %5s %13s %5s %13s %11s  %s\n", "t_s", "rank", "unavailable_s", "shard",
+                "shard_unavail", "recovery_s", "fault");
         for (size_t i = 0; i < n; i++) {
                 char rec[32];
                 if (!rows[i].applied) {
@@ -548,12 +566,13 @@ static int info_faults(struct rctx *rx, FILE *out)
                                 "not applied (after end)", rows[i].description);
                         continue;
                 }
-                if (rows[i].recovery_s < 0)
+                if (never_recovered(rows[i].recovery_s))
                         snprintf(rec, sizeof(rec), "never");
                 else
                         snprintf(rec, sizeof(rec), "%.3f", rows[i].recovery_s);
-                fprintf(out, "  %8.3f %5d %13.3f %11s  %s\n", rows[i].t_s, rows[i].rank,
-                        rows[i].unavailable_s, rec, rows[i].description);
+                fprintf(out, "  %8.3f %5d %13.3f %5d %13.3f %11s  %s\n", rows[i].t_s, rows[i].rank,
+                        rows[i].unavailable_s, rows[i].shard, rows[i].shard_unavailable_s, rec,
+                        rows[i].description);
         }
         bl_free(rows);
         return 0;

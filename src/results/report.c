@@ -249,6 +249,8 @@ static void cell(char *buf, size_t size, const struct bl_report_row *r, int c, i
                 v = num(r, c);
                 if (isnan(v))
                         buf[0] = '\0';
+                else if (isinf(v) && v > 0)
+                        snprintf(buf, size, "never"); /* recovery_ms: never recovered */
                 else
                         snprintf(buf, size, csv ? "%.10g" : cols[c].fmt, v);
                 break;

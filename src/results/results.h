@@ -160,13 +160,15 @@ struct bl_verdict_row {
 
 /* One injected fault and what it cost (availability). */
 struct bl_fault_row {
-        double t_s;              /* since the start of the measured phase */
-        int32_t rank;            /* rank that applied it (crash, pause), or -1 */
-        const char *description; /* the schedule line, e.g. "2s crash leader:0" */
-        double unavailable_s;    /* longest stretch with no completed operation */
-        double recovery_s;       /* until throughput is back within 10%; -1 never */
-        int32_t applied;         /* 0: not applied (scheduled after the end of the run);
-                                    unavailable_s and recovery_s are then NaN */
+        double t_s;                 /* since the start of the measured phase */
+        int32_t rank;               /* rank that applied it (crash, pause), or -1 */
+        const char *description;    /* the schedule line, e.g. "2s crash leader:0" */
+        double unavailable_s;       /* longest stretch with no completed operation */
+        double recovery_s;          /* until throughput is back within 10%; NaN never */
+        int32_t applied;            /* 0: not applied (scheduled after the end of the run);
+                                       unavailable_s and recovery_s are then NaN */
+        int32_t shard;              /* the shard unavailable longest, -1 none */
+        double shard_unavailable_s; /* its longest stretch without a completion */
 };
 
 struct bl_run_global {
@@ -278,12 +280,12 @@ struct bl_report_row {
         double syncs_per_op;      /* fdatasync calls per op, every rank */
         double disk_bytes_per_op; /* bytes written to the logs per op */
         double unavail_ms;        /* worst unavailability over the faults; NaN: no faults */
-        double recovery_ms;       /* worst recovery time; NaN: no faults, -1: not recovered */
-        double errors;            /* failed operations of the measured phase */
-        double offered_per_s;     /* intended operations per second */
-        double achieved_per_s;    /* successful completions per second */
-        double mpi_msgs_per_op;   /* MPI messages per completion */
-        char fingerprint[24];     /* configuration fingerprint (results/fingerprint.h), hex */
+        double recovery_ms; /* worst recovery time; NaN: no faults, +inf: not recovered ("never") */
+        double errors;      /* failed operations of the measured phase */
+        double offered_per_s;   /* intended operations per second */
+        double achieved_per_s;  /* successful completions per second */
+        double mpi_msgs_per_op; /* MPI messages per completion */
+        char fingerprint[24];   /* configuration fingerprint (results/fingerprint.h), hex */
         char file[1024];
 };
 

@@ -238,13 +238,14 @@
 #define BL_SA_LIN_FRACTION    "lin_checked_fraction"
 
 /* /faults: one row per injected fault, with the availability it cost */
-#define BL_SP_FAULTS         "/faults"
-#define BL_SC_T_S            "t_s"
-#define BL_SC_DESCRIPTION    "description"
-#define BL_SC_UNAVAILABLE_S  "unavailable_s"
-#define BL_SC_RECOVERY_S     "recovery_s"
-#define BL_SA_MAX_UNAVAIL_S  "max_unavailable_s"
-#define BL_SA_MAX_RECOVERY_S "max_recovery_s"
+#define BL_SP_FAULTS          "/faults"
+#define BL_SC_T_S             "t_s"
+#define BL_SC_DESCRIPTION     "description"
+#define BL_SC_UNAVAILABLE_S   "unavailable_s"
+#define BL_SC_RECOVERY_S      "recovery_s"
+#define BL_SC_SHARD_UNAVAIL_S "shard_unavailable_s"
+#define BL_SA_MAX_UNAVAIL_S   "max_unavailable_s"
+#define BL_SA_MAX_RECOVERY_S  "max_recovery_s"
 /* and BL_SC_APPLIED: 0 when the fault was timed after the end and not applied */
 
 /* /history */

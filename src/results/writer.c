@@ -1394,6 +1394,9 @@ static int step_faults(struct wctx *w)
             {BL_SC_UNAVAILABLE_S, C_F64, offsetof(struct bl_fault_row, unavailable_s), NULL},
             {BL_SC_RECOVERY_S, C_F64, offsetof(struct bl_fault_row, recovery_s), NULL},
             {BL_SC_APPLIED, C_I32, offsetof(struct bl_fault_row, applied), NULL},
+            {BL_SC_SHARD, C_I32, offsetof(struct bl_fault_row, shard), NULL},
+            {BL_SC_SHARD_UNAVAIL_S, C_F64, offsetof(struct bl_fault_row, shard_unavailable_s),
+             NULL},
         };
 
         if (w->sh.n_faults == 0)
@@ -1402,10 +1405,12 @@ static int step_faults(struct wctx *w)
                            sizeof(struct bl_fault_row), w->sh.n_faults, 1,
                            "injected faults: t_s since the measured phase start; "
                            "unavailable_s: longest stretch without a completed operation "
-                           "after it; recovery_s: until throughput is back within 10% of "
-                           "the second before it (-1: never); applied: 0 when the fault "
-                           "was scheduled after the end of the run and not applied (its "
-                           "figures are then NaN)");
+                           "after it; shard, shard_unavailable_s: the same for the worst "
+                           "shard (of those busy in the second before it; -1: none); "
+                           "recovery_s: until throughput is back within 10% of the second "
+                           "before it (NaN: never); applied: 0 when the fault was scheduled "
+                           "after the end of the run and not applied (its figures are then "
+                           "NaN)");
 }
 
 static int step_history(struct wctx *w)

@@ -82,6 +82,9 @@ void bl_rt_clients_destroy(struct bl_rt *rt)
 {
         bl_free(rt->sess);
         bl_free(rt->free_sess);
+        bl_free(rt->shard_ok);
+        rt->shard_ok = NULL;
+        rt->shard_ok_n = 0;
         rt->sess = NULL;
         rt->free_sess = NULL;
 }
@@ -242,6 +245,33 @@ static void next_op(struct bl_rt *rt, struct bl_session *s, uint64_t now)
         put_free(rt, s);
 }
 
+int bl_rt_shard_grow(struct bl_rt *rt, size_t n)
+{
+        size_t shards = (size_t)rt->cfg->cluster.shards, cap = rt->shard_ok_n ? rt->shard_ok_n : 64;
+
+        if (n <= rt->shard_ok_n)
+                return 0;
+        if (n > BL_SERIES_MAX_INTERVALS)
+                return BL_ENOMEM;
+        while (cap < n)
+                cap *= 2;
+        uint32_t *p = bl_realloc(rt->shard_ok, cap * shards * sizeof(*p));
+        if (p == NULL)
+                return BL_ENOMEM;
+        memset(p + rt->shard_ok_n * shards, 0, (cap - rt->shard_ok_n) * shards * sizeof(*p));
+        rt->shard_ok = p;
+        rt->shard_ok_n = cap;
+        return 0;
+}
+
+int bl_rt_shard_ok(struct bl_rt *rt, int shard, size_t interval)
+{
+        if (interval >= rt->shard_ok_n && bl_rt_shard_grow(rt, interval + 1) != 0)
+                return BL_ENOMEM;
+        rt->shard_ok[interval * (size_t)rt->cfg->cluster.shards + (size_t)shard]++;
+        return 0;
+}
+
 static void complete(struct bl_rt *rt, struct bl_session *s, const struct bl_reply *rep,
                      uint64_t now)
 {
@@ -262,6 +292,9 @@ static void complete(struct bl_rt *rt, struct bl_session *s, const struct bl_rep
                 rt->window_done++;
                 rt->achieved_ok += ok;
         }
+        if (ok && bl_rt_shard_ok(rt, bl_shard_of(s->cmd.key, rt->cfg->cluster.shards),
+                                 bl_series_index(&rt->series, now - rt->t0)) != 0)
+                bl_rt_fail(rt, BL_ENOMEM, "recording the per-shard time series");
         if (bl_series_record(&rt->series, now - rt->t0, lat, ok) != 0)
                 bl_rt_fail(rt, BL_ENOMEM, "recording the time series");
         rt->status_ops++;

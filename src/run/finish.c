@@ -152,19 +152,38 @@ static void merge_messages(struct finish *f)
         f->wal_sync_ns = wsum[2];
 }
 
+/*
+ * The merged and per-shard time series at rank 0. They cover the whole run,
+ * to the end of the loop, not only to the last completion: when nothing
+ * completes any more (a majority lost), the empty intervals are what shows
+ * it.
+ */
 static int merge_series(struct bl_rt *rt)
 {
         uint64_t n = bl_series_count(&rt->series), most = 0;
+        size_t shards = (size_t)rt->cfg->cluster.shards;
+        int err = 0;
 
+        if (rt->t_run_end > rt->t0) {
+                uint64_t end = bl_series_index(&rt->series, rt->t_run_end - rt->t0) + 1;
+                n = n > end ? n : end;
+        }
         MPI_Allreduce(&n, &most, 1, MPI_UINT64_T, MPI_MAX, rt->comm);
-        if (bl_series_extend(&rt->series, (size_t)most) != 0)
+        err = bl_series_extend(&rt->series, (size_t)most) != 0 ||
+              bl_rt_shard_grow(rt, (size_t)most) != 0;
+        MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_INT, MPI_MAX, rt->comm);
+        if (err)
                 return BL_ENOMEM;
         uint64_t *data = bl_series_data(&rt->series);
         size_t words = bl_series_words(&rt->series);
-        if (rt->rank == 0)
+        int cells = (int)(most * shards);
+        if (rt->rank == 0) {
                 MPI_Reduce(MPI_IN_PLACE, data, (int)words, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
-        else
+                MPI_Reduce(MPI_IN_PLACE, rt->shard_ok, cells, MPI_UINT32_T, MPI_SUM, 0, rt->comm);
+        } else {
                 MPI_Reduce(data, NULL, (int)words, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+                MPI_Reduce(rt->shard_ok, NULL, cells, MPI_UINT32_T, MPI_SUM, 0, rt->comm);
+        }
         return 0;
 }
 
@@ -510,45 +529,91 @@ static int64_t fault_index(const struct bl_event *e)
         }
 }
 
-/*
- * What one fault cost, from the merged time series (rank 0):
- *  - unavailable: the longest run of intervals without a completed
- *    operation, from the fault's interval to the next fault (or the end of
- *    the measured phase);
- *  - recovery: from the fault until an interval reaches 90% of the mean
- *    throughput of the second before the fault, after the first interval
- *    below it; 0 when throughput never dipped, -1 when it never came back.
- * Resolution: one time-series interval.
- */
-static void availability(const struct bl_series *ser, double ival, size_t i0, size_t end,
-                         double *unavailable, double *recovery)
-{
-        size_t k = (size_t)(1.0 / ival + 0.5), run = 0, best = 0, dip = SIZE_MAX;
-        double pre = 0, target;
+/* Successful completions in interval i: of every shard (shard < 0), or of
+ * one shard from the per-shard series. */
+struct okseries {
+        const struct bl_series *ser;
+        const uint32_t *shard_ok; /* [intervals][shards] */
+        size_t shards;
+};
 
-        if (k == 0)
-                k = 1;
-        for (size_t i = i0 > k ? i0 - k : 0; i < i0; i++)
-                pre += (double)bl_series_row(ser, i)->ok;
-        pre = i0 > 0 ? pre / (double)(i0 > k ? k : i0) : 0;
-        target = 0.9 * pre;
+static double ok_at(const struct okseries *o, int shard, size_t i)
+{
+        if (shard < 0)
+                return (double)bl_series_row(o->ser, i)->ok;
+        return (double)o->shard_ok[i * o->shards + (size_t)shard];
+}
+
+/* Longest run of intervals in [i0, end) without a completion. */
+static size_t longest_gap(const struct okseries *o, int shard, size_t i0, size_t end)
+{
+        size_t run = 0, best = 0;
+
         for (size_t i = i0; i < end; i++) {
-                const struct bl_series_row *r = bl_series_row(ser, i);
-                run = r->ok == 0 ? run + 1 : 0;
+                run = ok_at(o, shard, i) == 0 ? run + 1 : 0;
                 if (run > best)
                         best = run;
         }
-        *unavailable = (double)best * ival;
-        *recovery = 0;
+        return best;
+}
+
+/* Mean completions per interval over the second before i0 (k intervals). */
+static double before(const struct okseries *o, int shard, size_t i0, size_t k)
+{
+        double pre = 0;
+
+        for (size_t i = i0 > k ? i0 - k : 0; i < i0; i++)
+                pre += ok_at(o, shard, i);
+        return i0 > 0 ? pre / (double)(i0 > k ? k : i0) : 0;
+}
+
+/*
+ * What one fault cost (rank 0), from the time series, which cover the whole
+ * run:
+ *  - unavailable: the longest run of intervals without a completed
+ *    operation, from the fault's interval to the next fault (or the end of
+ *    the measured phase);
+ *  - shard_unavailable, shard: the same for the worst single shard among
+ *    those that completed operations in the second before the fault (-1,
+ *    0 when none did), so a one-shard outage shows;
+ *  - recovery: from the fault until an interval reaches 90% of the mean
+ *    throughput of the second before the fault, after the first interval
+ *    below it; 0 when throughput never dipped, NaN when it never came back
+ *    (not -1, which would poison averages).
+ * Resolution: one time-series interval.
+ */
+static void availability(const struct okseries *o, double ival, size_t i0, size_t end,
+                         struct bl_fault_row *r)
+{
+        size_t k = (size_t)(1.0 / ival + 0.5), dip = SIZE_MAX;
+        size_t nts = bl_series_count(o->ser);
+        double target;
+
+        if (k == 0)
+                k = 1;
+        r->unavailable_s = (double)longest_gap(o, -1, i0, end) * ival;
+        r->shard = -1;
+        r->shard_unavailable_s = 0;
+        for (size_t sh = 0; o->shard_ok != NULL && sh < o->shards; sh++) {
+                if (before(o, (int)sh, i0, k) <= 0)
+                        continue;
+                double u = (double)longest_gap(o, (int)sh, i0, end) * ival;
+                if (r->shard < 0 || u > r->shard_unavailable_s) {
+                        r->shard = (int32_t)sh;
+                        r->shard_unavailable_s = u;
+                }
+        }
+        target = 0.9 * before(o, -1, i0, k);
+        r->recovery_s = 0;
         for (size_t i = i0; i < end && i <= i0 + k && dip == SIZE_MAX; i++)
-                if ((double)bl_series_row(ser, i)->ok < target)
+                if (ok_at(o, -1, i) < target)
                         dip = i;
         if (dip == SIZE_MAX)
                 return;
-        *recovery = -1;
-        for (size_t i = dip + 1; i < bl_series_count(ser); i++) {
-                if ((double)bl_series_row(ser, i)->ok >= target) {
-                        *recovery = (double)(i - i0) * ival;
+        r->recovery_s = NAN;
+        for (size_t i = dip + 1; i < nts; i++) {
+                if (ok_at(o, -1, i) >= target) {
+                        r->recovery_s = (double)(i - i0) * ival;
                         return;
                 }
         }
@@ -575,10 +640,10 @@ static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrow
         struct bl_event *ev = all;
         double ival = rt->cfg->metrics.interval_ms / 1e3;
         size_t nts = bl_series_count(&rt->series);
-        size_t measured_end =
-            rt->cfg->experiment.ops > 0
-                ? nts
-                : (size_t)((rt->cfg->experiment.warmup_s + rt->cfg->experiment.duration_s) / ival);
+        /* The measured phase: by time its length, by ops until the last
+         * completion or the deadline (f->duration_s either way). */
+        size_t measured_end = (size_t)((rt->cfg->experiment.warmup_s + f->duration_s) / ival + 0.5);
+        struct okseries o = {&rt->series, rt->shard_ok, (size_t)rt->cfg->cluster.shards};
         *rows = bl_calloc(nev + 1, sizeof(**rows));
         *texts = bl_calloc(nev + 1, 160);
         if (*rows == NULL || *texts == NULL) {
@@ -613,14 +678,16 @@ static int fault_rows(struct finish *f, struct bl_fault_row **rows, size_t *nrow
                               ? ev[i].rank
                               : -1;
                 r->description = text;
+                r->shard = -1;
                 r->applied = ev[i].type != BL_EV_FAULT_SKIPPED;
                 if (!r->applied) {
                         /* Scheduled after the end of the run: it cost nothing
                          * measurable. */
                         r->unavailable_s = NAN;
                         r->recovery_s = NAN;
+                        r->shard_unavailable_s = NAN;
                 } else if (i0 < end)
-                        availability(&rt->series, ival, i0, end, &r->unavailable_s, &r->recovery_s);
+                        availability(&o, ival, i0, end, r);
                 (*nrows)++;
         }
         bl_free(ev);
@@ -705,9 +772,10 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                                r->t_s, r->description);
                         continue;
                 }
-                printf("# fault %7.3f s  rank %2d  unavailable %7.3f s  recovery ", r->t_s, r->rank,
-                       r->unavailable_s);
-                if (r->recovery_s < 0)
+                printf("# fault %7.3f s  rank %2d  unavailable %7.3f s (worst shard %d: %.3f s)  "
+                       "recovery ",
+                       r->t_s, r->rank, r->unavailable_s, r->shard, r->shard_unavailable_s);
+                if (isnan(r->recovery_s))
                         printf("  never");
                 else
                         printf("%7.3f s", r->recovery_s);

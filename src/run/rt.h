@@ -144,6 +144,12 @@ struct bl_rt {
         uint64_t acked_incr, unknown_incr;
         uint64_t malformed;
         struct bl_series series;
+        /* Successful completions per (interval, shard), interval-major, for
+         * per-shard availability: a one-shard outage vanishes in the merged
+         * series. shard_ok_n intervals are allocated (grown by doubling). */
+        uint32_t *shard_ok;
+        size_t shard_ok_n;
+        uint64_t t_run_end; /* when the loop ended: the series covers the run to here */
         struct bl_evlog ev;
         struct bl_history hist;
         struct bl_key_sample sample; /* keys whose operations go into hist */
@@ -235,6 +241,10 @@ int bl_rt_clients_idle(const struct bl_rt *rt);
  * rank's client crashes (see client.c). */
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now, int crash);
 int bl_rt_records(struct bl_rt *rt, uint64_t key);
+/* Per-shard series: count one success of shard in interval / make room for
+ * n intervals (zero-filled). Return 0 or BL_ENOMEM. */
+int bl_rt_shard_ok(struct bl_rt *rt, int shard, size_t interval);
+int bl_rt_shard_grow(struct bl_rt *rt, size_t n);
 
 /* baseline.c */
 struct bl_baseline;

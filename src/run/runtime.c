@@ -370,8 +370,10 @@ static int loop(struct bl_rt *rt)
                                 settle_end = now + settle_ns;
                         }
                 }
-                if (in_barrier == 2 && now >= settle_end)
+                if (in_barrier == 2 && now >= settle_end) {
+                        rt->t_run_end = now;
                         return 0;
+                }
                 if (n == 0)
                         bl_rt_idle(rt);
         }

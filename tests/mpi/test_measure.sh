@@ -91,4 +91,32 @@ sed -n 2p "$TMP/status" | awk '{ for (i = 1; i <= NF; i++) if ($i == "p99") p = 
 	r = $0; sub(/.*\(run +/, "", r); sub(/ us\).*/, "", r); exit !(p == r) }' ||
 	fail "running p99 of the first measured line is not its own p99"
 sed -n 2p "$TMP/status" | grep -q 'faults 1$' || fail "the pause is not an active fault"
+rm -f "$TMP"/*.h5
+
+# 6. Availability covers the whole run: Raft loses its majority for good
+# (every rank cut off) 0.1 s into a 1.5 s measured phase. Nothing completes
+# after it, so the fault cost the rest of the run, and throughput never came
+# back ("never", stored as NaN, not -1).
+printf '0.3s partition 0|1|2\n' >"$TMP/cut.faults"
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.kernel=raft -o cluster.replicas=3 \
+	-o experiment.duration_s=1.5 -o faults.schedule="$TMP/cut.faults"
+f=$(only_file)
+u=$(csv_field "$f" unavail_ms)
+ge "$u" 1000 || fail "majority lost for 1.4 s but unavail_ms is '$u'"
+[ "$(csv_field "$f" recovery_ms)" = never ] || fail "recovery_ms is not 'never'"
+expect_re '# fault .* recovery +never'
+h5dump -d /faults "$f" | grep -A2 'DATA {' | grep -qi 'nan' || fail "never recovered is not NaN in /faults"
+rm -f "$TMP"/*.h5
+
+# 7. A one-shard outage: the only replica of shard 2 (on rank 2) crashes for
+# good under an open loop, which keeps the other shards busy. The service as
+# a whole stays available; shard 2 is unavailable for the rest of the run.
+printf '0.3s crash rank:2\n' >"$TMP/one.faults"
+run 3 run configs/ycsb-c.ini "${QUICK[@]}" -o experiment.duration_s=1.5 -o clients.timeout_ms=20 \
+	-o clients.rate=600 -o faults.schedule="$TMP/one.faults"
+line=$(grep '^# fault' "$TMP/out")
+all=$(echo "$line" | sed -E 's/.*unavailable +([0-9.]+) s.*/\1/')
+shard=$(echo "$line" | sed -E 's/.*worst shard ([0-9-]+): ([0-9.]+) s.*/\1 \2/')
+ge 0.5 "$all" || fail "the service looked unavailable for $all s: $line"
+[ "${shard% *}" = 2 ] && ge "${shard#* }" 1.0 || fail "shard 2's outage is not visible: $line"
 echo ok

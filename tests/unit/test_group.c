@@ -326,6 +326,13 @@ static void test_group_and_compare(void **state)
         assert_close(num_field(out, ",paxos,1,4,", 12), 30);
         assert_close(num_field(out, ",paxos,1,4,", 13), 40);
         assert_close(num_field(out, ",paxos,1,4,", 14), 85); /* p99 median of 90 and 80 */
+        /* ci_level (0.75) is the coverage over 3 runs; the latencies rest on
+         * 2, whose [min, max] covers 50%: the last two columns say so
+         * (field numbers one up: the quoted noisy field holds a comma). */
+        assert_close(num_field(out, ",paxos,1,4,", 21), 2);
+        assert_close(num_field(out, ",paxos,1,4,", 22), 0.5);
+        assert_close(num_field(out, ",raft,1,3,", 21), 3);
+        assert_close(num_field(out, ",raft,1,3,", 22), 0.75);
         free(out);
 
         /* compare columns after "\nCONFIG,": 1 value, 2 n, 3 ci_level,
@@ -350,6 +357,8 @@ static void test_group_and_compare(void **state)
         assert_int_equal(report("--group", NULL, NULL, f->dir, &out), 0);
         fprintf(stderr, "%s", out);
         assert_non_null(strstr(out, "1000 [880 1050]"));
+        assert_non_null(strstr(out, "35.0 [30.0 40.0] n=2:50%"));
+        assert_null(strstr(out, "11.0 [10.0 12.0] n="));
         assert_non_null(strstr(out, "ops_per_s,p99_us"));
         free(out);
 
