@@ -103,7 +103,6 @@ struct bl_paxos_read {
 struct bl_paxos_peer {
         uint64_t last_contact_ns; /* any answer in our ballot */
         uint64_t acked_round;     /* highest read round it confirmed */
-        uint64_t match;           /* highest slot it accepted in our ballot */
         uint64_t commit;          /* its commit point, as it last reported */
         uint64_t fast_slot;       /* first slot of the last fast resend to it */
         uint64_t fast_ns;         /* and when */

@@ -45,8 +45,6 @@ int bl_paxos_recv_accepted(struct bl_paxos *p, int from, const void *buf, size_t
                 if (sl != NULL && sl->ballot == p->ballot && m.first + i < p->next_send)
                         sl->acks |= UINT64_C(1) << from;
         }
-        if (m.n > 0 && m.first + m.n - 1 > peer->match)
-                peer->match = m.first + m.n - 1;
         bl_paxos_commit_advance(p);
         if (m.n > 0 && p->role == BL_PAXOS_LEADER && m.first > p->commit + 1)
                 bl_paxos_fast_resend(p, from, m.first);

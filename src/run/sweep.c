@@ -210,6 +210,8 @@ static int parse_args(struct sweep *s, int argc, char **argv, struct bl_errbuf *
                 } else if (strcmp(a, "--out") == 0) {
                         if ((s->out_dir = value_of(argc, argv, &i, eb)) == NULL)
                                 return BL_EINVAL;
+                } else if (strncmp(a, "--out=", 6) == 0) {
+                        s->out_dir = a + 6;
                 } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
                         s->quiet = 1;
                 } else if (strcmp(a, "--force") == 0) {
@@ -222,6 +224,8 @@ static int parse_args(struct sweep *s, int argc, char **argv, struct bl_errbuf *
         }
         if (s->config == NULL)
                 return bl_errf(eb, BL_EINVAL, "missing CONFIG.ini");
+        if (s->out_dir != NULL && s->out_dir[0] == '\0')
+                return bl_errf(eb, BL_EINVAL, "--out: empty folder name");
         if (s->nvary == 0 && s->repeat == 1)
                 return bl_errf(eb, BL_EINVAL, "nothing to sweep: give --vary or --repeat N > 1");
         for (int i = 0; i < s->nov; i++)
@@ -368,7 +372,17 @@ static int mkdir_p(const char *dir)
                         return -1;
                 *p = '/';
         }
-        return mkdir(buf, 0777) != 0 && errno != EEXIST ? -1 : 0;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+                return -1;
+        /* EEXIST also covers a file or a device of that name. */
+        struct stat st;
+        if (stat(buf, &st) != 0)
+                return -1;
+        if (!S_ISDIR(st.st_mode)) {
+                errno = ENOTDIR;
+                return -1;
+        }
+        return 0;
 }
 
 /* --force over an earlier sweep: remove its run and probe files, so that
@@ -434,11 +448,12 @@ static int make_dir(struct sweep *s, struct bl_errbuf *eb)
                         else if (access(idx, F_OK) == 0 && clear_old_sweep(s->dir, eb) != 0)
                                 rc = BL_EIO;
                         else if (mkdir_p(s->dir) != 0)
-                                rc = bl_errf(eb, BL_EIO, "cannot create %s: %s", s->dir,
+                                rc = bl_errf(eb, BL_ECONFIG,
+                                             "--out %s: cannot create the folder: %s", s->dir,
                                              strerror(errno));
                 } else {
                         if (mkdir_p(c->experiment.output_dir) != 0)
-                                rc = bl_errf(eb, BL_EIO, "cannot create %s: %s",
+                                rc = bl_errf(eb, BL_ECONFIG, "[experiment] output_dir %s: %s",
                                              c->experiment.output_dir, strerror(errno));
                         snprintf(s->dir, sizeof(s->dir), "%s/%s-%s", c->experiment.output_dir,
                                  c->experiment.name, stamp);

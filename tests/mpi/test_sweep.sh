@@ -93,6 +93,16 @@ done
 solo sweep configs/default.ini --repeat 2 --out "$TMP/sw"
 expect_rc 2
 expect_out 'holds a sweep already'
+# --out naming a file (or a device) is refused before any run, not run blind.
+: >"$TMP/afile"
+for out in "$TMP/afile" /dev/null "$TMP/afile/sub"; do
+	solo sweep configs/default.ini "${S[@]}" --repeat 2 --out "$out"
+	expect_rc 2
+	expect_out 'cannot create the folder: Not a directory'
+	if grep -q '^# sweep run' "$TMP/out"; then fail "--out $out: runs started"; fi
+done
+solo sweep configs/default.ini "${S[@]}" --repeat 2 --out=
+expect_rc 2
 
 # ---- run --from ---------------------------------------------------------------
 run 3 run configs/default.ini "${S[@]}" -o experiment.history=1 -o experiment.seed=7 \
