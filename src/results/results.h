@@ -206,8 +206,10 @@ struct bl_run_global {
         double rtt_p90_ns;
         double rtt_p99_ns;
         double rtt_max_ns;
-        double p50_rtt;     /* p50 latency of "all" in RTT units */
-        double msgs_per_op; /* data-plane frames per completion, measured window */
+        double path_rtt_ns;     /* median round trip of the paths requests take */
+        const char *path_pairs; /* those paths, "0->1,2->1" (client rank -> serving rank) */
+        double p50_rtt;         /* p50 latency of "all" in path_rtt_ns units */
+        double msgs_per_op;     /* data-plane frames per completion, measured window */
         double bytes_per_op;
         /* Storage: baseline (NaN in memory mode) and the write-ahead logs'
          * fdatasync calls and bytes written, summed over ranks, per op. */

@@ -26,7 +26,8 @@
  * /topology/ranks                compound [nranks] {rank, hostname, cpuset, numa_node,
  *                                  package, cores, clock_offset_ns}, rank-major
  * /baseline                      group; attrs median_rtt_ns, msg_rate_per_s, rtt_p50_ns,
- *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns; storage (NaN in
+ *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns, path_rtt_ns and
+ *                                  path_pairs (the unit of p50_rtt); storage (NaN in
  *                                  memory mode): fsync_p50_us, fsync_p99_us (4 KiB append +
  *                                  fdatasync in storage.dir), write_mb_per_s, storage_io
  * /baseline/rtt_ns               float64 [nranks][nranks]: median round trip row -> column;
@@ -142,6 +143,8 @@
 #define BL_SA_RTT_P90_NS     "rtt_p90_ns"
 #define BL_SA_RTT_P99_NS     "rtt_p99_ns"
 #define BL_SA_RTT_MAX_NS     "rtt_max_ns"
+#define BL_SA_PATH_RTT_NS    "path_rtt_ns" /* median round trip of the request paths */
+#define BL_SA_PATH_PAIRS     "path_pairs"  /* those paths: "client->server" rank pairs */
 #define BL_SA_FSYNC_P50_US   "fsync_p50_us"
 #define BL_SA_FSYNC_P99_US   "fsync_p99_us"
 #define BL_SA_WRITE_MBPS     "write_mb_per_s"

@@ -57,6 +57,7 @@ enum sidx {
         S_PIN,
         S_VERDICT,
         S_FINGERPRINT,
+        S_PATH_PAIRS,
         S__FIXED
 };
 
@@ -82,6 +83,7 @@ struct shared {
         double ops_per_s, duration_s, p50_rtt, msgs_per_op, bytes_per_op;
         double offered_per_s, achieved_per_s, mpi_msgs_per_op;
         double median_rtt_ns, msg_rate_per_s, rtt_p50_ns, rtt_p90_ns, rtt_p99_ns, rtt_max_ns;
+        double path_rtt_ns;
         double fsync_p50_us, fsync_p99_us, write_mbps, syncs_per_op, disk_bytes_per_op;
         double sync_mean_us;
         double interval_s;
@@ -793,6 +795,7 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->rtt_p90_ns = g->rtt_p90_ns;
         sh->rtt_p99_ns = g->rtt_p99_ns;
         sh->rtt_max_ns = g->rtt_max_ns;
+        sh->path_rtt_ns = g->path_rtt_ns;
         sh->interval_s = g->interval_s;
 
         if (p->mpi_version == NULL) {
@@ -824,6 +827,7 @@ static int prepare_root(struct wctx *w, char **packed)
         src[S_VERDICT] = g->verdict != NULL ? g->verdict : bl_verdict_name(BL_VERDICT_UNKNOWN);
         bl_fingerprint_hex(bl_fingerprint(p->config, p->n_config, w->size, NULL), w->fingerprint);
         src[S_FINGERPRINT] = w->fingerprint;
+        src[S_PATH_PAIRS] = g->path_pairs != NULL ? g->path_pairs : "";
         for (uint64_t i = 0; i < sh->n_config; i++) {
                 src[s_cfg(i, 0)] = p->config[i].section;
                 src[s_cfg(i, 1)] = p->config[i].key;
@@ -1094,6 +1098,8 @@ static int step_baseline(struct wctx *w)
             {.name = BL_SA_RTT_P90_NS, .kind = A_F64, .d = w->sh.rtt_p90_ns},
             {.name = BL_SA_RTT_P99_NS, .kind = A_F64, .d = w->sh.rtt_p99_ns},
             {.name = BL_SA_RTT_MAX_NS, .kind = A_F64, .d = w->sh.rtt_max_ns},
+            {.name = BL_SA_PATH_RTT_NS, .kind = A_F64, .d = w->sh.path_rtt_ns},
+            {.name = BL_SA_PATH_PAIRS, .kind = A_STR, .s = w->str[S_PATH_PAIRS]},
             {.name = BL_SA_FSYNC_P50_US, .kind = A_F64, .d = w->sh.fsync_p50_us},
             {.name = BL_SA_FSYNC_P99_US, .kind = A_F64, .d = w->sh.fsync_p99_us},
             {.name = BL_SA_WRITE_MBPS, .kind = A_F64, .d = w->sh.write_mbps},

@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -45,6 +46,8 @@ struct finish {
         uint64_t total_msgs, total_bytes, mpi_msgs; /* measured window */
         uint64_t window_done;                       /* completions in that window */
         double window_s;
+        double path_rtt_ns; /* the RTT unit of p50_rtt (path_rtt) */
+        char *path_pairs;
         uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
         uint64_t wal_sync_ns;               /* time in those fdatasync calls */
@@ -69,6 +72,84 @@ struct finish {
 };
 
 /* ---- merging ---------------------------------------------------------- */
+
+static int cmp_dbl(const void *a, const void *b)
+{
+        double x = *(const double *)a, y = *(const double *)b;
+
+        return x < y ? -1 : x > y;
+}
+
+/*
+ * The round trip that latencies are expressed in (rank 0): the median over
+ * the paths requests take, client rank -> the rank serving the shard (the
+ * leader each client rank believed in at the end; for leaderless kernels
+ * the member it sends to), one entry per (client rank, shard), from the
+ * baseline matrix. Not the median over every pair, which includes pairs
+ * that never talk. Paths within one rank have no round trip and are left
+ * out; when every path is one, the median over all pairs stands in and
+ * path_pairs says so. Collective.
+ */
+static int path_rtt(struct finish *f, const struct bl_baseline *base)
+{
+        struct bl_rt *rt = f->rt;
+        int n = rt->size, shards = rt->cfg->cluster.shards;
+        int *lead = bl_malloc(sizeof(int) * (size_t)shards), *all = NULL;
+        double *m = NULL, *v = NULL;
+        int err = lead == NULL, nv = 0;
+
+        if (rt->rank == 0) {
+                all = bl_malloc(sizeof(int) * (size_t)shards * (size_t)n);
+                m = bl_malloc(sizeof(double) * (size_t)n * (size_t)n);
+                v = bl_malloc(sizeof(double) * ((size_t)shards * (size_t)n + 1));
+                f->path_pairs = bl_calloc((size_t)n * (size_t)n * 24 + 64, 1);
+                err |= !all || !m || !v || !f->path_pairs;
+        }
+        MPI_Allreduce(MPI_IN_PLACE, &err, 1, MPI_INT, MPI_MAX, rt->comm);
+        if (err) {
+                bl_free(lead);
+                bl_free(all);
+                bl_free(m);
+                bl_free(v);
+                return BL_ENOMEM;
+        }
+        for (int s = 0; s < shards; s++)
+                lead[s] = rt->is_client ? rt->leader_rank[s] : -1;
+        MPI_Gather(lead, shards, MPI_INT, all, shards, MPI_INT, 0, rt->comm);
+        MPI_Gather(base->rtt_row, n, MPI_DOUBLE, m, n, MPI_DOUBLE, 0, rt->comm);
+        if (rt->rank == 0) {
+                size_t len = 0, cap = (size_t)n * (size_t)n * 24 + 64;
+                unsigned char *seen = bl_calloc((size_t)n * (size_t)n, 1);
+                for (int c = 0; c < n; c++) {
+                        for (int s = 0; s < shards; s++) {
+                                int l = all[c * shards + s];
+                                if (l < 0 || l >= n || l == c || !(m[c * n + l] > 0))
+                                        continue;
+                                v[nv++] = m[c * n + l];
+                                if (seen == NULL || seen[c * n + l])
+                                        continue;
+                                seen[c * n + l] = 1;
+                                len += (size_t)snprintf(f->path_pairs + len, cap - len, "%s%d->%d",
+                                                        len ? "," : "", c, l);
+                        }
+                }
+                bl_free(seen);
+                if (nv > 0) {
+                        qsort(v, (size_t)nv, sizeof(double), cmp_dbl);
+                        f->path_rtt_ns = nv % 2 ? v[nv / 2] : (v[nv / 2 - 1] + v[nv / 2]) / 2;
+                } else {
+                        f->path_rtt_ns = base->median_rtt_ns;
+                        snprintf(f->path_pairs, cap,
+                                 "none (every client shares its rank with the server): median "
+                                 "over all pairs");
+                }
+        }
+        bl_free(lead);
+        bl_free(all);
+        bl_free(m);
+        bl_free(v);
+        return 0;
+}
 
 static void merge_latency(struct finish *f)
 {
@@ -705,7 +786,7 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                           const struct bl_op_summary *rows, int nrows, const char *path)
 {
         const struct bl_config *cfg = f->rt->cfg;
-        double rtt_us = base->median_rtt_ns / 1e3;
+        double rtt_us = f->path_rtt_ns / 1e3;
 
         printf("# ballot %s: experiment %s, kernel %s, %d ranks, %d shards x %d replicas per "
                "shard, workload %s\n",
@@ -729,10 +810,13 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                        (unsigned long long)unf, (unsigned long long)(unf - f->unserved),
                        (unsigned long long)f->unserved);
         printf("# traffic per completion (measured window): %.2f frames, %.2f MPI messages, %.0f "
-               "bytes; baseline round trip %.2f us\n",
+               "bytes\n",
                f->window_done ? (double)f->total_msgs / (double)f->window_done : 0.0,
                f->window_done ? (double)f->mpi_msgs / (double)f->window_done : 0.0,
-               f->window_done ? (double)f->total_bytes / (double)f->window_done : 0.0, rtt_us);
+               f->window_done ? (double)f->total_bytes / (double)f->window_done : 0.0);
+        printf("# round trip of the request paths %.2f us (p50_rtt unit; paths %s); median over "
+               "all pairs %.2f us\n",
+               rtt_us, f->path_pairs ? f->path_pairs : "?", base->median_rtt_ns / 1e3);
         printf("# %-9s %10s %7s %10s %10s %9s %9s %9s %9s %9s %9s %8s\n", "op", "count", "errors",
                "unfinished", "ops/s", "mean_us", "p50_us", "p90_us", "p99_us", "p999_us", "max_us",
                "p50_rtt");
@@ -979,6 +1063,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         merge_latency(f);
         merge_messages(f);
         err = merge_series(rt);
+        err = err ? err : path_rtt(f, base);
         err = err ? err : judge(f);
         err = err ? err : fault_rows(f, &f->faults, &f->nfaults, &f->fault_texts);
         err = err ? err : config_dump(f);
@@ -1057,115 +1142,120 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 goto out_free;
         }
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
-        double rtt_us = base->median_rtt_ns / 1e3;
+        double rtt_us = f->path_rtt_ns / 1e3;
         double win = f->window_s > 0 ? f->window_s : f->duration_s;
         uint64_t total_ops = f->ops + f->warmup_ops;
         int in_memory = rt->cfg->storage.mode == BL_STORAGE_MEMORY;
-        struct bl_run_result res = {
-            .prov =
-                {
-                    .name = rt->cfg->experiment.name,
-                    .kernel = rt->cfg->experiment.kernel,
-                    .repl_kernel = rt->cfg->experiment.repl,
-                    .commit_kernel = rt->cfg->experiment.commit,
-                    .workload = bl_workload_name(rt->cfg->workload.type),
-                    .command_line = opts->command_line,
-                    .seed = rt->cfg->experiment.seed,
-                    .start_time = start_time,
-                    .idle_policy = rt->idle_yield == 1   ? "yield"
-                                   : rt->idle_yield == 2 ? "sleep"
-                                                         : "busy",
-                    .pinning_policy = bl_pinning_name(rt->cfg->cluster.pinning),
-                    .hwloc_version = rt->hwloc_version,
-                    .history = rt->cfg->experiment.history,
-                    .n_config = f->ncfg,
-                    .config = f->cfg,
-                },
-            .local =
-                {
-                    .hostname = rt->bind.host,
-                    .binding = {.cpuset = rt->bind.cpuset,
-                                .numa_node = rt->bind.numa_node,
-                                .package = rt->bind.package,
-                                .cores = rt->bind.cores},
-                    .n_msg_types = (size_t)bl_net_nclasses(rt->net),
-                    .msg_type_names = names,
-                    .sent_count = ctr->sent,
-                    .sent_bytes = ctr->sent_bytes,
-                    .recv_count = ctr->recv,
-                    .recv_bytes = ctr->recv_bytes,
-                    .rtt_ns = base->rtt_row,
-                    .clock_offset_ns = rt->clock_offset_ns,
-                    .n_replicas = (size_t)rt->nreps,
-                    .replicas = f->reps,
-                    .n_digests = f->ndigests,
-                    .digests = f->digests,
-                    .n_events = bl_evlog_count(&rt->ev),
-                    .events = f->events,
-                    .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
-                    .history = f->hist,
-                },
-            .global =
-                {
-                    .n_ops = (size_t)nrows,
-                    .summary = rows,
-                    .n_buckets = BL_HIST_BUCKETS,
-                    .hist_counts = hcounts,
-                    .bucket_low_ns = lows,
-                    .bucket_high_ns = highs,
-                    .ops = f->ops,
-                    .errors = all_err,
-                    .ops_per_s = f->duration_s > 0 ? (double)f->ops / f->duration_s : 0,
-                    .duration_s = f->duration_s,
-                    .warmup_ops = f->warmup_ops,
-                    .offered = f->offered,
-                    .unfinished = all_unfinished,
-                    .unserved = f->unserved,
-                    .offered_per_s = f->duration_s > 0 ? (double)f->offered / f->duration_s : NAN,
-                    .achieved_per_s = win > 0 ? (double)f->achieved_ok / win : NAN,
-                    .mpi_msgs_per_op =
-                        f->window_done ? (double)f->mpi_msgs / (double)f->window_done : NAN,
-                    .deadline_hit = f->deadline_hit,
-                    .median_rtt_ns = base->median_rtt_ns,
-                    .rtt_p50_ns = base->median_rtt_ns,
-                    .rtt_p90_ns = base->p90_rtt_ns,
-                    .rtt_p99_ns = base->p99_rtt_ns,
-                    .rtt_max_ns = base->max_rtt_ns,
-                    .msg_rate_per_s = base->msg_rate,
-                    .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
-                    .msgs_per_op =
-                        f->window_done ? (double)f->total_msgs / (double)f->window_done : NAN,
-                    .bytes_per_op =
-                        f->window_done ? (double)f->total_bytes / (double)f->window_done : NAN,
-                    .fsync_p50_us = in_memory ? NAN : base->fsync_p50_us,
-                    .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
-                    .write_mbps = in_memory ? NAN : base->write_mbps,
-                    .storage_io = "thread",
-                    .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
-                    .sync_mean_us =
-                        f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : NAN,
-                    .disk_bytes_per_op =
-                        total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
-                    .interval_s = ival,
-                    .n_intervals = nts,
-                    .ts_t_s = ts_t,
-                    .ts_ops = ts_ops,
-                    .ts_errors = ts_err,
-                    .ts_p99_us = ts_p99,
-                    .n_verdicts = (size_t)f->nv,
-                    .verdicts = vrows,
-                    .verdict = overall(f),
-                    .lin_ops_checked = f->lin_ops_checked,
-                    .lin_ops_total = f->lin_ops_total,
-                    .n_faults = f->nfaults,
-                    .faults = f->faults,
-                    .mem_max_bytes = mem_max,
-                    .retries = f->counts[0],
-                    .timeouts = f->counts[1],
-                    .redirects = f->counts[2],
-                    .malformed = f->counts[3],
-                },
-        };
+        struct bl_run_result res =
+            {
+                .prov =
+                    {
+                        .name = rt->cfg->experiment.name,
+                        .kernel = rt->cfg->experiment.kernel,
+                        .repl_kernel = rt->cfg->experiment.repl,
+                        .commit_kernel = rt->cfg->experiment.commit,
+                        .workload = bl_workload_name(rt->cfg->workload.type),
+                        .command_line = opts->command_line,
+                        .seed = rt->cfg->experiment.seed,
+                        .start_time = start_time,
+                        .idle_policy = rt->idle_yield == 1   ? "yield"
+                                       : rt->idle_yield == 2 ? "sleep"
+                                                             : "busy",
+                        .pinning_policy = bl_pinning_name(rt->cfg->cluster.pinning),
+                        .hwloc_version = rt->hwloc_version,
+                        .history = rt->cfg->experiment.history,
+                        .n_config = f->ncfg,
+                        .config = f->cfg,
+                    },
+                .local =
+                    {
+                        .hostname = rt->bind.host,
+                        .binding = {.cpuset = rt->bind.cpuset,
+                                    .numa_node = rt->bind.numa_node,
+                                    .package = rt->bind.package,
+                                    .cores = rt->bind.cores},
+                        .n_msg_types = (size_t)bl_net_nclasses(rt->net),
+                        .msg_type_names = names,
+                        .sent_count = ctr->sent,
+                        .sent_bytes = ctr->sent_bytes,
+                        .recv_count = ctr->recv,
+                        .recv_bytes = ctr->recv_bytes,
+                        .rtt_ns = base->rtt_row,
+                        .clock_offset_ns = rt->clock_offset_ns,
+                        .n_replicas = (size_t)rt->nreps,
+                        .replicas = f->reps,
+                        .n_digests = f->ndigests,
+                        .digests = f->digests,
+                        .n_events = bl_evlog_count(&rt->ev),
+                        .events = f->events,
+                        .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
+                        .history = f->hist,
+                    },
+                .global =
+                    {
+                        .n_ops = (size_t)nrows,
+                        .summary = rows,
+                        .n_buckets = BL_HIST_BUCKETS,
+                        .hist_counts = hcounts,
+                        .bucket_low_ns = lows,
+                        .bucket_high_ns = highs,
+                        .ops = f->ops,
+                        .errors = all_err,
+                        .ops_per_s = f->duration_s > 0 ? (double)f->ops / f->duration_s : 0,
+                        .duration_s = f->duration_s,
+                        .warmup_ops = f->warmup_ops,
+                        .offered = f->offered,
+                        .unfinished = all_unfinished,
+                        .unserved = f->unserved,
+                        .offered_per_s =
+                            f->duration_s > 0 ? (double)f->offered / f->duration_s : NAN,
+                        .achieved_per_s = win > 0 ? (double)f->achieved_ok / win : NAN,
+                        .mpi_msgs_per_op =
+                            f->window_done ? (double)f->mpi_msgs / (double)f->window_done : NAN,
+                        .deadline_hit = f->deadline_hit,
+                        .median_rtt_ns = base->median_rtt_ns,
+                        .rtt_p50_ns = base->median_rtt_ns,
+                        .rtt_p90_ns = base->p90_rtt_ns,
+                        .rtt_p99_ns = base->p99_rtt_ns,
+                        .rtt_max_ns = base->max_rtt_ns,
+                        .msg_rate_per_s = base->msg_rate,
+                        .path_rtt_ns = f->path_rtt_ns,
+                        .path_pairs = f->path_pairs,
+                        .p50_rtt = rtt_us > 0 ? rows[nrows - 1].p50_us / rtt_us : NAN,
+                        .msgs_per_op =
+                            f->window_done ? (double)f->total_msgs / (double)f->window_done : NAN,
+                        .bytes_per_op =
+                            f->window_done ? (double)f->total_bytes / (double)f->window_done : NAN,
+                        .fsync_p50_us = in_memory ? NAN : base->fsync_p50_us,
+                        .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
+                        .write_mbps = in_memory ? NAN : base->write_mbps,
+                        .storage_io = "thread",
+                        .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                        .sync_mean_us = f->wal_syncs
+                                            ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3
+                                            : NAN,
+                        .disk_bytes_per_op =
+                            total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
+                        .interval_s = ival,
+                        .n_intervals = nts,
+                        .ts_t_s = ts_t,
+                        .ts_ops = ts_ops,
+                        .ts_errors = ts_err,
+                        .ts_p99_us = ts_p99,
+                        .n_verdicts = (size_t)f->nv,
+                        .verdicts = vrows,
+                        .verdict = overall(f),
+                        .lin_ops_checked = f->lin_ops_checked,
+                        .lin_ops_total = f->lin_ops_total,
+                        .n_faults = f->nfaults,
+                        .faults = f->faults,
+                        .mem_max_bytes = mem_max,
+                        .retries = f->counts[0],
+                        .timeouts = f->counts[1],
+                        .redirects = f->counts[2],
+                        .malformed = f->counts[3],
+                    },
+            };
         rc = bl_results_write(rt->comm, path, &res, eb);
         if (rt->rank == 0 && !opts->no_summary)
                 print_summary(f, base, rows, nrows, rc == 0 ? path : NULL);
@@ -1193,6 +1283,7 @@ out_free:
         bl_free(f->cfgitems);
         bl_free(f->faults);
         bl_free(f->fault_texts);
+        bl_free(f->path_pairs);
         bl_free(f);
         return rc;
 }
