@@ -3,7 +3,8 @@
 . "$(dirname "$0")/lib.sh"
 run 3 run configs/default.ini "${QUICK[@]}" -o experiment.status_interval_s=0.5
 expect_rc 0
-expect_out '^\[ *0.5 s\]'
+expect_out '^\[measure  *0\.5 s\]'
+expect_out '^\[warm-up  *[0-9.]* s\]'
 expect_out 'ops/s'
 expect_out '# verdict overall'
 # Without the full history, a sample of keys is still checked.
