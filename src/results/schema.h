@@ -24,7 +24,8 @@
  * /config                        group; one string attr per option, named "section.key"
  * /config/options                compound [n] {section, key, value}, in option-table order
  * /topology/ranks                compound [nranks] {rank, hostname, cpuset, numa_node,
- *                                  package, cores, clock_offset_ns}, rank-major
+ *                                  package, cores, clock_offset_ns (rank 0's clock minus
+ *                                  this rank's), clock_error_ns}, rank-major
  * /baseline                      group; attrs median_rtt_ns, msg_rate_per_s, rtt_p50_ns,
  *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns, path_rtt_ns and
  *                                  path_pairs (the unit of p50_rtt); storage (NaN in
@@ -134,6 +135,7 @@
 #define BL_SC_PACKAGE         "package"
 #define BL_SC_CORES           "cores"
 #define BL_SC_CLOCK_OFFSET_NS "clock_offset_ns"
+#define BL_SC_CLOCK_ERROR_NS  "clock_error_ns"
 
 /* /baseline */
 #define BL_SP_BASELINE       "/baseline"

@@ -1056,6 +1056,7 @@ struct topo_row {
         int32_t package;
         const char *cores;
         int64_t clock_offset_ns;
+        uint64_t clock_error_ns;
 };
 
 static int step_topology(struct wctx *w)
@@ -1068,6 +1069,7 @@ static int step_topology(struct wctx *w)
             {BL_SC_PACKAGE, C_I32, offsetof(struct topo_row, package), NULL},
             {BL_SC_CORES, C_STR, offsetof(struct topo_row, cores), NULL},
             {BL_SC_CLOCK_OFFSET_NS, C_I64, offsetof(struct topo_row, clock_offset_ns), NULL},
+            {BL_SC_CLOCK_ERROR_NS, C_U64, offsetof(struct topo_row, clock_error_ns), NULL},
         };
         const struct bl_run_local *l = &w->r->local;
         struct topo_row row = {
@@ -1078,6 +1080,7 @@ static int step_topology(struct wctx *w)
             .package = l->binding.package,
             .cores = l->binding.cores,
             .clock_offset_ns = l->clock_offset_ns,
+            .clock_error_ns = l->clock_error_ns,
         };
         int rc = make_group(w, BL_SP_TOPOLOGY, NULL, 0);
 
@@ -1085,7 +1088,9 @@ static int step_topology(struct wctx *w)
                 rc = write_table(w, BL_SP_TOPOLOGY_RANKS, cols, ARRAY_SIZE(cols), &row, sizeof(row),
                                  1, 0,
                                  "binding of each rank as applied (row = rank; unknown: \"\" "
-                                 "or -1); clock_offset_ns: this clock minus rank 0's");
+                                 "or -1); clock_offset_ns: rank 0's clock minus this rank's "
+                                 "(add it to this rank's times); clock_error_ns: bound on its "
+                                 "error, by which this rank's history intervals are widened");
         return rc;
 }
 

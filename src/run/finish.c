@@ -1182,6 +1182,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                         .recv_bytes = ctr->recv_bytes,
                         .rtt_ns = base->rtt_row,
                         .clock_offset_ns = rt->clock_offset_ns,
+                        .clock_error_ns = rt->clock_err_ns,
                         .n_replicas = (size_t)rt->nreps,
                         .replicas = f->reps,
                         .n_digests = f->ndigests,

@@ -146,4 +146,9 @@ maxmed=$(h5dump -y -w 0 -d /baseline/rtt_ns "$f" | sed -n '/DATA {/,/}/p' | grep
 awk -v x="$(battr rtt_max_ns)" -v m="$maxmed" 'BEGIN { exit !(x > m) }' ||
 	fail "rtt_max_ns $(battr rtt_max_ns) is not above the largest pair median $maxmed"
 ge "$(battr rtt_p99_ns)" "$(battr rtt_p90_ns)" || fail "rtt_p99_ns below rtt_p90_ns"
+# Clock offsets: the description gives the sign the value has (rank 0's
+# clock minus this rank's), and every rank records its error bound.
+h5dump -d /topology/ranks "$f" >"$TMP/topo"
+grep -q "clock_offset_ns: rank 0's clock minus this rank's" "$TMP/topo" || fail "offset sign text"
+grep -q '"clock_error_ns"' "$TMP/topo" || fail "no clock_error_ns column"
 echo ok
