@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "metrics/hist.h"
 #include "run/clock.h"
 #include "run/finish.h"
 #include "run/rt.h"
@@ -168,9 +169,15 @@ int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base)
         double *samples = bl_malloc(sizeof(double) * (size_t)iters);
         double *all = bl_calloc((size_t)rt->size * (size_t)rt->size, sizeof(double));
         double *pairs = bl_malloc(sizeof(double) * (size_t)rt->size * (size_t)rt->size);
-        int npairs = 0, rc = 0;
+        /* Every sample of the pairs this rank started, for the percentiles. */
+        double *mine = bl_malloc(sizeof(double) * (size_t)iters * (size_t)rt->size);
+        double *every = NULL;
+        int *counts = bl_malloc(sizeof(int) * (size_t)rt->size);
+        int *displs = bl_malloc(sizeof(int) * (size_t)rt->size);
+        int npairs = 0, nmine = 0, rc = 0;
 
-        if (samples == NULL || all == NULL || pairs == NULL) {
+        if (samples == NULL || all == NULL || pairs == NULL || mine == NULL || counts == NULL ||
+            displs == NULL) {
                 rc = bl_errf(&rt->eb, BL_ENOMEM, "baseline: out of memory");
                 goto out_free;
         }
@@ -188,8 +195,12 @@ int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base)
                                                      b, bl_strerror(rc));
                                         goto out_free;
                                 }
-                                if (rt->rank == a)
+                                if (rt->rank == a) {
                                         rtt_row[b] = median(samples, iters);
+                                        memcpy(mine + nmine, samples,
+                                               sizeof(double) * (size_t)iters);
+                                        nmine += iters;
+                                }
                         }
                         MPI_Request req;
                         MPI_Ibarrier(rt->comm, &req);
@@ -207,10 +218,30 @@ int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base)
                 if (b < rt->rank)
                         rtt_row[b] = all[b * rt->size + rt->rank];
         base->median_rtt_ns = median(pairs, npairs); /* sorts pairs */
-        if (npairs > 0) {
-                base->p90_rtt_ns = pairs[(int)(0.90 * (npairs - 1) + 0.5)];
-                base->p99_rtt_ns = pairs[(int)(0.99 * (npairs - 1) + 0.5)];
-                base->max_rtt_ns = pairs[npairs - 1];
+        /* p90, p99 and max of the round trips themselves, from every sample
+         * at rank 0 (nearest rank), not percentiles of per-pair medians,
+         * which hide a pair's tail. */
+        MPI_Gather(&nmine, 1, MPI_INT, counts, 1, MPI_INT, 0, rt->comm);
+        int total = 0;
+        if (rt->rank == 0) {
+                for (int r = 0; r < rt->size; r++) {
+                        displs[r] = total;
+                        total += counts[r];
+                }
+                every = bl_malloc(sizeof(double) * ((size_t)total + 1));
+        }
+        int nomem = rt->rank == 0 && every == NULL;
+        MPI_Bcast(&nomem, 1, MPI_INT, 0, rt->comm);
+        if (nomem) {
+                rc = bl_errf(&rt->eb, BL_ENOMEM, "baseline: out of memory");
+                goto out_free;
+        }
+        MPI_Gatherv(mine, nmine, MPI_DOUBLE, every, counts, displs, MPI_DOUBLE, 0, rt->comm);
+        if (rt->rank == 0 && total > 0) {
+                qsort(every, (size_t)total, sizeof(double), cmp_double);
+                base->p90_rtt_ns = every[bl_hist_rank(90, (uint64_t)total) - 1];
+                base->p99_rtt_ns = every[bl_hist_rank(99, (uint64_t)total) - 1];
+                base->max_rtt_ns = every[total - 1];
         }
         rc = message_rate(rt, msg_rate);
         if (rc != 0) {
@@ -222,6 +253,10 @@ out_free:
         bl_free(samples);
         bl_free(all);
         bl_free(pairs);
+        bl_free(mine);
+        bl_free(every);
+        bl_free(counts);
+        bl_free(displs);
         return rc;
 }
 
