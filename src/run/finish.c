@@ -541,13 +541,17 @@ static void verdict_storage(struct finish *f)
         struct bl_rt *rt = f->rt;
         char why[BL_ERRMSG_SIZE];
         int mine = rt->storage_refused[0] ? rt->rank : rt->size, first = rt->size;
-        uint64_t recoveries = 0, all_recoveries = 0;
+        uint64_t counts[2] = {0, 0}, all[2] = {0, 0}; /* recoveries, crashes */
+        uint64_t all_recoveries;
 
         if (rt->cfg->storage.mode == BL_STORAGE_MEMORY)
                 return;
-        for (size_t i = 0; i < bl_evlog_count(&rt->ev); i++)
-                recoveries += bl_evlog_get(&rt->ev, i)->type == BL_EV_RECOVER;
-        MPI_Reduce(&recoveries, &all_recoveries, 1, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        for (size_t i = 0; i < bl_evlog_count(&rt->ev); i++) {
+                counts[0] += bl_evlog_get(&rt->ev, i)->type == BL_EV_RECOVER;
+                counts[1] += bl_evlog_get(&rt->ev, i)->type == BL_EV_CRASH;
+        }
+        MPI_Reduce(counts, all, 2, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        all_recoveries = all[0];
         MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, rt->comm);
         if (first < rt->size) {
                 memcpy(why, rt->storage_refused, sizeof(why));
@@ -570,8 +574,9 @@ static void verdict_storage(struct finish *f)
         if (first == rt->size && all_recoveries == 0) {
                 v->pass = BL_VERDICT_UNKNOWN;
                 snprintf(v->reason, sizeof(v->reason),
-                         "%s mode: no rank recovered from its log (no crash): nothing to check",
-                         bl_storage_mode_name(rt->cfg->storage.mode));
+                         "%s mode: no rank recovered from its log (%llu crashes, none "
+                         "recovered before the end): nothing to check",
+                         bl_storage_mode_name(rt->cfg->storage.mode), (unsigned long long)all[1]);
         }
 }
 

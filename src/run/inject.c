@@ -292,7 +292,11 @@ int bl_faults_check_run(const char *path, const struct bl_fault_plan *plan,
                         const struct bl_config *cfg, FILE *warn, struct bl_errbuf *eb)
 {
         const struct bl_kernel *k = bl_kernel_find(cfg->experiment.repl);
-        double end_s = cfg->experiment.warmup_s + cfg->experiment.duration_s;
+        /* A run by ops ends at its deadline at the latest (runtime.c). */
+        int by_ops = cfg->experiment.ops > 0;
+        double end_s = cfg->experiment.warmup_s +
+                       (by_ops ? cfg->experiment.deadline_s : cfg->experiment.duration_s);
+        const char *what = by_ops ? "warm-up + deadline" : "warm-up + duration";
         uint64_t end_ns = (uint64_t)(end_s * 1e9);
         char text[160];
 
@@ -305,18 +309,18 @@ int bl_faults_check_run(const char *path, const struct bl_fault_plan *plan,
                                        "%s:%d: \"%s\": kernel '%s' has no leadership transfer; "
                                        "remove the line or use a kernel with leaders",
                                        path, f->line, text, cfg->experiment.repl);
-                if (warn == NULL || cfg->experiment.ops > 0)
+                if (warn == NULL)
                         continue;
                 if (f->at_ns >= end_ns)
                         fprintf(warn,
                                 "ballot: warning: %s:%d: \"%s\" is timed after the end of the "
-                                "run (%.3gs: warm-up + duration); it will not be applied\n",
-                                path, f->line, text, end_s);
+                                "run (%.3gs: %s); it will not be applied\n",
+                                path, f->line, text, end_s, what);
                 else if (f->kind == BL_FAULT_PAUSE && f->at_ns + f->pause_ns > end_ns)
                         fprintf(warn,
-                                "ballot: warning: %s:%d: \"%s\" outlasts the run (%.3gs: "
-                                "warm-up + duration); the pause will be cut at the end\n",
-                                path, f->line, text, end_s);
+                                "ballot: warning: %s:%d: \"%s\" outlasts the run (%.3gs: %s); "
+                                "the pause will be cut at the end\n",
+                                path, f->line, text, end_s, what);
         }
         return 0;
 }

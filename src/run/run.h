@@ -30,9 +30,9 @@ struct bl_run_opts {
  * Checks of a parsed fault schedule (path: its file, for messages) against
  * the run cfg describes, before it starts: a transfer needs a kernel that can
  * hand leadership over (else BL_ECONFIG, "path:line: ..."); when warn is not
- * NULL, a fault timed at or after the end of a run by duration (it will not
- * be applied) and a pause that outlasts the run (it will be cut at the end)
- * are announced there. Returns 0 or BL_ECONFIG.
+ * NULL, a fault timed at or after the end of the run (warm-up + duration, or
+ * + deadline for a run by ops: it will not be applied) and a pause that
+ * outlasts the run (it will be cut at the end) are announced there. Returns 0 or BL_ECONFIG.
  */
 int bl_faults_check_run(const char *path, const struct bl_fault_plan *plan,
                         const struct bl_config *cfg, FILE *warn, struct bl_errbuf *eb);

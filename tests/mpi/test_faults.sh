@@ -73,6 +73,18 @@ assert "fault_not_applied" in types and "crash" not in types, types
 assert "resume" in types, types
 P
 
+# A run by ops ends at its deadline at the latest: the same warnings, and
+# the pause is cut there.
+printf '0.3s pause rank:0 1000s\n50s crash rank:0\n' >"$TMP/late.faults"
+start=$(date +%s)
+run 1 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/late.faults" \
+	-o experiment.ops=100000000 -o experiment.deadline_s=1.5 --out "$TMP/ops.h5"
+[ $(($(date +%s) - start)) -lt 60 ] || fail "the long pause held the run by ops"
+expect_out '"300ms pause rank:0 1000s" outlasts the run (1.7s: warm-up + deadline)'
+expect_out '"50s crash rank:0" is timed after the end of the run (1.7s: warm-up + deadline)'
+expect_out '# fault .*not applied.*50s crash rank:0'
+rm -f "$TMP/ops.h5"
+
 printf '0.5s transfer shard:0\n' >"$TMP/bad.faults"
 run 3 run configs/default.ini "${QUICK[@]}" -o faults.schedule="$TMP/bad.faults"
 expect_rc 2

@@ -37,7 +37,7 @@ run 3 run configs/default.ini "${QUICK[@]}" -o experiment.kernel=raft -o cluster
 	-o storage.mode=write -o storage.dir="$TMP"
 expect_rc 0
 # No crash, so no log was read back: the storage verdict has nothing to show.
-grep -q '# verdict storage       unknown      write mode: no rank recovered' "$TMP/out" ||
+grep -q '# verdict storage       unknown      write mode: no rank recovered from its log (0 crashes' "$TMP/out" ||
 	fail "storage verdict without a recovery is not unknown"
 grep -q '# verdict digests       pass         replicas agree at [0-9]* shared checkpoints in 3 of 3 shards' \
 	"$TMP/out" || fail "no digest verdict over shared checkpoints"
