@@ -331,7 +331,8 @@ static void print_table(FILE *out, struct bl_report_row *const *rows, size_t n)
 }
 
 /* Pivot of one metric: rows (workload, ranks, replicas), columns kernels,
- * cells the mean over the runs that share both. Returns 0 or BL_ENOMEM. */
+ * cells the mean over the runs that share both and have the same
+ * configuration otherwise (else the row repeats). Returns 0 or BL_ENOMEM. */
 static int find_col(const char *name);
 
 static int print_pivot(FILE *out, struct bl_report_row *const *rows, size_t n, int metric, int csv)
@@ -380,32 +381,75 @@ static int print_pivot(FILE *out, struct bl_report_row *const *rows, size_t n, i
                         fprintf(out, " %12s", kern[k]);
                 fprintf(out, "\n");
         }
+        int split = 0;
         for (size_t r = 0; r < nr; r++) {
                 const struct bl_report_row *first = sorted[rowkey[r]];
-                if (csv)
-                        fprintf(out, "%s,%d,%d", first->workload, first->ranks, first->replicas);
-                else
-                        fprintf(out, "  %-10s %5d %8d", first->workload, first->ranks,
-                                first->replicas);
+                /* Runs of one kernel whose configurations differ otherwise
+                 * (fingerprint; seed and output aside) are not averaged:
+                 * variant v of the row takes each kernel's v-th distinct
+                 * configuration, so they show as separate rows. */
+                size_t nvar = 1;
                 for (size_t k = 0; k < nk; k++) {
-                        double sum = 0;
-                        int cnt = 0;
+                        size_t d = 0;
                         for (size_t i = rowkey[r]; i < rowkey[r + 1]; i++) {
-                                double v = num(sorted[i], metric);
-                                if (strcmp(sorted[i]->kernel, kern[k]) == 0 && !isnan(v)) {
-                                        sum += v;
-                                        cnt++;
-                                }
+                                if (strcmp(sorted[i]->kernel, kern[k]) != 0)
+                                        continue;
+                                int seen = 0;
+                                for (size_t j = rowkey[r]; j < i && !seen; j++)
+                                        seen = strcmp(sorted[j]->kernel, kern[k]) == 0 &&
+                                               strcmp(sorted[j]->fingerprint,
+                                                      sorted[i]->fingerprint) == 0;
+                                d += !seen;
                         }
-                        if (csv)
-                                cnt ? fprintf(out, ",%.10g", sum / cnt) : fprintf(out, ",");
-                        else if (cnt)
-                                fprintf(out, " %12.2f", sum / cnt);
-                        else
-                                fprintf(out, " %12s", "-");
+                        if (d > nvar)
+                                nvar = d;
                 }
-                fprintf(out, "\n");
+                split |= nvar > 1;
+                for (size_t v = 0; v < nvar; v++) {
+                        if (csv)
+                                fprintf(out, "%s,%d,%d", first->workload, first->ranks,
+                                        first->replicas);
+                        else
+                                fprintf(out, "  %-10s %5d %8d", first->workload, first->ranks,
+                                        first->replicas);
+                        for (size_t k = 0; k < nk; k++) {
+                                double sum = 0;
+                                int cnt = 0;
+                                const char *fp = NULL;
+                                size_t d = 0;
+                                /* The v-th distinct configuration of kernel k. */
+                                for (size_t i = rowkey[r]; i < rowkey[r + 1] && fp == NULL; i++) {
+                                        if (strcmp(sorted[i]->kernel, kern[k]) != 0)
+                                                continue;
+                                        int seen = 0;
+                                        for (size_t j = rowkey[r]; j < i && !seen; j++)
+                                                seen = strcmp(sorted[j]->kernel, kern[k]) == 0 &&
+                                                       strcmp(sorted[j]->fingerprint,
+                                                              sorted[i]->fingerprint) == 0;
+                                        if (!seen && d++ == v)
+                                                fp = sorted[i]->fingerprint;
+                                }
+                                for (size_t i = rowkey[r]; fp != NULL && i < rowkey[r + 1]; i++) {
+                                        double x = num(sorted[i], metric);
+                                        if (strcmp(sorted[i]->kernel, kern[k]) == 0 &&
+                                            strcmp(sorted[i]->fingerprint, fp) == 0 && !isnan(x)) {
+                                                sum += x;
+                                                cnt++;
+                                        }
+                                }
+                                if (csv)
+                                        cnt ? fprintf(out, ",%.10g", sum / cnt) : fprintf(out, ",");
+                                else if (cnt)
+                                        fprintf(out, " %12.2f", sum / cnt);
+                                else
+                                        fprintf(out, " %12s", "-");
+                        }
+                        fprintf(out, "\n");
+                }
         }
+        if (split && !csv)
+                fprintf(out, "# repeated rows: runs whose other settings differ (configuration "
+                             "fingerprint) are not averaged together\n");
         bl_free(kern);
         bl_free(rowkey);
         bl_free(sorted);

@@ -151,4 +151,16 @@ ge "$(battr rtt_p99_ns)" "$(battr rtt_p90_ns)" || fail "rtt_p99_ns below rtt_p90
 h5dump -d /topology/ranks "$f" >"$TMP/topo"
 grep -q "clock_offset_ns: rank 0's clock minus this rank's" "$TMP/topo" || fail "offset sign text"
 grep -q '"clock_error_ns"' "$TMP/topo" || fail "no clock_error_ns column"
+rm -f "$TMP"/*.h5
+
+# 9. report --metric averages only runs of identical configurations (seed
+# and output aside): two seeds of one configuration share a row, a run with
+# other client settings gets its own.
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.seed=1
+run 3 run configs/default.ini "${QUICK[@]}" -o experiment.seed=2
+"$BALLOT" report --metric ops_per_s "$TMP" >"$TMP/pivot"
+[ "$(grep -Ec '^  ycsb-a +3 +1 ' "$TMP/pivot")" -eq 1 ] || fail "two seeds of one configuration: not one row"
+run 3 run configs/default.ini "${QUICK[@]}" -o clients.per_rank=2
+"$BALLOT" report --metric ops_per_s "$TMP" >"$TMP/pivot"
+[ "$(grep -Ec '^  ycsb-a +3 +1 ' "$TMP/pivot")" -eq 2 ] || fail "differing configurations were averaged"
 echo ok
