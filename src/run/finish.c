@@ -50,6 +50,7 @@ struct finish {
         char *path_pairs;
         uint64_t counts[4];                 /* retries, timeouts, redirects, malformed */
         uint64_t wal_syncs, wal_disk_bytes; /* every rank's write-ahead log */
+        uint64_t win_syncs, win_disk_bytes; /* the same in the measured window */
         uint64_t wal_sync_ns;               /* time in those fdatasync calls */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
@@ -226,11 +227,14 @@ static void merge_messages(struct finish *f)
         struct bl_wal_stats ws = {0};
         if (rt->wal != NULL)
                 bl_wal_stats(rt->wal, &ws);
-        uint64_t w[3] = {ws.syncs, ws.disk_bytes, ws.sync_ns}, wsum[3] = {0, 0, 0};
-        MPI_Reduce(w, wsum, 3, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+        uint64_t w[5] = {ws.syncs, ws.disk_bytes, ws.sync_ns, rt->win_ctr[3], rt->win_ctr[4]},
+                 wsum[5] = {0};
+        MPI_Reduce(w, wsum, 5, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
         f->wal_syncs = wsum[0];
         f->wal_disk_bytes = wsum[1];
         f->wal_sync_ns = wsum[2];
+        f->win_syncs = wsum[3];
+        f->win_disk_bytes = wsum[4];
 }
 
 /*
@@ -840,14 +844,14 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
                (unsigned long long)f->counts[2], (unsigned long long)f->counts[3]);
         if (cfg->storage.mode != BL_STORAGE_MEMORY) {
-                uint64_t n = f->ops + f->warmup_ops;
+                uint64_t n = f->window_done; /* the measured window, as frames per op */
 
                 printf("# storage: %s mode, %.3f fdatasync/op (mean %.0f us in this run), %.1f "
                        "disk bytes/op; baseline fdatasync p50 %.0f us, p99 %.0f us\n",
                        bl_storage_mode_name(cfg->storage.mode),
-                       n ? (double)f->wal_syncs / (double)n : 0.0,
-                       f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : 0.0,
-                       n ? (double)f->wal_disk_bytes / (double)n : 0.0, base->fsync_p50_us,
+                       n ? (double)f->win_syncs / (double)n : NAN,
+                       f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3 : NAN,
+                       n ? (double)f->win_disk_bytes / (double)n : NAN, base->fsync_p50_us,
                        base->fsync_p99_us);
         }
         for (int i = 0; i < f->nv; i++)
@@ -1149,7 +1153,6 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         double rtt_us = f->path_rtt_ns / 1e3;
         double win = f->window_s > 0 ? f->window_s : f->duration_s;
-        uint64_t total_ops = f->ops + f->warmup_ops;
         int in_memory = rt->cfg->storage.mode == BL_STORAGE_MEMORY;
         struct bl_run_result res =
             {
@@ -1236,12 +1239,14 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                         .fsync_p99_us = in_memory ? NAN : base->fsync_p99_us,
                         .write_mbps = in_memory ? NAN : base->write_mbps,
                         .storage_io = "thread",
-                        .syncs_per_op = total_ops ? (double)f->wal_syncs / (double)total_ops : 0,
+                        .syncs_per_op =
+                            f->window_done ? (double)f->win_syncs / (double)f->window_done : NAN,
                         .sync_mean_us = f->wal_syncs
                                             ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3
                                             : NAN,
                         .disk_bytes_per_op =
-                            total_ops ? (double)f->wal_disk_bytes / (double)total_ops : 0,
+                            f->window_done ? (double)f->win_disk_bytes / (double)f->window_done
+                                           : NAN,
                         .interval_s = ival,
                         .n_intervals = nts,
                         .ts_t_s = ts_t,

@@ -134,12 +134,13 @@ struct bl_rt {
          * measured phase starts and closes when it ends (by time) or when
          * this rank's clients are done (by ops). Traffic per operation is
          * counted over it only, so warm-up, drain and settle traffic stay
-         * out. counters: data-plane frames, their bytes, MPI messages. */
+         * out. counters: data-plane frames, their bytes, MPI messages,
+         * write-ahead log syncs and bytes written. */
         int window_open;
         uint64_t t_window_close;
-        uint64_t achieved_ok; /* ok completions while the window was open */
-        uint64_t window_done; /* completions (ok or error) while it was open */
-        uint64_t win_ctr0[3], win_ctr[3];
+        uint64_t achieved_ok;             /* ok completions while the window was open */
+        uint64_t window_done;             /* completions (ok or error) while it was open */
+        uint64_t win_ctr0[5], win_ctr[5]; /* frames, bytes, MPI messages, WAL syncs, disk bytes */
         uint64_t retries, timeouts, redirects; /* client side, reported at the end */
         uint64_t acked_incr, unknown_incr;
         uint64_t malformed;

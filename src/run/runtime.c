@@ -260,10 +260,17 @@ static int agree(struct bl_rt *rt, int rc, struct bl_errbuf *eb)
 }
 
 /* Workload traffic so far: data-plane frames (not baseline or status
- * frames), their bytes, and MPI messages (a message carries every frame
- * queued for one destination, status frames included). */
-static void traffic(const struct bl_rt *rt, uint64_t out[3])
+ * frames), their bytes, MPI messages (a message carries every frame
+ * queued for one destination, status frames included), and the write-ahead
+ * log's syncs and bytes written. */
+static void traffic(const struct bl_rt *rt, uint64_t out[5])
 {
+        struct bl_wal_stats ws = {0};
+
+        if (rt->wal != NULL)
+                bl_wal_stats(rt->wal, &ws);
+        out[3] = ws.syncs;
+        out[4] = ws.disk_bytes;
         const struct bl_net_counters *ctr = bl_net_counters(rt->net);
         const uint64_t *to = bl_net_sent_to(rt->net);
 
@@ -282,12 +289,12 @@ static void traffic(const struct bl_rt *rt, uint64_t out[3])
 
 static void window_close(struct bl_rt *rt, uint64_t now)
 {
-        uint64_t end[3];
+        uint64_t end[5];
 
         if (!rt->window_open)
                 return;
         traffic(rt, end);
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 5; i++)
                 rt->win_ctr[i] = end[i] - rt->win_ctr0[i];
         rt->window_open = 0;
         rt->t_window_close = now;
