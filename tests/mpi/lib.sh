@@ -55,3 +55,19 @@ no_tmp_files() {
 		fail "temporary result files left behind"
 	fi
 }
+
+# Counter workloads under faults: hundreds of concurrent increments on a few
+# keys can exhaust the linearizability search's budget. That verdict is then
+# "inconclusive" (exit 4), which is honest; it must never be "fail". The run's
+# other verdicts are asserted by the caller.
+expect_rc_pass_or_inconclusive() {
+	[ "$RC" -eq 0 ] || [ "$RC" -eq 4 ] || fail "expected exit status 0 or 4 (inconclusive), got $RC"
+	grep -q '# verdict linearizable *\(pass\|inconclusive\)' "$TMP/out" ||
+		fail "linearizability neither passed nor was inconclusive"
+	if [ "$RC" -eq 4 ]; then
+		grep -q '# verdict linearizable *inconclusive' "$TMP/out" ||
+			fail "exit 4 without an inconclusive linearizability check"
+		[ "$(grep -c '^# verdict [a-z]* *inconclusive' "$TMP/out")" -eq 2 ] ||
+			fail "exit 4: a verdict other than linearizability was inconclusive"
+	fi
+}

