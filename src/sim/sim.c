@@ -307,6 +307,8 @@ static void push_msg(struct bl_sim *s, struct sim_inst *in, int to, int type, co
         sim_push(s, &ev);
 }
 
+static int linked(const struct bl_sim *s, int a, int b);
+
 static void env_send(void *ctx, int to, int type, const void *buf, size_t len)
 {
         struct sim_inst *in = ctx;
@@ -318,7 +320,10 @@ static void env_send(void *ctx, int to, int type, const void *buf, size_t len)
                 return;
         }
         s->st.msgs_sent++;
-        if (sim_lost(s)) {
+        /* As in the MPI runtime (src/net/net.c), a partition is decided on
+         * the sending side: a message sent across it is lost, one already in
+         * flight when it starts is still delivered. */
+        if (!linked(s, in->node, bl_sim_node_of(s, in->shard, to)) || sim_lost(s)) {
                 s->st.msgs_dropped++;
                 return;
         }
@@ -728,14 +733,14 @@ static int linked(const struct bl_sim *s, int a, int b)
 }
 
 /* As in the MPI runtime, a message already sent is delivered even if its
- * sender crashed meanwhile (or crashed and recovered); a message that arrives
- * while its receiver is down is lost. */
+ * sender crashed meanwhile (or crashed and recovered) or a partition started
+ * since; a message that arrives while its receiver is down is lost. */
 static void deliver_msg(struct bl_sim *s, struct sim_ev *ev)
 {
-        int from = bl_sim_node_of(s, ev->a, ev->b), to = bl_sim_node_of(s, ev->a, ev->c);
+        int to = bl_sim_node_of(s, ev->a, ev->c);
         struct sim_inst *in = &s->inst[(size_t)ev->a * (size_t)s->o.replicas + (size_t)ev->c];
 
-        if (s->crashed[to] || !linked(s, from, to)) {
+        if (s->crashed[to]) {
                 s->st.msgs_dropped++;
                 return;
         }

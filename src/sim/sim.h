@@ -44,9 +44,11 @@
  * before one sent earlier on the same link (its delivery time is raised to
  * the previous one's, and equal times keep insertion order). opts.links picks
  * one, or draws one per seed (BL_SIM_LINKS_MIXED, the default), so random
- * schedules cover both. At delivery time the message is discarded when the
- * receiving node is crashed or when the two nodes are on different sides of
- * a partition. A message already sent when its sender crashes is still
+ * schedules cover both. A message sent across a partition is lost at the
+ * sender, as in the MPI runtime (src/net/net.c decides on the sending side);
+ * one already in flight when the partition starts is delivered. At delivery
+ * time it is discarded when the receiving node is crashed. A message already
+ * sent when its sender crashes is still
  * delivered, as the MPI runtime delivers what a crashed rank had sent and
  * releases delayed frames after a recovery: answers to requests of a
  * previous incarnation reach their peers. Messages to self are delivered
@@ -221,8 +223,8 @@ void bl_sim_crash(struct bl_sim *s, int node);
 void bl_sim_recover(struct bl_sim *s, int node);
 /* 1 if the node is crashed. */
 int bl_sim_crashed(const struct bl_sim *s, int node);
-/* side[node] = group id for every node; only links between nodes of the same
- * group deliver. Replaces any previous partition. */
+/* side[node] = group id for every node; from now on only messages sent
+ * between nodes of the same group deliver. Replaces any previous partition. */
 void bl_sim_partition(struct bl_sim *s, const int *side);
 /* Remove the partition: every link delivers again. */
 void bl_sim_heal(struct bl_sim *s);
