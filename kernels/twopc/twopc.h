@@ -133,6 +133,23 @@
  * object); the runtime hands every completion of a transaction command back
  * through bl_tpc_applied(tag) or bl_tpc_dropped(tag), tag 0 on replicas that
  * did not propose it.
+ *
+ * What the runtime owes the commit layer (implementation notes):
+ *   - bl_tpc_applied on every replica for every transaction command, right
+ *     after bl_txs_apply (BL_EINVAL included), then bl_tpc_vote_ready for
+ *     each vote bl_txs_next_vote pops: every replica keeps the query timers
+ *     and the ops of waiting PREPAREs, since any of them may lead next.
+ *   - bl_tpc_recv's src is the rank that sent the message (not a rank that
+ *     forwarded it): VOTE and ACK go back to it, and QUERY answers too.
+ *   - In-doubt transactions that reached a replica without an apply (a
+ *     snapshot installed, a store rebuilt before this object existed) are
+ *     found by a scan of bl_txs_in_doubt at most every query_ns; READ_HELD
+ *     ones cannot be listed by store/txn.h and are not asked about (their
+ *     coordinator's DECIDE still releases them).
+ *   - Events (common/events.h): txn_resolved, txn_coord_ask, tpc_recover.
+ *
+ * Changes to this interface since it was first landed: BL_TPC_REC_END
+ * (below), BL_EEXIST added to common/err.h (bl_tpc_begin named it).
  */
 
 /* Message types (env->send_* type argument; the runtime frames them). */
@@ -145,9 +162,14 @@ enum bl_tpc_msg {
         BL_TPC_MSG__COUNT
 };
 
-/* Record types persisted by a 2pc/none coordinator. Payload:
- * u64 txn, u8 commit, u32 nshards, nshards x u32 shard (those to DECIDE). */
+/* Record types persisted by a 2pc/none coordinator. DECISION payload:
+ * u64 txn, u8 commit, u32 nshards, nshards x u32 shard (those to DECIDE).
+ * END payload: u64 txn; every DECIDE of a logged commit was acknowledged,
+ * so recovery need not resend it (it still answers QUERYs with commit).
+ * Both are replayed in log order; END is persisted without waiting for its
+ * durability (losing it only costs a resend). */
 #define BL_TPC_REC_DECISION 1
+#define BL_TPC_REC_END      2
 
 /* Outcome of a transaction (env->done). */
 enum bl_tpc_outcome {
