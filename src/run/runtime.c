@@ -380,17 +380,24 @@ static int loop(struct bl_rt *rt)
                         bl_rt_tick(rt);
                         next_tick = now + tick_ns;
                 }
+                /* Transactions begin before faults strike: a crash of
+                 * their coordinator then finds them between PREPARE and
+                 * decision, 2PC's blocking case, instead of (on a busy
+                 * node that runs in bursts) between two transactions. */
+                bl_rt_txn_step(rt, now);
                 bl_rt_faults_step(rt, now);
                 /* Clients first: the arrivals due before the end of the
                  * measured phase are issued before it ends. */
                 bl_rt_clients_step(rt, now);
-                bl_rt_txn_step(rt, now);
                 advance_phase(rt, now);
                 bl_rt_status_step(rt, now);
                 if (rt->failed)
                         return rt->failed;
+                /* A transaction run also waits for its commit layer to
+                 * finish (every decision acknowledged), so no participant
+                 * is left in doubt by the end of the run itself. */
                 if (!in_barrier && rt->phase == BL_PHASE_DRAIN &&
-                    (bl_rt_clients_idle(rt) || now >= rt->t_drain_end)) {
+                    ((bl_rt_clients_idle(rt) && bl_rt_txn_quiet(rt)) || now >= rt->t_drain_end)) {
                         bl_rt_clients_abandon(rt, now, 0);
                         window_close(rt, now);
                         MPI_Ibarrier(rt->comm, &bar);

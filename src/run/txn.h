@@ -109,6 +109,10 @@ void bl_rt_txn_dropped(struct bl_replica *r, uint64_t tag);
 void bl_rt_txn_on_frame(struct bl_rt *rt, const struct bl_frame *f);
 /* Timers, samples and deferred notifications; call every loop pass. */
 void bl_rt_txn_step(struct bl_rt *rt, uint64_t now);
+/* 1 when this rank's commit layer has nothing left to do (no transaction
+ * it coordinates is open or unacknowledged; crashed counts as quiet), or
+ * for a run without transactions. */
+int bl_rt_txn_quiet(struct bl_rt *rt);
 /* Deliver deferred notifications now. */
 void bl_rt_txn_drain(struct bl_rt *rt);
 void bl_rt_txn_durable(struct bl_rt *rt);

@@ -672,6 +672,16 @@ int bl_rt_txn_recover(struct bl_rt *rt)
         return 0;
 }
 
+int bl_rt_txn_quiet(struct bl_rt *rt)
+{
+        struct bl_tpc_stats st;
+
+        if (rt->txn == NULL || rt->txn->tpc == NULL || rt->crashed)
+                return 1;
+        bl_tpc_stats(rt->txn->tpc, &st);
+        return st.active == 0 && st.unacked == 0 && rt->txn->qlen == 0;
+}
+
 void bl_rt_txn_durable(struct bl_rt *rt)
 {
         struct bl_rt_txn *t = rt->txn;

@@ -58,7 +58,8 @@ cat >"$TMP/coord.faults" <<'F'
 1.1s recover rank:3
 F
 run 4 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc \
-	-o cluster.client_ranks=1 -o clients.per_rank=16 -o faults.schedule="$TMP/coord.faults"
+	-o cluster.client_ranks=1 -o clients.per_rank=16 -o txn.query_ms=50 \
+	-o experiment.duration_s=1.5 -o faults.schedule="$TMP/coord.faults"
 expect_rc 0
 committed
 expect_out '# verdict atomicity *pass'
@@ -78,7 +79,7 @@ cat >"$TMP/leader.faults" <<'F'
 F
 run 4 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc/raft \
 	-o cluster.replicas=3 -o cluster.client_ranks=1 -o clients.timeout_ms=200 \
-	-o faults.schedule="$TMP/leader.faults"
+	-o experiment.duration_s=1.5 -o faults.schedule="$TMP/leader.faults"
 expect_rc 0
 committed
 expect_out '# verdict atomicity *pass'
