@@ -52,7 +52,7 @@ struct obuf {
 
 static void oput(struct obuf *o, const void *src, size_t n)
 {
-        if (o->err)
+        if (o->err || n == 0)
                 return;
         if (o->len + n > o->cap) {
                 size_t cap = o->cap ? o->cap : 4096;
