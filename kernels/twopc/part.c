@@ -208,13 +208,13 @@ static void rescan(struct bl_tpc *t, uint32_t shard, uint64_t ts)
                 return;
         t->rescan_ns[shard] = ts + t->cfg.query_ns;
         bl_txs_stats(s, &st);
-        if (st.in_doubt == 0 || st.in_doubt + st.read_held <= t->nwatch[shard])
+        if (st.in_doubt + st.read_held <= t->nwatch[shard])
                 return;
-        ids = bl_malloc(st.in_doubt * sizeof(*ids));
+        ids = bl_malloc((st.in_doubt + st.read_held) * sizeof(*ids));
         if (ids == NULL)
                 return;
-        n = bl_txs_in_doubt(s, ids, st.in_doubt);
-        for (size_t i = 0; i < n && i < st.in_doubt; i++)
+        n = bl_txs_open(s, ids, st.in_doubt + st.read_held);
+        for (size_t i = 0; i < n && i < st.in_doubt + st.read_held; i++)
                 watch(t, shard, ids[i]);
         bl_free(ids);
 }
