@@ -440,8 +440,13 @@ static void decide(struct bl_tpc *t, struct tpc_txn *x, int commit, int reason)
                 yes |= x->parts[i].vote == BL_TXS_YES;
         if (t->cfg.replicated) {
                 /* A first shard that voted NO holds the abort already; a
-                 * commit that wrote nothing needs no record. */
-                if ((commit && !yes) || (!commit && x->parts[0].vote == BL_TXS_NO)) {
+                 * sole read-only participant released its locks as it voted.
+                 * A read-only commit on several shards is logged too: a new
+                 * leader answering a QUERY may have aborted the first shard,
+                 * releasing its read locks before the others took theirs, and
+                 * the reads would not be one snapshot. */
+                if ((commit && !yes && x->nparts == 1) ||
+                    (!commit && x->parts[0].vote == BL_TXS_NO)) {
                         finish(t, x);
                         return;
                 }

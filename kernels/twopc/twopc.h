@@ -112,8 +112,12 @@
  * voted YES. A single-shard transaction is prepared with the flag when it
  * only reads. A transaction that only reads on several shards is prepared
  * everywhere without the flag; when every vote is READ_ONLY it commits
- * without logging anything (it wrote nothing) and DECIDE commit releases
- * the read locks.
+ * without logging anything with 2pc/none (it wrote nothing) and DECIDE
+ * commit releases the read locks. In replicated mode it is logged like any
+ * decision (DECIDE commit in the first shard, reported if it wins): a new
+ * leader of the first shard answering a QUERY may have aborted it there,
+ * releasing those read locks before the other shards took theirs, and the
+ * reads would then not be one snapshot (test_twopc_random finds it).
  *
  * Reads. A VOTE carries, per op of the shard's PREPARE, the register value
  * and the committed list prefix the op read (the prefix's elements, taken
@@ -141,15 +145,16 @@
  *     and the ops of waiting PREPAREs, since any of them may lead next.
  *   - bl_tpc_recv's src is the rank that sent the message (not a rank that
  *     forwarded it): VOTE and ACK go back to it, and QUERY answers too.
- *   - In-doubt transactions that reached a replica without an apply (a
- *     snapshot installed, a store rebuilt before this object existed) are
- *     found by a scan of bl_txs_in_doubt at most every query_ns; READ_HELD
- *     ones cannot be listed by store/txn.h and are not asked about (their
- *     coordinator's DECIDE still releases them).
+ *   - Open transactions (PREPARED, READ_HELD) that reached a replica
+ *     without an apply this object saw (a snapshot installed, a store
+ *     rebuilt before this object existed) are found by a scan of
+ *     bl_txs_open, at most every query_ns per shard and only when the
+ *     store holds more open transactions than this object watches.
  *   - Events (common/events.h): txn_resolved, txn_coord_ask, tpc_recover.
  *
  * Changes to this interface since it was first landed: BL_TPC_REC_END
- * (below), BL_EEXIST added to common/err.h (bl_tpc_begin named it).
+ * (below), BL_EEXIST added to common/err.h (bl_tpc_begin named it),
+ * bl_txs_open added to store/txn.h.
  */
 
 /* Message types (env->send_* type argument; the runtime frames them). */

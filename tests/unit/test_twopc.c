@@ -769,6 +769,36 @@ static void test_repl_race_abort_first(void **state)
         h_free(h);
 }
 
+/* A transaction that only reads, on two shards. A new leader of the first
+ * shard settles it by abort (releasing its read locks) while the second
+ * shard has not prepared yet: the coordinator must not report the commit,
+ * whose reads would not be one snapshot. */
+static void test_repl_read_only_resolved_first(void **state)
+{
+        struct h *h = repl_cluster(BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0);
+
+        (void)state;
+        h->hold[1] = 1;
+        assert_int_equal(BEGIN(h, 0, 1, R(k0), R(k1)), 0);
+        h_settle(h);
+        assert_all(h, 0, 1, BL_TXS_READ_HELD);
+        h_set_leader(h, 0, 1, 0);
+        h_rounds(h, 25); /* rank 1 asks itself about it after query_ns, and settles it */
+        assert_int_equal(stats(h, 1).resolved_aborts, 1);
+        assert_all(h, 0, 1, BL_TXS_ABORTED);
+        /* k0 is free for a writer meanwhile. */
+        assert_int_equal(BEGIN(h, 1, 2, W(k0, 50)), 0);
+        h_settle(h);
+        assert_outcome(h, 2, BL_TPC_COMMITTED, BL_TPC_A_NONE);
+        h->hold[1] = 0;
+        h_rounds(h, 5);
+        assert_outcome(h, 1, BL_TPC_ABORTED, BL_TPC_A_FAILURE);
+        h_rounds(h, 5);
+        assert_all(h, 1, 1, BL_TXS_ABORTED); /* its read locks released too */
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -790,6 +820,7 @@ int main(void)
             cmocka_unit_test(test_repl_participant_resolves_dead_coordinator),
             cmocka_unit_test(test_repl_race_commit_first),
             cmocka_unit_test(test_repl_race_abort_first),
+            cmocka_unit_test(test_repl_read_only_resolved_first),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
