@@ -19,13 +19,16 @@
  * while the network drops, duplicates and delays messages, links are cut,
  * ranks crash and recover, durability lags and (replicated) leadership
  * moves. Then every fault heals and the cluster runs SETTLE_ROUNDS more.
- * Checked:
+ * Transactions: transfers (two ADDs), audits (read every account),
+ * audit-and-transfer (every account read, two of them written: read-only
+ * shards next to writing ones), single reads. Checked:
  *   atomicity   a transaction committed on one replica is committed on
  *               every replica of every shard it wrote;
  *   reports     a reported commit is applied everywhere, a reported abort
  *               nowhere; each transaction is reported at most once;
  *   liveness    after healing nothing stays in doubt (prepared, waiting,
- *               or holding read locks);
+ *               or holding read locks) and every coordinator is done
+ *               (nothing active, every DECIDE acknowledged);
  *   bank        the total is conserved, and every committed audit that read
  *               all accounts saw it.
  * BL_SIM_SEEDS=n overrides the number of seeds; BL_TPC_SEED=s runs one.
@@ -40,7 +43,7 @@
 struct rtxn {
         uint64_t id;
         uint32_t nops;
-        struct bl_tpc_op ops[KEYS];
+        struct bl_tpc_op ops[KEYS + 2];
         int audit_all; /* reads every account */
 };
 
@@ -86,7 +89,19 @@ static void make_txn(struct run *run, struct rtxn *x)
 
         x->nops = 0;
         x->audit_all = 0;
-        if (r < 7) { /* transfer */
+        if (r < 2) { /* audit every account, then transfer between two of them */
+                int a = (int)(h_rand(h) % KEYS), b = (int)(h_rand(h) % (KEYS - 1));
+                int start = (int)(h_rand(h) % KEYS);
+
+                if (b >= a)
+                        b++;
+                for (int i = 0; i < KEYS; i++)
+                        x->ops[x->nops++] =
+                            (struct bl_tpc_op){BL_TXS_READ, run->keys[(start + i) % KEYS], 0};
+                x->ops[x->nops++] = (struct bl_tpc_op){BL_TXS_ADD, run->keys[a], (uint64_t)-1};
+                x->ops[x->nops++] = (struct bl_tpc_op){BL_TXS_ADD, run->keys[b], 1};
+                x->audit_all = 1;
+        } else if (r < 7) { /* transfer */
                 int a = (int)(h_rand(h) % KEYS), b = (int)(h_rand(h) % (KEYS - 1));
                 int64_t amt = 1 + (int64_t)(h_rand(h) % 120);
 
@@ -259,7 +274,8 @@ static int check_txn(const struct run *run, const struct rtxn *x, char *why, siz
                 uint64_t sum = 0;
 
                 for (uint32_t i = 0; i < x->nops; i++)
-                        sum += res->value[i];
+                        if (x->ops[i].kind == BL_TXS_READ)
+                                sum += res->value[i];
                 if (sum != KEYS * INITIAL) {
                         snprintf(why, n, "audit %llu saw a total of %llu",
                                  (unsigned long long)x->id, (unsigned long long)sum);
@@ -277,6 +293,16 @@ static int check(const struct run *run, char *why, size_t n)
         for (int i = 0; i < run->ntxns; i++)
                 if (check_txn(run, &run->txns[i], why, n) != 0)
                         return -1;
+        for (int r = 0; r < h->nranks; r++) {
+                struct bl_tpc_stats st;
+
+                bl_tpc_stats(h->tpc[r], &st);
+                if (st.active != 0 || st.unacked != 0) {
+                        snprintf(why, n, "rank %d still has %llu active, %llu unacknowledged", r,
+                                 (unsigned long long)st.active, (unsigned long long)st.unacked);
+                        return -1;
+                }
+        }
         for (int k = 0; k < KEYS; k++) {
                 int s = bl_shard_of(run->keys[k], h->nshards);
 
