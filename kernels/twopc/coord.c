@@ -226,7 +226,9 @@ static int plan(struct bl_tpc *t, struct tpc_txn *x)
         if (x->nparts == 1) {
                 x->parts[0].flags = writes ? 0 : BL_TXS_RELEASE_READS;
         } else if (writes) {
-                for (uint32_t i = 0; i < x->nparts; i++) {
+                /* One flagged shard at most, the last read-only one, once
+                 * every other participant holds its locks. */
+                for (uint32_t i = x->nparts; i-- > 0;) {
                         struct tpc_part *p = &x->parts[i];
 
                         if (p->writes || (t->cfg.replicated && i == 0))
@@ -234,6 +236,7 @@ static int plan(struct bl_tpc *t, struct tpc_txn *x)
                         p->phase = 1;
                         p->flags = BL_TXS_RELEASE_READS;
                         x->nphases = 2;
+                        break;
                 }
         }
         bl_free(idx);
@@ -248,6 +251,55 @@ out_nomem:
         return BL_ENOMEM;
 }
 
+static void fill_result(const struct tpc_txn *x, struct bl_tpc_result *r)
+{
+        memset(r, 0, sizeof(*r));
+        r->id = x->id;
+        r->cookie = x->cookie;
+        r->outcome = x->commit ? BL_TPC_COMMITTED : BL_TPC_ABORTED;
+        r->reason = x->commit ? BL_TPC_A_NONE : x->reason;
+        r->nops = x->nops;
+        r->reads = x->commit && x->reads_ok ? x->reads : NULL;
+        r->nshards = x->commit ? x->nwshards : 0;
+        r->shards = x->commit ? x->wshards : NULL;
+}
+
+/* A resend of a transaction already reported (its client lost the report). */
+static void report_again(struct bl_tpc *t, const struct tpc_txn *x)
+{
+        struct bl_tpc_result r;
+
+        fill_result(x, &r);
+        t->env.done(t->env.ctx, &r);
+}
+
+/* 2pc/none: a resend of a commit logged and finished here. */
+static void report_logged(struct bl_tpc *t, const struct bl_tpc_txn *in)
+{
+        uint32_t *shards = bl_malloc(in->nops * sizeof(*shards));
+        struct bl_tpc_result r = {
+            .id = in->id,
+            .cookie = in->cookie,
+            .outcome = BL_TPC_COMMITTED,
+            .reason = BL_TPC_A_NONE,
+            .nops = in->nops,
+            .shards = shards,
+        };
+
+        for (uint32_t i = 0; shards != NULL && i < in->nops; i++) {
+                uint32_t s = (uint32_t)bl_shard_of(in->ops[i].key, t->cfg.nshards), j;
+
+                if (in->ops[i].kind == BL_TXS_READ)
+                        continue;
+                for (j = 0; j < r.nshards && shards[j] != s; j++)
+                        ;
+                if (j == r.nshards)
+                        shards[r.nshards++] = s;
+        }
+        t->env.done(t->env.ctx, &r);
+        bl_free(shards);
+}
+
 int bl_tpc_begin(struct bl_tpc *t, const struct bl_tpc_txn *in)
 {
         struct tpc_txn *x;
@@ -258,8 +310,17 @@ int bl_tpc_begin(struct bl_tpc *t, const struct bl_tpc_txn *in)
         for (uint32_t i = 0; i < in->nops; i++)
                 if (in->ops[i].kind >= BL_TXS_OP__COUNT)
                         return BL_EINVAL;
-        if (get_txn(t, in->id) != NULL || tpc_map_get(&t->committed, in->id, 0) != NULL)
-                return BL_EEXIST;
+        if ((x = get_txn(t, in->id)) != NULL) {
+                if (!x->reported || x->replayed)
+                        return BL_EEXIST;
+                x->cookie = in->cookie;
+                report_again(t, x);
+                return 0;
+        }
+        if (!t->cfg.replicated && tpc_map_get(&t->committed, in->id, 0) != NULL) {
+                report_logged(t, in);
+                return 0;
+        }
         first = bl_shard_of(in->ops[0].key, t->cfg.nshards);
         if (t->cfg.replicated && !t->env.is_leader(t->env.ctx, first))
                 return BL_ENOTLEADER;
@@ -341,15 +402,7 @@ static void report(struct bl_tpc *t, struct tpc_txn *x)
                 t->st.committed++;
         else
                 t->st.aborted[x->reason]++;
-        memset(&r, 0, sizeof(r));
-        r.id = x->id;
-        r.cookie = x->cookie;
-        r.outcome = x->commit ? BL_TPC_COMMITTED : BL_TPC_ABORTED;
-        r.reason = x->commit ? BL_TPC_A_NONE : x->reason;
-        r.nops = x->nops;
-        r.reads = x->commit && x->reads_ok ? x->reads : NULL;
-        r.nshards = x->commit ? x->nwshards : 0;
-        r.shards = x->commit ? x->wshards : NULL;
+        fill_result(x, &r);
         t->env.done(t->env.ctx, &r);
 }
 
@@ -440,8 +493,13 @@ static void decide(struct bl_tpc *t, struct tpc_txn *x, int commit, int reason)
                 yes |= x->parts[i].vote == BL_TXS_YES;
         if (t->cfg.replicated) {
                 /* A first shard that voted NO holds the abort already; a
-                 * commit that wrote nothing needs no record. */
-                if ((commit && !yes) || (!commit && x->parts[0].vote == BL_TXS_NO)) {
+                 * sole read-only participant released its locks as it voted.
+                 * A read-only commit on several shards is logged too: a new
+                 * leader answering a QUERY may have aborted the first shard,
+                 * releasing its read locks before the others took theirs, and
+                 * the reads would not be one snapshot. */
+                if ((commit && !yes && x->nparts == 1) ||
+                    (!commit && x->parts[0].vote == BL_TXS_NO)) {
                         finish(t, x);
                         return;
                 }
@@ -553,8 +611,12 @@ void tpc_coord_ack(struct bl_tpc *t, const struct tpc_decide *d)
 
         if (x == NULL || x->state != C_FINISH || (p = part_of(x, d->shard)) == NULL)
                 return;
-        if (!p->decide || p->acked || d->commit != x->commit)
-                return; /* a contradicting ACK is not an acknowledgement */
+        /* A contradicting ACK is not an acknowledgement, except from a
+         * participant that released its reads at once: it has nothing to
+         * undo, and answers either decision. */
+        if (!p->decide || p->acked ||
+            (d->commit != x->commit && !(p->flags & BL_TXS_RELEASE_READS)))
+                return;
         p->acked = 1;
         for (uint32_t i = 0; i < x->nparts; i++)
                 if (x->parts[i].decide && !x->parts[i].acked)

@@ -72,6 +72,19 @@ static void unmap_prop(struct bl_tpc *t, struct tpc_prop *p)
                 tpc_map_del(&t->pkeys, p->txn, pkey(p->shard, p->kind));
 }
 
+/* What this replica acknowledges for a DECIDE(commit): its decision, or
+ * the DECIDE's own when it released its reads at once (READ_DONE: nothing
+ * to undo either way); -1 while undecided. */
+static int ack_value(const struct bl_tpc *t, uint32_t shard, uint64_t txn, int commit)
+{
+        struct bl_txs *s = t->env.store(t->env.ctx, (int)shard);
+        struct bl_txs_info info;
+
+        if (s != NULL && bl_txs_info(s, txn, &info) == 0 && info.state == BL_TXS_READ_DONE)
+                return commit;
+        return tpc_decided(t, shard, txn);
+}
+
 static void send_ack(struct bl_tpc *t, int rank, uint64_t txn, uint32_t shard, int commit)
 {
         struct tpc_decide d = {txn, shard, (uint8_t)(commit != 0)};
@@ -208,13 +221,13 @@ static void rescan(struct bl_tpc *t, uint32_t shard, uint64_t ts)
                 return;
         t->rescan_ns[shard] = ts + t->cfg.query_ns;
         bl_txs_stats(s, &st);
-        if (st.in_doubt == 0 || st.in_doubt + st.read_held <= t->nwatch[shard])
+        if (st.in_doubt + st.read_held <= t->nwatch[shard])
                 return;
-        ids = bl_malloc(st.in_doubt * sizeof(*ids));
+        ids = bl_malloc((st.in_doubt + st.read_held) * sizeof(*ids));
         if (ids == NULL)
                 return;
-        n = bl_txs_in_doubt(s, ids, st.in_doubt);
-        for (size_t i = 0; i < n && i < st.in_doubt; i++)
+        n = bl_txs_open(s, ids, st.in_doubt + st.read_held);
+        for (size_t i = 0; i < n && i < st.in_doubt + st.read_held; i++)
                 watch(t, shard, ids[i]);
         bl_free(ids);
 }
@@ -289,7 +302,7 @@ void tpc_part_decide(struct bl_tpc *t, int src, const struct tpc_decide *m)
 
         if (t->env.store(t->env.ctx, (int)m->shard) == NULL)
                 return;
-        d = tpc_decided(t, m->shard, m->txn);
+        d = ack_value(t, m->shard, m->txn, m->commit);
         if (d >= 0) { /* decided and applied: a duplicate */
                 send_ack(t, src, m->txn, m->shard, d);
                 return;
@@ -379,7 +392,7 @@ static void complete(struct bl_tpc *t, struct tpc_prop *p, const struct bl_txs_c
                         send_vote(t, p->shard, c->ops, c->nops, v, p->src, 0);
                 break; /* pending: bl_tpc_vote_ready sends it */
         case P_DECIDE:
-                d = tpc_decided(t, p->shard, p->txn);
+                d = ack_value(t, p->shard, p->txn, p->commit);
                 if (d >= 0)
                         send_ack(t, p->src, p->txn, p->shard, d);
                 break;

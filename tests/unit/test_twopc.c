@@ -104,7 +104,7 @@ static void test_commit_reads_three_shards(void **state)
         struct h *h = none_cluster(3, BL_TXS_NO_WAIT);
         uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0), k2 = h_key(h, 2, 0);
         const struct hres *r;
-        int w1, v1, p0, p2;
+        int w1, v1, p0, v0, p2;
 
         (void)state;
         assert_int_equal(BEGIN(h, 0, 1, W(k0, 7), P(k1, 11), A(k2, 5)), 0);
@@ -118,8 +118,9 @@ static void test_commit_reads_three_shards(void **state)
         assert_int_equal(stats(h, 0).active, 0);
         assert_int_equal(stats(h, 0).unacked, 0);
 
-        /* Reads in the transaction's order; shards 0 and 2 only read, so
-         * they are prepared after shard 1 voted, with early release. */
+        /* Reads in the transaction's order. Shards 0 and 2 only read: shard
+         * 0 is prepared with the writer and keeps its locks; shard 2, the
+         * last, is prepared once both voted, with early release. */
         h->nsent = 0;
         assert_int_equal(BEGIN(h, 0, 2, R(k1), P(k1, 12), R(k0), R(k2), R(k1)), 0);
         h_settle(h);
@@ -136,14 +137,15 @@ static void test_commit_reads_three_shards(void **state)
         w1 = sent_at(h, BL_TPC_PREPARE, 1);
         v1 = sent_at(h, BL_TPC_VOTE, 1);
         p0 = sent_at(h, BL_TPC_PREPARE, 0);
+        v0 = sent_at(h, BL_TPC_VOTE, 0);
         p2 = sent_at(h, BL_TPC_PREPARE, 2);
-        assert_true(w1 >= 0 && w1 < v1 && v1 < p0 && v1 < p2);
+        assert_true(w1 >= 0 && p0 >= 0 && w1 < v1 && p0 < v1 && v1 < p2 && v0 < p2);
         assert_int_equal(h->sent[w1].flags, 0);
-        assert_int_equal(h->sent[p0].flags, BL_TXS_RELEASE_READS);
+        assert_int_equal(h->sent[p0].flags, 0);
         assert_int_equal(h->sent[p2].flags, BL_TXS_RELEASE_READS);
         assert_int_equal(h_state(h, 0, 1, 2), BL_TXS_READ_DONE);
         assert_int_equal(h_state(h, 2, 3, 2), BL_TXS_READ_DONE);
-        assert_int_equal(h_count_sent(h, BL_TPC_DECIDE, 0), 0);
+        assert_int_equal(h_count_sent(h, BL_TPC_DECIDE, 0), 1); /* releases its read locks */
         assert_int_equal(h_count_sent(h, BL_TPC_DECIDE, 2), 0);
         assert_int_equal(h_count_sent(h, BL_TPC_DECIDE, 1), 1);
         assert_int_equal(stats(h, 0).committed, 2);
@@ -423,6 +425,66 @@ static void test_duplicates_idempotent(void **state)
         h_free(h);
 }
 
+/* A flagged read-only participant whose vote was lost releases its reads
+ * at once; the coordinator's abort (timeout) reaches it later, and its
+ * acknowledgement of the abort counts. */
+static void test_read_only_released_acks_abort(void **state)
+{
+        struct h *h = none_cluster(2, BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0);
+        int ack;
+
+        (void)state;
+        h->cut[2][0] = 1; /* shard 1's votes and ACKs are lost */
+        assert_int_equal(BEGIN(h, 0, 1, W(k0, 5), R(k1)), 0);
+        h_rounds(h, 55);
+        assert_outcome(h, 1, BL_TPC_ABORTED, BL_TPC_A_TIMEOUT);
+        assert_int_equal(h_state(h, 1, 2, 1), BL_TXS_READ_DONE);
+        assert_int_equal(h_state(h, 0, 1, 1), BL_TXS_ABORTED);
+        assert_int_equal(stats(h, 0).unacked, 1);
+        h->cut[2][0] = 0;
+        h_rounds(h, 12);
+        ack = h->nsent - 1;
+        while (ack >= 0 && h->sent[ack].type != BL_TPC_ACK)
+                ack--;
+        assert_true(ack >= 0);
+        assert_int_equal(stats(h, 0).unacked, 0);
+        assert_int_equal(stats(h, 0).active, 0);
+        h_free(h);
+}
+
+/* A client resends a transaction whose report it lost, with the same id. */
+static void test_resend_reported(void **state)
+{
+        struct h *h = none_cluster(2, BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0);
+
+        (void)state;
+        h->auto_durable = 0;
+        assert_int_equal(BEGIN(h, 0, 1, A(k0, 5), A(k1, -5)), 0);
+        h_settle(h);
+        h->cut[2][0] = 1; /* shard 1's ACK is lost: the coordinator still finishes */
+        h->auto_durable = 1;
+        h_settle(h);
+        assert_outcome(h, 1, BL_TPC_COMMITTED, BL_TPC_A_NONE);
+        assert_int_equal(BEGIN(h, 0, 1, A(k0, 5), A(k1, -5)), 0);
+        assert_int_equal(h_count_results(h, 1), 2);
+        assert_int_equal(h->res[1].outcome, BL_TPC_COMMITTED);
+        h->cut[2][0] = 0;
+        h_rounds(h, 12);
+        assert_int_equal(stats(h, 0).active, 0);
+        assert_int_equal(stats(h, 0).unacked, 0);
+        /* Forgotten now, but its commit is logged: reported from the log. */
+        assert_int_equal(BEGIN(h, 0, 1, A(k0, 5), A(k1, -5)), 0);
+        assert_int_equal(h_count_results(h, 1), 3);
+        assert_int_equal(h->res[2].outcome, BL_TPC_COMMITTED);
+        assert_int_equal(h->res[2].nshards, 2);
+        h_settle(h);
+        assert_int_equal(bl_txs_value(h->store[0][1], k0), 105); /* applied once */
+        assert_int_equal(bl_txs_value(h->store[1][2], k1), 95);
+        h_free(h);
+}
+
 static void test_read_only_single_shard(void **state)
 {
         struct h *h = none_cluster(2, BL_TXS_NO_WAIT);
@@ -616,6 +678,60 @@ static void test_replay_refuses_malformed(void **state)
         h_free(h);
 }
 
+/* Allocation failures inside the commit layer's own calls: refused with
+ * BL_ENOMEM (or NULL), nothing half-done, nothing leaked (ASan), and the
+ * next try works. */
+static void test_allocation_failures(void **state)
+{
+        struct h *h = none_cluster(3, BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0), k2 = h_key(h, 2, 0);
+        uint8_t rec[64];
+        struct bl_wbuf w;
+        int n, rc = BL_ENOMEM;
+
+        (void)state;
+        for (n = 1; rc == BL_ENOMEM && n < 100; n++) {
+                bl_alloc_fail_after(n);
+                rc = BEGIN(h, 0, 1, W(k0, 1), R(k1), P(k2, 3), R(k2));
+                bl_alloc_fail_after(0);
+                if (rc == BL_ENOMEM) {
+                        assert_int_equal(stats(h, 0).active, 0);
+                        assert_int_equal(h->nsent, 0);
+                }
+        }
+        assert_int_equal(rc, 0);
+        assert_true(n > 3); /* some allocations did fail */
+        h_rounds(h, 15);    /* a PREPARE not sent for want of memory is resent */
+        assert_outcome(h, 1, BL_TPC_COMMITTED, BL_TPC_A_NONE);
+
+        /* A new object after a crash, and its replay. */
+        bl_wbuf_init(&w, rec, sizeof(rec));
+        bl_put_u64(&w, 9);
+        bl_put_u8(&w, 1);
+        bl_put_u32(&w, 1);
+        bl_put_u32(&w, 0);
+        h_crash(h, 0);
+        for (n = 1;; n++) {
+                bl_alloc_fail_after(n);
+                h->tpc[0] = h_make(h, 0);
+                rc = h->tpc[0] != NULL
+                         ? bl_tpc_replay(h->tpc[0], 1, BL_TPC_REC_DECISION, rec, w.len)
+                         : BL_ENOMEM;
+                bl_alloc_fail_after(0);
+                if (rc == 0)
+                        break;
+                assert_int_equal(rc, BL_ENOMEM);
+                bl_tpc_destroy(h->tpc[0]);
+                h->tpc[0] = NULL;
+        }
+        assert_true(n > 1);
+        h->up[0] = 1;
+        bl_tpc_start(h->tpc[0]);
+        h_settle(h); /* the replayed decision's DECIDE: shard 0 never prepared 9 */
+        assert_int_equal(stats(h, 0).unacked, 1);
+        h_free(h);
+}
+
 /* ---- replicated ---- */
 
 static void test_repl_commit(void **state)
@@ -769,6 +885,59 @@ static void test_repl_race_abort_first(void **state)
         h_free(h);
 }
 
+/* A transaction that only reads, on two shards. A new leader of the first
+ * shard settles it by abort (releasing its read locks) while the second
+ * shard has not prepared yet: the coordinator must not report the commit,
+ * whose reads would not be one snapshot. */
+static void test_repl_read_only_resolved_first(void **state)
+{
+        struct h *h = repl_cluster(BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0);
+
+        (void)state;
+        h->hold[1] = 1;
+        assert_int_equal(BEGIN(h, 0, 1, R(k0), R(k1)), 0);
+        h_settle(h);
+        assert_all(h, 0, 1, BL_TXS_READ_HELD);
+        h_set_leader(h, 0, 1, 0);
+        h_rounds(h, 25); /* rank 1 asks itself about it after query_ns, and settles it */
+        assert_int_equal(stats(h, 1).resolved_aborts, 1);
+        assert_all(h, 0, 1, BL_TXS_ABORTED);
+        /* k0 is free for a writer meanwhile. */
+        assert_int_equal(BEGIN(h, 1, 2, W(k0, 50)), 0);
+        h_settle(h);
+        assert_outcome(h, 2, BL_TPC_COMMITTED, BL_TPC_A_NONE);
+        h->hold[1] = 0;
+        h_rounds(h, 5);
+        assert_outcome(h, 1, BL_TPC_ABORTED, BL_TPC_A_FAILURE);
+        h_rounds(h, 5);
+        assert_all(h, 1, 1, BL_TXS_ABORTED); /* its read locks released too */
+        h_free(h);
+}
+
+/* Replicated: a resend after the coordinator forgot the transaction runs
+ * it again; the participants' records make it a commit, without reads. */
+static void test_repl_resend_forgotten(void **state)
+{
+        struct h *h = repl_cluster(BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0);
+
+        (void)state;
+        assert_int_equal(BEGIN(h, 0, 1, R(k0), A(k0, 5), A(k1, -5)), 0);
+        h_settle(h);
+        assert_true(assert_outcome(h, 1, BL_TPC_COMMITTED, BL_TPC_A_NONE)->has_reads);
+        assert_int_equal(stats(h, 0).active, 0);
+        assert_int_equal(BEGIN(h, 0, 1, R(k0), A(k0, 5), A(k1, -5)), 0);
+        h_rounds(h, 3);
+        assert_int_equal(h_count_results(h, 1), 2);
+        assert_int_equal(h->res[1].outcome, BL_TPC_COMMITTED);
+        assert_false(h->res[1].has_reads);
+        assert_int_equal(bl_txs_value(h->store[0][1], k0), 105);
+        assert_int_equal(bl_txs_value(h->store[1][3], k1), 95);
+        assert_int_equal(stats(h, 0).unacked, 0);
+        h_free(h);
+}
+
 int main(void)
 {
         const struct CMUnitTest tests[] = {
@@ -780,16 +949,21 @@ int main(void)
             cmocka_unit_test(test_coordinator_crash_blocks_then_presumed_abort),
             cmocka_unit_test(test_coordinator_crash_after_durable_commit),
             cmocka_unit_test(test_duplicates_idempotent),
+            cmocka_unit_test(test_read_only_released_acks_abort),
+            cmocka_unit_test(test_resend_reported),
             cmocka_unit_test(test_read_only_single_shard),
             cmocka_unit_test(test_read_only_all_shards),
             cmocka_unit_test(test_begin_refused),
             cmocka_unit_test(test_malformed_refused),
             cmocka_unit_test(test_replay_refuses_malformed),
+            cmocka_unit_test(test_allocation_failures),
             cmocka_unit_test(test_repl_commit),
             cmocka_unit_test(test_repl_coordinator_loses_leadership),
             cmocka_unit_test(test_repl_participant_resolves_dead_coordinator),
             cmocka_unit_test(test_repl_race_commit_first),
             cmocka_unit_test(test_repl_race_abort_first),
+            cmocka_unit_test(test_repl_read_only_resolved_first),
+            cmocka_unit_test(test_repl_resend_forgotten),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -30,9 +30,9 @@
 
 #define H_RANKS   6
 #define H_SHARDS  4
-#define H_RESULTS 64
+#define H_RESULTS 1024
 #define H_OPS     16
-#define H_LIST    16
+#define H_LIST    8
 #define H_SENT    256
 
 struct h;
@@ -95,6 +95,11 @@ struct h {
         int up[H_RANKS];
         int cut[H_RANKS][H_RANKS];
         int dup; /* deliver every message twice */
+        /* Random faults (h_rand): drop and duplicate per mille, delay up to
+         * max_delay. */
+        uint64_t rng;
+        int drop_pm, dup_pm;
+        uint64_t max_delay;
         int nmembers[H_SHARDS];
         int members[H_SHARDS][H_RANKS];
         int leader[H_SHARDS];
@@ -117,22 +122,42 @@ struct h {
         int recv_errors;
 };
 
-static uint64_t h_now(void *ctx)
+static inline uint64_t h_now(void *ctx)
 {
         return ((struct hctx *)ctx)->h->now;
 }
 
-static void h_enqueue(struct h *h, int src, int dst, int type, const void *buf, size_t len)
+static inline uint64_t h_rand(struct h *h)
 {
-        struct hmsg *m = calloc(1, sizeof(*m));
+        /* splitmix64 */
+        uint64_t z = (h->rng += 0x9e3779b97f4a7c15ULL);
 
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+}
+
+static inline void h_enqueue(struct h *h, int src, int dst, int type, const void *buf, size_t len)
+{
+        struct hmsg *m;
+
+        if (h->drop_pm > 0 && (int)(h_rand(h) % 1000) < h->drop_pm)
+                return;
+        if (h->dup_pm > 0 && (int)(h_rand(h) % 1000) < h->dup_pm) {
+                int d = h->dup_pm;
+
+                h->dup_pm = 0;
+                h_enqueue(h, src, dst, type, buf, len);
+                h->dup_pm = d;
+        }
+        m = calloc(1, sizeof(*m));
         m->src = src;
         m->dst = dst;
         m->type = type;
         m->len = len;
         m->buf = malloc(len > 0 ? len : 1);
         memcpy(m->buf, buf, len);
-        m->at = h->now + h->delay;
+        m->at = h->now + h->delay + (h->max_delay > 0 ? h_rand(h) % h->max_delay : 0);
         if (h->qtail != NULL)
                 h->qtail->next = m;
         else
@@ -140,8 +165,8 @@ static void h_enqueue(struct h *h, int src, int dst, int type, const void *buf, 
         h->qtail = m;
 }
 
-static void h_note(struct h *h, int src, int type, int to_shard, int to_rank, const void *buf,
-                   size_t len)
+static inline void h_note(struct h *h, int src, int type, int to_shard, int to_rank,
+                          const void *buf, size_t len)
 {
         struct hsent *s;
         const uint8_t *b = buf;
@@ -164,7 +189,7 @@ static void h_note(struct h *h, int src, int type, int to_shard, int to_rank, co
         }
 }
 
-static void h_send_shard(void *ctx, int shard, int type, const void *buf, size_t len)
+static inline void h_send_shard(void *ctx, int shard, int type, const void *buf, size_t len)
 {
         struct hctx *c = ctx;
 
@@ -172,7 +197,7 @@ static void h_send_shard(void *ctx, int shard, int type, const void *buf, size_t
         h_enqueue(c->h, c->rank, c->h->leader[shard], type, buf, len);
 }
 
-static void h_send_rank(void *ctx, int rank, int type, const void *buf, size_t len)
+static inline void h_send_rank(void *ctx, int rank, int type, const void *buf, size_t len)
 {
         struct hctx *c = ctx;
 
@@ -181,7 +206,7 @@ static void h_send_rank(void *ctx, int rank, int type, const void *buf, size_t l
                 h_enqueue(c->h, c->rank, rank, type, buf, len);
 }
 
-static int h_propose(void *ctx, int shard, const void *cmd, size_t len, uint64_t tag)
+static inline int h_propose(void *ctx, int shard, const void *cmd, size_t len, uint64_t tag)
 {
         struct hctx *c = ctx;
         struct h *h = c->h;
@@ -203,21 +228,21 @@ static int h_propose(void *ctx, int shard, const void *cmd, size_t len, uint64_t
         return 0;
 }
 
-static int h_is_leader(void *ctx, int shard)
+static inline int h_is_leader(void *ctx, int shard)
 {
         struct hctx *c = ctx;
 
         return c->h->leader[shard] == c->rank;
 }
 
-static struct bl_txs *h_store(void *ctx, int shard)
+static inline struct bl_txs *h_store(void *ctx, int shard)
 {
         struct hctx *c = ctx;
 
         return shard >= 0 && shard < c->h->nshards ? c->h->store[shard][c->rank] : NULL;
 }
 
-static uint64_t h_persist(void *ctx, int type, const void *buf, size_t len)
+static inline uint64_t h_persist(void *ctx, int type, const void *buf, size_t len)
 {
         struct hctx *c = ctx;
         struct h *h = c->h;
@@ -234,7 +259,7 @@ static uint64_t h_persist(void *ctx, int type, const void *buf, size_t len)
         return rec->seq;
 }
 
-static void h_done(void *ctx, const struct bl_tpc_result *r)
+static inline void h_done(void *ctx, const struct bl_tpc_result *r)
 {
         struct hctx *c = ctx;
         struct h *h = c->h;
@@ -261,7 +286,7 @@ static void h_done(void *ctx, const struct bl_tpc_result *r)
                 o->shards[i] = r->shards[i];
 }
 
-static void h_event(void *ctx, int type, int64_t a, int64_t b)
+static inline void h_event(void *ctx, int type, int64_t a, int64_t b)
 {
         struct hctx *c = ctx;
 
@@ -271,7 +296,7 @@ static void h_event(void *ctx, int type, int64_t a, int64_t b)
                 c->h->ev[type]++;
 }
 
-static struct bl_tpc *h_make(struct h *h, int r)
+static inline struct bl_tpc *h_make(struct h *h, int r)
 {
         struct bl_tpc_env env = {
             .ctx = &h->ctx[r],
@@ -293,7 +318,7 @@ static struct bl_tpc *h_make(struct h *h, int r)
 
 /* A cluster of nranks; shard s's replicas on ranks members[s][0..nrep),
  * the first one leading. */
-static struct h *h_new(int nranks, int nshards, int replicated, int cc)
+static inline struct h *h_new(int nranks, int nshards, int replicated, int cc)
 {
         struct h *h = calloc(1, sizeof(*h));
 
@@ -320,7 +345,7 @@ static struct h *h_new(int nranks, int nshards, int replicated, int cc)
         return h;
 }
 
-static void h_add_replica(struct h *h, int shard, int rank)
+static inline void h_add_replica(struct h *h, int shard, int rank)
 {
         h->members[shard][h->nmembers[shard]++] = rank;
         h->store[shard][rank] = bl_txs_create(shard, h->nshards, h->cc, 100);
@@ -328,7 +353,7 @@ static void h_add_replica(struct h *h, int shard, int rank)
                 h->leader[shard] = rank;
 }
 
-static void h_start(struct h *h)
+static inline void h_start(struct h *h)
 {
         for (int r = 0; r < h->nranks; r++) {
                 h->tpc[r] = h_make(h, r);
@@ -336,7 +361,7 @@ static void h_start(struct h *h)
         }
 }
 
-static void h_free(struct h *h)
+static inline void h_free(struct h *h)
 {
         for (int r = 0; r < h->nranks; r++) {
                 bl_tpc_destroy(h->tpc[r]);
@@ -366,7 +391,7 @@ static void h_free(struct h *h)
 }
 
 /* Apply shard s's log on every replica. Returns entries applied. */
-static int h_apply(struct h *h, int s)
+static inline int h_apply(struct h *h, int s)
 {
         int n = 0;
 
@@ -405,7 +430,7 @@ static int h_apply(struct h *h, int s)
         return n;
 }
 
-static struct hmsg *h_pop_due(struct h *h)
+static inline struct hmsg *h_pop_due(struct h *h)
 {
         struct hmsg *prev = NULL;
 
@@ -424,7 +449,7 @@ static struct hmsg *h_pop_due(struct h *h)
 
 /* Deliver the messages due now, in send order. Returns how many were
  * delivered or lost. */
-static int h_deliver(struct h *h)
+static inline int h_deliver(struct h *h)
 {
         struct hmsg *m;
         int n = 0;
@@ -442,7 +467,7 @@ static int h_deliver(struct h *h)
         return n;
 }
 
-static int h_durable(struct h *h)
+static inline int h_durable(struct h *h)
 {
         int n = 0;
 
@@ -458,7 +483,7 @@ static int h_durable(struct h *h)
 }
 
 /* Apply, deliver and make durable until nothing moves. */
-static void h_settle(struct h *h)
+static inline void h_settle(struct h *h)
 {
         for (int guard = 0; guard < 10000; guard++) {
                 int n = 0;
@@ -473,7 +498,7 @@ static void h_settle(struct h *h)
         abort(); /* a livelock in the protocol */
 }
 
-static void h_round(struct h *h)
+static inline void h_round(struct h *h)
 {
         h->now += h->dt;
         for (int r = 0; r < h->nranks; r++)
@@ -482,7 +507,7 @@ static void h_round(struct h *h)
         h_settle(h);
 }
 
-static void h_rounds(struct h *h, int n)
+static inline void h_rounds(struct h *h, int n)
 {
         for (int i = 0; i < n; i++)
                 h_round(h);
@@ -490,7 +515,7 @@ static void h_rounds(struct h *h, int n)
 
 /* Crash rank r: its commit layer is destroyed, non-durable records lost,
  * its pending proposals dropped. Stores are kept (their logs are durable). */
-static void h_crash(struct h *h, int r)
+static inline void h_crash(struct h *h, int r)
 {
         size_t keep = 0;
 
@@ -512,7 +537,7 @@ static void h_crash(struct h *h, int r)
 }
 
 /* Recover rank r: a new object, the durable records replayed, started. */
-static int h_recover(struct h *h, int r)
+static inline int h_recover(struct h *h, int r)
 {
         h->tpc[r] = h_make(h, r);
         for (size_t i = 0; i < h->nwal[r]; i++) {
@@ -529,7 +554,7 @@ static int h_recover(struct h *h, int r)
 /* Leadership of shard s moves to rank r. The old leader's pending entries
  * are reported dropped to it; with keep they are still committed later
  * (as Raft may commit an entry its deposed leader reported lost). */
-static void h_set_leader(struct h *h, int s, int r, int keep)
+static inline void h_set_leader(struct h *h, int s, int r, int keep)
 {
         int old = h->leader[s];
         struct hentry **pp = &h->log[s];
@@ -557,7 +582,7 @@ static void h_set_leader(struct h *h, int s, int r, int keep)
 
 /* Append a command to shard s's log from outside the commit layer (a
  * transaction of another coordinator, set up by the test). */
-static void h_log_cmd(struct h *h, int s, const struct bl_txs_cmd *c)
+static inline void h_log_cmd(struct h *h, int s, const struct bl_txs_cmd *c)
 {
         struct hentry *e = calloc(1, sizeof(*e)), **pp;
 
@@ -571,7 +596,7 @@ static void h_log_cmd(struct h *h, int s, const struct bl_txs_cmd *c)
         *pp = e;
 }
 
-static const struct hres *h_result(const struct h *h, uint64_t id)
+static inline const struct hres *h_result(const struct h *h, uint64_t id)
 {
         const struct hres *found = NULL;
         int n = 0;
@@ -584,7 +609,7 @@ static const struct hres *h_result(const struct h *h, uint64_t id)
         return n == 1 ? found : NULL; /* reported exactly once */
 }
 
-static int h_count_results(const struct h *h, uint64_t id)
+static inline int h_count_results(const struct h *h, uint64_t id)
 {
         int n = 0;
 
@@ -593,7 +618,7 @@ static int h_count_results(const struct h *h, uint64_t id)
         return n;
 }
 
-static int h_state(const struct h *h, int s, int r, uint64_t txn)
+static inline int h_state(const struct h *h, int s, int r, uint64_t txn)
 {
         struct bl_txs_info info;
 
@@ -603,14 +628,14 @@ static int h_state(const struct h *h, int s, int r, uint64_t txn)
 }
 
 /* A key of shard s (the i-th found). */
-static uint64_t h_key(const struct h *h, int s, int i)
+static inline uint64_t h_key(const struct h *h, int s, int i)
 {
         for (uint64_t k = 1;; k++)
                 if (bl_shard_of(k, h->nshards) == s && i-- == 0)
                         return k;
 }
 
-static int h_count_sent(const struct h *h, int type, int shard)
+static inline int h_count_sent(const struct h *h, int type, int shard)
 {
         int n = 0;
 
