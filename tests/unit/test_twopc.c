@@ -380,6 +380,10 @@ static void test_coordinator_crash_after_durable_commit(void **state)
         assert_int_equal(bl_txs_value(h->store[1][2], k1), 6);
         assert_int_equal(h->nwal[0], 2); /* END once both acknowledged */
         assert_int_equal(stats(h, 0).unacked, 0);
+        /* Its client, having lost the report, resends it: reported from the log. */
+        assert_int_equal(BEGIN(h, 0, 1, W(k0, 5), W(k1, 6)), 0);
+        assert_int_equal(h_count_results(h, 1), 2);
+        assert_int_equal(h->res[1].outcome, BL_TPC_COMMITTED);
         /* Again: no resend now, but a QUERY still gets commit. */
         h_crash(h, 0);
         assert_int_equal(h_recover(h, 0), 0);
