@@ -683,6 +683,8 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
         row->errors = row->offered_per_s = row->achieved_per_s = row->mpi_msgs_per_op = NAN;
+        row->txn_per_s = row->abort_ratio = row->commit_p50_us = row->commit_p99_us = NAN;
+        row->commit_p50_rtt = row->block_mean_ms = row->block_max_ms = row->in_doubt_max = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
 
