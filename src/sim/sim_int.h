@@ -61,6 +61,7 @@ struct sim_inst {
         struct bl_kv *kv;   /* kv mode */
         struct bl_txs *txs; /* transaction mode (instead of kv) */
         uint64_t applied;   /* transaction mode: commands applied (the kv counts its own) */
+        uint64_t barrier;   /* transaction mode: the last settle barrier applied here */
         struct bl_rng rng;  /* env->random */
         /* The instance's records on its node's disk (sim_disk), the highest
          * sequence number persisted and the highest reported durable. */
@@ -226,6 +227,9 @@ void sim_txn_clients(struct bl_sim *s, int on);
 /* 1 when no transaction is outstanding, none is waiting or in doubt on any
  * live replica and the replicas of each shard applied as much as each other. */
 int sim_txn_quiet(const struct bl_sim *s);
+/* Run until quiet and caught up (see sim_txn.c), or until `end`: 0, or
+ * BL_ECHECK when time ran out. */
+int sim_txn_settle(struct bl_sim *s, uint64_t end);
 /* Describe what keeps the run from being quiet (for the settle message). */
 void sim_txn_unquiet(const struct bl_sim *s, char *buf, size_t len);
 /* The transaction verdicts (see sim.h, Transactions). */

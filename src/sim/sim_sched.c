@@ -213,14 +213,12 @@ int bl_sim_settle(struct bl_sim *s, uint64_t max_ns, struct bl_errbuf *eb)
 
         bl_sim_clients(s, 0);
         if (s->txn != NULL) {
-                /* Transactions: wait for the clients and for every replica
-                 * to have no transaction waiting or in doubt (the blocking
-                 * must end), looking every simulated millisecond. */
-                while (!s->violated && !sim_txn_quiet(s) && s->now < end)
-                        bl_sim_run_for(s, end - s->now < 1000000 ? end - s->now : 1000000);
+                /* Transactions: see sim_txn_settle. */
+                int rc = sim_txn_settle(s, end);
+
                 if (s->violated)
                         return bl_sim_violation(s, eb);
-                if (sim_txn_quiet(s))
+                if (rc == 0)
                         return 0;
                 sim_txn_unquiet(s, list, sizeof(list));
                 return bl_errf(eb, BL_ECHECK,

@@ -26,7 +26,11 @@
 #include "store/txn.h"
 
 #define SER_TIME_LIMIT_S 60.0
-#define OUT_NONE         0xff /* no outcome recorded yet (sim_tclient.outc) */
+/* Settle barriers (sim_txn_settle): DECIDE abort of txn ids below this (no
+ * client's: theirs are >= 1 << 32), proposed with tags that have this bit. */
+#define BARRIER_TXN_END (1ULL << 32)
+#define BARRIER_TAG     (1ULL << 63)
+#define OUT_NONE        0xff /* no outcome recorded yet (sim_tclient.outc) */
 
 /* One node's commit layer and what the simulator keeps for it. */
 struct sim_tnode {
@@ -82,6 +86,8 @@ struct sim_txn {
         size_t nrecs, caprecs;
         uint32_t *shards;
         size_t nshards, capshards;
+        uint64_t barrier;           /* last settle barrier proposed */
+        uint64_t settled_events;    /* events fired when the last settle succeeded */
         struct bl_txn_history hist; /* list-append */
         struct sim_audit *audits;   /* bank */
         size_t naudits, capaudits;
@@ -458,6 +464,7 @@ int sim_txn_init(struct bl_sim *s, struct bl_errbuf *eb)
 int sim_txn_store_create(struct bl_sim *s, struct sim_inst *in)
 {
         in->applied = 0;
+        in->barrier = 0;
         in->txs = bl_txs_create(in->shard, s->o.shards, s->o.txn_cc, s->txn->initial);
         return in->txs == NULL ? BL_ENOMEM : 0;
 }
@@ -636,17 +643,26 @@ void sim_txn_apply(struct bl_sim *s, struct sim_inst *in, const void *cmd, size_
         }
         in->applied++;
         sim_record_digest(s, in);
-        complete(s, in, 0, &c, &v, tag);
+        if (c.type == BL_TXS_CMD_DECIDE && c.txn < BARRIER_TXN_END) {
+                /* The simulator's own settle barrier: not the commit layer's. */
+                if (c.txn > in->barrier)
+                        in->barrier = c.txn;
+        } else {
+                complete(s, in, 0, &c, &v, tag);
+        }
         bl_txs_cmd_free(&c);
 }
 
 void sim_txn_dropped(struct bl_sim *s, struct sim_inst *in, uint64_t tag)
 {
+        if (tag & BARRIER_TAG)
+                return; /* a settle barrier: sim_txn_settle proposes it again */
         complete(s, in, 1, NULL, NULL, tag);
 }
 
-/* Snapshot: the applied count (u64, host order: it never leaves the
- * process), then the store's canonical snapshot. */
+/* Snapshot: the applied count and the last settle barrier (u64, host
+ * order: they never leave the process), then the store's canonical
+ * snapshot. */
 int sim_txn_snapshot(struct sim_inst *in, void **buf, size_t *len)
 {
         void *inner = NULL;
@@ -656,22 +672,23 @@ int sim_txn_snapshot(struct sim_inst *in, void **buf, size_t *len)
 
         if (rc != 0)
                 return rc;
-        out = bl_malloc(n + 8);
+        out = bl_malloc(n + 16);
         if (out == NULL) {
                 bl_free(inner);
                 return BL_ENOMEM;
         }
         memcpy(out, &in->applied, 8);
-        memcpy(out + 8, inner, n);
+        memcpy(out + 8, &in->barrier, 8);
+        memcpy(out + 16, inner, n);
         bl_free(inner);
         *buf = out;
-        *len = n + 8;
+        *len = n + 16;
         return 0;
 }
 
 int sim_txn_restore(struct sim_inst *in, const void *buf, size_t len)
 {
-        uint64_t applied;
+        uint64_t applied, barrier;
         int rc;
 
         if (buf == NULL) {
@@ -683,14 +700,18 @@ int sim_txn_restore(struct sim_inst *in, const void *buf, size_t len)
                 bl_txs_destroy(in->txs);
                 in->txs = fresh;
                 in->applied = 0;
+                in->barrier = 0;
                 return 0;
         }
-        if (len < 8)
+        if (len < 16)
                 return BL_EPROTO;
         memcpy(&applied, buf, 8);
-        rc = bl_txs_restore(in->txs, (const uint8_t *)buf + 8, len - 8);
-        if (rc == 0)
+        memcpy(&barrier, (const uint8_t *)buf + 8, 8);
+        rc = bl_txs_restore(in->txs, (const uint8_t *)buf + 16, len - 16);
+        if (rc == 0) {
                 in->applied = applied;
+                in->barrier = barrier;
+        }
         return rc;
 }
 
@@ -1396,6 +1417,80 @@ void sim_txn_unquiet(const struct bl_sim *s, char *buf, size_t len)
         }
 }
 
+/* 1 when every live replica applied barrier b. */
+static int barrier_done(const struct bl_sim *s, uint64_t b)
+{
+        size_t n = (size_t)s->o.shards * (size_t)s->o.replicas;
+
+        for (size_t i = 0; i < n; i++)
+                if (!s->crashed[s->inst[i].node] && s->inst[i].k != NULL && s->inst[i].barrier < b)
+                        return 0;
+        return 1;
+}
+
+/* Propose barrier b through the leader of every shard that some live
+ * replica has not applied it on. */
+static void barrier_propose(struct bl_sim *s, uint64_t b)
+{
+        struct bl_txs_cmd c = {.type = BL_TXS_CMD_DECIDE, .txn = b, .commit = 0};
+        uint8_t cmd[32];
+        size_t len = bl_txs_cmd_encode(&c, cmd, sizeof(cmd));
+
+        for (int sh = 0; sh < s->o.shards; sh++) {
+                int node = bl_sim_leader(s, sh), done = 1;
+                struct sim_inst *in;
+
+                for (int m = 0; m < s->o.replicas; m++) {
+                        const struct sim_inst *r =
+                            &s->inst[(size_t)sh * (size_t)s->o.replicas + (size_t)m];
+
+                        done &= s->crashed[r->node] || r->k == NULL || r->barrier >= b;
+                }
+                if (done || node < 0 || (in = sim_inst(s, node, sh)) == NULL || in->k == NULL)
+                        continue;
+                s->o.kernel->submit(in->k, cmd, len, 0, BARRIER_TAG | b);
+        }
+}
+
+/*
+ * Settling in transaction mode. Quiet (sim_txn_quiet) is not enough: a
+ * replica that recovered may not have re-applied what its group chose
+ * before (Paxos learns it again only once a leader runs phase 1 and
+ * proposes again), so its store, commit log and in-doubt set can be stale
+ * while everything looks still. So, once quiet, the simulator proposes a
+ * barrier through every shard's leader (a DECIDE abort of a txn id no
+ * client uses, kept from the commit layer) and waits until every live
+ * replica applied it: the log order puts everything chosen before it in
+ * place. Settled when the run is quiet with the latest barrier applied
+ * everywhere; barriers are proposed again every 10 ms until applied.
+ */
+int sim_txn_settle(struct bl_sim *s, uint64_t end)
+{
+        struct sim_txn *t = s->txn;
+        uint64_t last = 0;
+
+        while (!s->violated) {
+                if (sim_txn_quiet(s)) {
+                        if (t->barrier > 0 && barrier_done(s, t->barrier) && sim_txn_quiet(s)) {
+                                t->settled_events = s->st.events;
+                                return 0;
+                        }
+                        if (t->barrier == 0 || barrier_done(s, t->barrier)) {
+                                t->barrier++; /* a new one after what just happened */
+                                last = 0;
+                        }
+                        if (last == 0 || s->now - last >= 10000000) {
+                                barrier_propose(s, t->barrier);
+                                last = s->now;
+                        }
+                }
+                if (s->now >= end)
+                        break;
+                bl_sim_run_for(s, end - s->now < 1000000 ? end - s->now : 1000000);
+        }
+        return BL_ECHECK;
+}
+
 /* The outcome of every transaction (the outstanding ones unknown, their
  * written shards in *sh, which the caller frees). */
 static int outcomes(const struct bl_sim *s, struct bl_txn_outcome **out, size_t *n, uint32_t **sh)
@@ -1595,7 +1690,7 @@ out:
 
 int sim_txn_check(struct bl_sim *s, struct bl_errbuf *eb)
 {
-        int quiet = sim_txn_quiet(s) && !s->clients_on;
+        int quiet = s->txn->settled_events == s->st.events && !s->clients_on;
         int rc = 0;
 
         if (s->txn->params.type == BL_TXW_LIST_APPEND)

@@ -306,7 +306,7 @@ static void test_none_coordinator_crash_logged_commit(void **state)
 
 /* ---- random schedules ---- */
 
-#define FAULT_NS  500000000ull   /* 0.5 s of faults per seed */
+#define FAULT_NS  1000000000ull  /* 1 s of faults per seed */
 #define SETTLE_NS 10000000000ull /* up to 10 s to finish and resolve everything */
 
 struct variant {
@@ -339,10 +339,15 @@ static void many(const struct variant *va)
         o.txn = &p;
         o.txn_cc = va->cc;
         o.fault_mask = va->faults;
-        if (va->workload == BL_TXW_BANK)
+        if (va->workload == BL_TXW_BANK) {
                 bank_params(&p, 8, 0.9, 0.2);
-        else
+        } else if (va->workload == BL_TXW_YCSB_T) {
+                bl_txn_params_default(&p, BL_TXW_YCSB_T);
+                p.keys = 16;
+                p.txn_keys = 3;
+        } else {
                 list_params(&p);
+        }
         if (va->sync) {
                 o.disk_append_min_ns = 2000;
                 o.disk_append_max_ns = 20000;
@@ -354,66 +359,30 @@ static void many(const struct variant *va)
         assert_true(sum.completed > 0);
 }
 
-static const struct variant V_NONE_BANK = {"2pc/none bank, partitions and link faults",
-                                           &bl_kernel_none,
-                                           3,
-                                           2,
-                                           1,
-                                           BL_TXW_BANK,
-                                           BL_TXS_NO_WAIT,
-                                           1,
-                                           BL_SIM_F_PARTITION | BL_SIM_F_LINK,
-                                           300};
-static const struct variant V_RAFT_BANK = {"2pc/raft bank, no-wait",
-                                           &bl_kernel_raft,
-                                           3,
-                                           2,
-                                           3,
-                                           BL_TXW_BANK,
-                                           BL_TXS_NO_WAIT,
-                                           1,
-                                           BL_SIM_F_ALL,
-                                           300};
-static const struct variant V_RAFT_LIST = {"2pc/raft list-append, wait-die",
-                                           &bl_kernel_raft,
-                                           3,
-                                           2,
-                                           3,
-                                           BL_TXW_LIST_APPEND,
-                                           BL_TXS_WAIT_DIE,
-                                           0,
-                                           BL_SIM_F_ALL,
-                                           300};
-static const struct variant V_RAFT5_LIST = {"2pc/raft 5 nodes 3 shards list-append",
-                                            &bl_kernel_raft,
-                                            5,
-                                            3,
-                                            3,
-                                            BL_TXW_LIST_APPEND,
-                                            BL_TXS_NO_WAIT,
-                                            1,
-                                            BL_SIM_F_ALL,
-                                            150};
-static const struct variant V_PAXOS_BANK = {"2pc/paxos bank, wait-die",
-                                            &bl_kernel_paxos,
-                                            3,
-                                            2,
-                                            3,
-                                            BL_TXW_BANK,
-                                            BL_TXS_WAIT_DIE,
-                                            1,
-                                            BL_SIM_F_ALL,
-                                            150};
-static const struct variant V_PAXOS_LIST = {"2pc/paxos list-append",
-                                            &bl_kernel_paxos,
-                                            3,
-                                            2,
-                                            3,
-                                            BL_TXW_LIST_APPEND,
-                                            BL_TXS_NO_WAIT,
-                                            0,
-                                            BL_SIM_F_ALL,
-                                            150};
+#define V(nm, k, n, sh, r, w, c, sy, f, sd)                                                        \
+        {                                                                                          \
+                .name = nm, .kernel = k, .nodes = n, .shards = sh, .replicas = r, .workload = w,   \
+                .cc = c, .sync = sy, .faults = f, .seeds = sd                                      \
+        }
+
+static const struct variant V_NONE_BANK =
+    V("2pc/none bank, partitions and link faults", &bl_kernel_none, 3, 2, 1, BL_TXW_BANK,
+      BL_TXS_NO_WAIT, 1, BL_SIM_F_PARTITION | BL_SIM_F_LINK, 200);
+static const struct variant V_RAFT_BANK = V("2pc/raft bank, no-wait", &bl_kernel_raft, 3, 2, 3,
+                                            BL_TXW_BANK, BL_TXS_NO_WAIT, 1, BL_SIM_F_ALL, 600);
+static const struct variant V_RAFT_LIST =
+    V("2pc/raft list-append, wait-die", &bl_kernel_raft, 3, 2, 3, BL_TXW_LIST_APPEND,
+      BL_TXS_WAIT_DIE, 0, BL_SIM_F_ALL, 400);
+static const struct variant V_RAFT5_LIST =
+    V("2pc/raft 5 nodes 3 shards list-append", &bl_kernel_raft, 5, 3, 3, BL_TXW_LIST_APPEND,
+      BL_TXS_NO_WAIT, 1, BL_SIM_F_ALL, 400);
+static const struct variant V_RAFT_YCSBT = V("2pc/raft ycsb-t, wait-die", &bl_kernel_raft, 3, 2, 3,
+                                             BL_TXW_YCSB_T, BL_TXS_WAIT_DIE, 1, BL_SIM_F_ALL, 200);
+static const struct variant V_PAXOS_BANK = V("2pc/paxos bank, wait-die", &bl_kernel_paxos, 3, 2, 3,
+                                             BL_TXW_BANK, BL_TXS_WAIT_DIE, 1, BL_SIM_F_ALL, 500);
+static const struct variant V_PAXOS_LIST =
+    V("2pc/paxos list-append", &bl_kernel_paxos, 3, 2, 3, BL_TXW_LIST_APPEND, BL_TXS_NO_WAIT, 0,
+      BL_SIM_F_ALL, 400);
 
 static void test_none_bank_random(void **state)
 {
@@ -439,6 +408,12 @@ static void test_raft5_list_random(void **state)
         many(&V_RAFT5_LIST);
 }
 
+static void test_raft_ycsbt_random(void **state)
+{
+        (void)state;
+        many(&V_RAFT_YCSBT);
+}
+
 static void test_paxos_bank_random(void **state)
 {
         (void)state;
@@ -460,6 +435,7 @@ int main(void)
             cmocka_unit_test(test_raft_bank_random),
             cmocka_unit_test(test_raft_list_random),
             cmocka_unit_test(test_raft5_list_random),
+            cmocka_unit_test(test_raft_ycsbt_random),
             cmocka_unit_test(test_paxos_bank_random),
             cmocka_unit_test(test_paxos_list_random),
         };
