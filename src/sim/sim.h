@@ -115,6 +115,8 @@
  * a call of that commit layer (the none kernel applies inside submit) is
  * handed over in an event at the same instant instead, as "later" in
  * twopc.h says. Snapshots are bl_txs snapshots behind the applied count.
+ * Settle barriers are DECIDE aborts of txn ids below 1 << 32 (no client's),
+ * proposed by the simulator itself and never shown to the commit layer.
  * The commit layer's environment:
  *   send_shard  to the node this node believes leads the shard: its own
  *               instance's kernel->leader() when it holds a replica and
@@ -164,9 +166,12 @@
  *                 serializability and strict serializability must be
  *                 shown; an anomaly or an inconclusive check fails;
  *   bank          every committed audit sees the initial total (bl_check_bank);
- *   and, once the run is quiet (no transaction outstanding, none waiting or
- *   in doubt on any replica, the replicas of each shard equally applied:
- *   bl_sim_settle waits for that in this mode):
+ *   and, once the run is settled (no transaction outstanding, none waiting
+ *   or in doubt on any replica, the replicas of each shard equally applied,
+ *   and a barrier proposed through every shard's leader after that applied
+ *   on every replica, so that recovered replicas re-applied what their
+ *   group chose: bl_sim_settle waits for all that in this mode, and the
+ *   check right after it judges):
  *   atomicity     bl_check_atomicity of the client outcomes against the
  *                 commit log of member m of every shard, for every m: every
  *                 replica's log, not just one;
