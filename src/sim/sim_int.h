@@ -232,6 +232,8 @@ int sim_txn_quiet(const struct bl_sim *s);
 int sim_txn_settle(struct bl_sim *s, uint64_t end);
 /* Describe what keeps the run from being quiet (for the settle message). */
 void sim_txn_unquiet(const struct bl_sim *s, char *buf, size_t len);
+/* The longest blocking window of any live replica (bl_txs_stats). */
+uint64_t sim_txn_blocked_max(const struct bl_sim *s);
 /* The transaction verdicts (see sim.h, Transactions). */
 int sim_txn_check(struct bl_sim *s, struct bl_errbuf *eb);
 

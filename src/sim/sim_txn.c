@@ -1343,6 +1343,23 @@ int bl_sim_txn_outcome(const struct bl_sim *s, uint64_t txn)
 
 /* ---- quiet and verdicts ---- */
 
+uint64_t sim_txn_blocked_max(const struct bl_sim *s)
+{
+        size_t n = (size_t)s->o.shards * (size_t)s->o.replicas;
+        uint64_t max = 0;
+
+        for (size_t i = 0; i < n; i++) {
+                struct bl_txs_stats st;
+
+                if (s->crashed[s->inst[i].node] || s->inst[i].txs == NULL)
+                        continue;
+                bl_txs_stats(s->inst[i].txs, &st);
+                if (st.blocked_max_ns > max)
+                        max = st.blocked_max_ns;
+        }
+        return max;
+}
+
 int sim_txn_quiet(const struct bl_sim *s)
 {
         if (s->pending > 0)
