@@ -14,11 +14,12 @@
 #define BL_NONE_REC_SNAPSHOT 2
 #define BL_NONE_SNAP_HEADER  16
 
-/* Snapshot the store and compact the log after this many applied writes:
- * recovery then replays one snapshot and fewer than this many commands, and
- * the rank's log (in RAM in storage.mode = memory) stays bounded. At a few
- * hundred thousand writes per second per shard that is a snapshot every few
- * tens of milliseconds, each a scan of the written keys. */
+/* Snapshot the store and compact the log after this many applied writes
+ * (none.snapshot_entries; this is its default, for a NULL cfg): recovery
+ * then replays one snapshot and fewer than this many commands, and the
+ * rank's log (in RAM in storage.mode = memory) stays bounded. At a hundred
+ * thousand writes per second per shard that is a snapshot every 0.1 s, each
+ * a scan of the store's written keys. */
 #define BL_NONE_SNAPSHOT_ENTRIES 10000
 
 /* At most this many commands wait for durability; submit() answers BL_EBUSY
@@ -47,7 +48,7 @@ struct bl_none {
         uint64_t applied_seq;   /* record of the last write applied (or snapshot covered) */
         uint64_t persisted_seq; /* last record persisted (or replayed) */
         uint64_t durable_seq;   /* durable() so far */
-        uint64_t snap_every;    /* BL_NONE_SNAPSHOT_ENTRIES; unit tests lower it */
+        uint64_t snap_every;    /* none.snapshot_entries */
         uint64_t since_snap;    /* writes applied since the last snapshot */
         uint64_t snap_seq;      /* snapshot record not yet durable (0: none) */
         uint64_t snap_covers;   /* ... and the last command record it covers */

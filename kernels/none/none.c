@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "common/alloc.h"
+#include "config/config.h"
 #include "kernels/none/internal.h"
 
 static void *none_create(const struct bl_env *env, const struct bl_group *g,
@@ -33,12 +34,13 @@ static void *none_create(const struct bl_env *env, const struct bl_group *g,
 {
         struct bl_none *n = bl_calloc(1, sizeof(*n));
 
-        (void)cfg;
         if (n == NULL)
                 return NULL;
         n->env = *env;
         n->g = *g;
-        n->snap_every = BL_NONE_SNAPSHOT_ENTRIES;
+        n->snap_every = cfg != NULL && cfg->none.snapshot_entries > 0
+                            ? (uint64_t)cfg->none.snapshot_entries
+                            : BL_NONE_SNAPSHOT_ENTRIES;
         return n;
 }
 
@@ -223,6 +225,7 @@ const struct bl_kernel bl_kernel_none = {
     .summary = "no replication: one owner per shard logs each write and applies it once durable "
                "(baseline)",
     .kind = BL_KERNEL_REPLICATION,
+    .option_section = "none",
     .n_msg_types = 0,
     .msg_names = NULL,
     .create = none_create,

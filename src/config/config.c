@@ -159,6 +159,7 @@ static void allowed_kernel(char *buf, size_t n);
 #define CL "clients"
 #define M  "metrics"
 #define B  "baseline"
+#define NO "none"
 #define R  "raft"
 #define P  "paxos"
 #define F  "faults"
@@ -242,6 +243,7 @@ static const struct opt options[] = {
     O_INT(B, "window", baseline.window, "64", 1, 4096,
           "messages in flight for the message-rate measurement"),
 
+    BL_NONE_OPTION_ROWS(NO),
     BL_RAFT_OPTION_ROWS(R),
     BL_PAXOS_OPTION_ROWS(P),
     {.section = F,
@@ -278,6 +280,7 @@ static const struct opt options[] = {
 #undef B
 #undef F
 #undef ST
+#undef NO
 #undef R
 #undef P
 
