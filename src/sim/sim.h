@@ -104,11 +104,13 @@
  * kept (sticky) and reported by bl_sim_check() and bl_sim_violation();
  * bl_sim_run_for() and bl_sim_settle() stop early once there is one.
  *
- * The none kernel keeps no persistent state: after a crash and recovery its
- * replica starts from the preloaded store and re-applies nothing, so new writes
- * produce digests that differ from the ones recorded before the crash and
- * lost writes break linearizability. The none kernel cannot pass the checks
- * across crashes; run it without BL_SIM_F_CRASH in fault_mask.
+ * Crashes apply to every kernel, none included: the none kernel logs each
+ * write before it applies it and snapshots its store, so its only replica
+ * comes back with what it acknowledged. A kernel that persists nothing
+ * comes back with the preloaded store: new writes then produce digests that
+ * differ from the ones recorded before the crash, and lost writes break
+ * linearizability (tests/sim/test_sim_none.c keeps such a kernel, the old
+ * none, to show that the checks catch it).
  *
  * Not thread-safe; one simulator per thread. Nothing here performs I/O.
  */
