@@ -14,10 +14,12 @@
  * costs as a replicating kernel, without the replication.
  *
  * Reads (BL_SUBMIT_READONLY) are not logged. One is served at once when no
- * write is waiting for durability, and otherwise queued behind the last
- * such write, so a read never observes a write that a crash could still
- * take back (that would not be linearizable: the write could vanish after
- * a reader saw it).
+ * write is waiting for durability, and otherwise queued behind the last such
+ * write: commands take effect in the order they were submitted, reads
+ * included, as with Raft's reads through the log, so a read observes every
+ * write submitted before it (a commit layer that logs a PREPARE and then
+ * reads may rely on it). Either way the store holds durable writes only, so
+ * a read never sees a write that a crash could take back.
  *
  * Cost: with storage.mode = memory, durable() comes in the same loop pass
  * as the submit, so a request still costs about one round trip; the extra
@@ -137,6 +139,8 @@ static void none_start(void *k)
          * last snapshot again (tag 0: their clients were answered, or will
          * retry and be answered by the store's session table). */
         bl_none_drain(n);
+        if (n->snap_seq != 0)
+                bl_none_compact(n);
         bl_none_maybe_snapshot(n);
 }
 

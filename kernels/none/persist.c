@@ -14,7 +14,9 @@
  * Recovery (replay, in sequence order): a command record is queued; a
  * snapshot record replaces the store (env->restore, here, so that a store
  * that does not restore refuses the recovery instead of starting empty) and
- * drops the queued commands it covers. start() then applies what is queued.
+ * drops the queued commands it covers. start() then applies what is queued
+ * and compacts behind the last snapshot (the previous instance may have
+ * crashed before it learnt that the snapshot was durable).
  */
 #include <string.h>
 
@@ -87,6 +89,10 @@ static int replay_snapshot(struct bl_none *n, uint64_t seq, const void *buf, siz
         n->applied = index;
         n->applied_seq = covers;
         n->since_snap = 0;
+        /* Durable, being replayed: start() compacts what it covers, in case
+         * the crash came before the last instance did. */
+        n->snap_seq = seq;
+        n->snap_covers = covers;
         return 0;
 }
 
