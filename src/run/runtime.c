@@ -196,6 +196,11 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
         rt->is_client = cfg->cluster.client_ranks == 0 || rt->rank >= rt->nserver;
         if ((rc = bl_rt_storage_name(rt)) != 0)
                 return rc;
+        if (strcmp(cfg->experiment.commit, "none") != 0)
+                return bl_errf(&rt->eb, BL_ECONFIG,
+                               "[experiment] kernel = %s: the MPI runtime does not run commit "
+                               "kernels yet",
+                               cfg->experiment.kernel);
         rt->kern = bl_kernel_find(cfg->experiment.repl);
         if (rt->kern == NULL)
                 return bl_errf(&rt->eb, BL_ECONFIG, "unknown kernel '%s'", cfg->experiment.repl);
