@@ -311,7 +311,11 @@ int bl_tpc_begin(struct bl_tpc *t, const struct bl_tpc_txn *in)
                 if (in->ops[i].kind >= BL_TXS_OP__COUNT)
                         return BL_EINVAL;
         if ((x = get_txn(t, in->id)) != NULL) {
-                if (!x->reported || x->replayed)
+                if (x->replayed) { /* a commit logged before a crash */
+                        report_logged(t, in);
+                        return 0;
+                }
+                if (!x->reported)
                         return BL_EEXIST;
                 x->cookie = in->cookie;
                 report_again(t, x);

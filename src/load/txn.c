@@ -27,6 +27,13 @@ const char *bl_txn_workload_name(int type)
         }
 }
 
+const char *bl_txn_class_name(int cls)
+{
+        static const char *const names[] = {"transfer", "audit", "rmw", "list"};
+
+        return cls >= 0 && cls < (int)(sizeof(names) / sizeof(names[0])) ? names[cls] : "?";
+}
+
 void bl_txn_params_default(struct bl_txn_params *p, enum bl_txn_workload type)
 {
         memset(p, 0, sizeof(*p));

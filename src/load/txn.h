@@ -155,5 +155,7 @@ const struct bl_txn_req *bl_txngen_next(struct bl_txngen *g);
 
 /* "bank", "ycsb-t", "list-append"; "?" otherwise. */
 const char *bl_txn_workload_name(int type);
+/* "transfer", "audit", "rmw", "list" (enum bl_txn_class); "?" otherwise. */
+const char *bl_txn_class_name(int cls);
 
 #endif

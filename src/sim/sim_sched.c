@@ -212,6 +212,20 @@ int bl_sim_settle(struct bl_sim *s, uint64_t max_ns, struct bl_errbuf *eb)
         int shown = 0;
 
         bl_sim_clients(s, 0);
+        if (s->txn != NULL) {
+                /* Transactions: see sim_txn_settle. */
+                int rc = sim_txn_settle(s, end);
+
+                if (s->violated)
+                        return bl_sim_violation(s, eb);
+                if (rc == 0)
+                        return 0;
+                sim_txn_unquiet(s, list, sizeof(list));
+                return bl_errf(eb, BL_ECHECK,
+                               "liveness: not quiet after %" PRIu64 " ms of settling (t=%" PRIu64
+                               " ms): %s",
+                               max_ns / 1000000, s->now / 1000000, list);
+        }
         while (!s->violated && s->pending > 0 && s->heap_n > 0 && s->heap[0].t <= end)
                 bl_sim_step(s);
         if (s->violated)
@@ -250,7 +264,7 @@ static int check_digests(struct bl_sim *s, struct bl_errbuf *eb)
                 for (int m = 0; m < s->o.replicas; m++) {
                         const struct sim_inst *in =
                             &s->inst[(size_t)sh * (size_t)s->o.replicas + (size_t)m];
-                        uint64_t n = bl_kv_applied(in->kv), dig = bl_kv_digest(in->kv);
+                        uint64_t n = sim_inst_applied(in), dig = sim_inst_digest(in);
 
                         if (n == 0 || n > d->len || d->dig[n - 1] == 0)
                                 continue;
@@ -276,6 +290,8 @@ int bl_sim_check(struct bl_sim *s, struct bl_errbuf *eb)
         rc = check_digests(s, eb);
         if (rc != 0)
                 return rc;
+        if (s->txn != NULL)
+                return sim_txn_check(s, eb);
         if (!s->o.record_history)
                 return 0;
         h = bl_sim_history(s);

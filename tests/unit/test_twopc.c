@@ -380,6 +380,10 @@ static void test_coordinator_crash_after_durable_commit(void **state)
         assert_int_equal(bl_txs_value(h->store[1][2], k1), 6);
         assert_int_equal(h->nwal[0], 2); /* END once both acknowledged */
         assert_int_equal(stats(h, 0).unacked, 0);
+        /* Its client, having lost the report, resends it: reported from the log. */
+        assert_int_equal(BEGIN(h, 0, 1, W(k0, 5), W(k1, 6)), 0);
+        assert_int_equal(h_count_results(h, 1), 2);
+        assert_int_equal(h->res[1].outcome, BL_TPC_COMMITTED);
         /* Again: no resend now, but a QUERY still gets commit. */
         h_crash(h, 0);
         assert_int_equal(h_recover(h, 0), 0);
@@ -678,6 +682,60 @@ static void test_replay_refuses_malformed(void **state)
         h_free(h);
 }
 
+/* Allocation failures inside the commit layer's own calls: refused with
+ * BL_ENOMEM (or NULL), nothing half-done, nothing leaked (ASan), and the
+ * next try works. */
+static void test_allocation_failures(void **state)
+{
+        struct h *h = none_cluster(3, BL_TXS_NO_WAIT);
+        uint64_t k0 = h_key(h, 0, 0), k1 = h_key(h, 1, 0), k2 = h_key(h, 2, 0);
+        uint8_t rec[64];
+        struct bl_wbuf w;
+        int n, rc = BL_ENOMEM;
+
+        (void)state;
+        for (n = 1; rc == BL_ENOMEM && n < 100; n++) {
+                bl_alloc_fail_after(n);
+                rc = BEGIN(h, 0, 1, W(k0, 1), R(k1), P(k2, 3), R(k2));
+                bl_alloc_fail_after(0);
+                if (rc == BL_ENOMEM) {
+                        assert_int_equal(stats(h, 0).active, 0);
+                        assert_int_equal(h->nsent, 0);
+                }
+        }
+        assert_int_equal(rc, 0);
+        assert_true(n > 3); /* some allocations did fail */
+        h_rounds(h, 15);    /* a PREPARE not sent for want of memory is resent */
+        assert_outcome(h, 1, BL_TPC_COMMITTED, BL_TPC_A_NONE);
+
+        /* A new object after a crash, and its replay. */
+        bl_wbuf_init(&w, rec, sizeof(rec));
+        bl_put_u64(&w, 9);
+        bl_put_u8(&w, 1);
+        bl_put_u32(&w, 1);
+        bl_put_u32(&w, 0);
+        h_crash(h, 0);
+        for (n = 1;; n++) {
+                bl_alloc_fail_after(n);
+                h->tpc[0] = h_make(h, 0);
+                rc = h->tpc[0] != NULL
+                         ? bl_tpc_replay(h->tpc[0], 1, BL_TPC_REC_DECISION, rec, w.len)
+                         : BL_ENOMEM;
+                bl_alloc_fail_after(0);
+                if (rc == 0)
+                        break;
+                assert_int_equal(rc, BL_ENOMEM);
+                bl_tpc_destroy(h->tpc[0]);
+                h->tpc[0] = NULL;
+        }
+        assert_true(n > 1);
+        h->up[0] = 1;
+        bl_tpc_start(h->tpc[0]);
+        h_settle(h); /* the replayed decision's DECIDE: shard 0 never prepared 9 */
+        assert_int_equal(stats(h, 0).unacked, 1);
+        h_free(h);
+}
+
 /* ---- replicated ---- */
 
 static void test_repl_commit(void **state)
@@ -902,6 +960,7 @@ int main(void)
             cmocka_unit_test(test_begin_refused),
             cmocka_unit_test(test_malformed_refused),
             cmocka_unit_test(test_replay_refuses_malformed),
+            cmocka_unit_test(test_allocation_failures),
             cmocka_unit_test(test_repl_commit),
             cmocka_unit_test(test_repl_coordinator_loses_leadership),
             cmocka_unit_test(test_repl_participant_resolves_dead_coordinator),
