@@ -812,6 +812,10 @@ static int check_combinations(const struct bl_config *cfg, const struct origin *
                                    "= bank, ycsb-t or list-append (or kernel = %s for "
                                    "single-key workloads)",
                                    c->experiment.commit, c->experiment.repl);
+        if (bl_workload_is_txn(c->workload.type) && c->clients.rate > 0)
+                return combo_error(cfg, org, OPT(clients.rate), OPT(workload.type), eb,
+                                   "transaction clients run closed loop (clients.outstanding "
+                                   "transactions per session), allowed rate = 0");
         if ((c->workload.type == BL_WL_BANK || c->workload.type == BL_WL_YCSB_T) &&
             c->store.records < 2)
                 return combo_error(cfg, org, OPT(store.records), OPT(workload.type), eb,

@@ -895,6 +895,8 @@ void bl_sim_get_stats(const struct bl_sim *s, struct bl_sim_stats *out)
 {
         *out = s->st;
         out->completed = bl_sim_completed(s);
+        if (s->txn != NULL)
+                out->txn_blocked_max_ns = sim_txn_blocked_max(s);
         memcpy(out->kernel_events, s->ev_counts, sizeof(out->kernel_events));
 }
 

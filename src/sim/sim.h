@@ -237,6 +237,8 @@ struct bl_sim_opts {
         uint64_t tick_ns;           /* node tick period; 0: cfg cluster.tick_us */
         int record_history;         /* keep the client history (for linearizability) */
         unsigned fault_mask;        /* BL_SIM_F_*: what random schedules may inject */
+        uint64_t crash_nodes;       /* random schedules crash only these nodes (bit i:
+                                     * node i, below 64); 0: any node */
         /* Kernel-specific invariant, called after every event when set (e.g.
          * Raft log matching, leader completeness). Return 0, or non-zero with
          * a message in eb: the violation becomes sticky (see Checks). */
@@ -280,6 +282,8 @@ struct bl_sim_stats {
         uint64_t txn_refused_decides; /* DECIDEs refused by first-decide-wins (per replica) */
         uint64_t txn_forwards;        /* commit-layer messages forwarded by a non-leader */
         uint64_t txn_audits;          /* committed audits judged */
+        uint64_t txn_blocked_max_ns;  /* longest blocking window (bl_txs_stats) of any
+                                       * live replica: prepared, waiting for a decision */
 };
 
 /* Defaults: 3 nodes, 1 shard, replicas = nodes, seed 1, latency 50..500 us, no

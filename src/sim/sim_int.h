@@ -13,9 +13,9 @@
 /*
  * Files: sim.c (creation, event queue, stepping, nodes, network, checks on
  * digests and elections), sim_client.c (client sessions and the history),
- * sim_sched.c (random fault schedules, settle, bl_sim_check), sim_txn.c
- * (transaction mode: the commit layer of every node, its routing, the
- * transaction clients and their verdicts).
+ * sim_sched.c (random fault schedules, settle, bl_sim_check), sim_txn*.c
+ * (transaction mode: the commit layer of every node and its routing, the
+ * transaction clients, the verdicts; sim_txn_int.h).
  */
 
 struct bl_txs;
@@ -232,6 +232,8 @@ int sim_txn_quiet(const struct bl_sim *s);
 int sim_txn_settle(struct bl_sim *s, uint64_t end);
 /* Describe what keeps the run from being quiet (for the settle message). */
 void sim_txn_unquiet(const struct bl_sim *s, char *buf, size_t len);
+/* The longest blocking window of any live replica (bl_txs_stats). */
+uint64_t sim_txn_blocked_max(const struct bl_sim *s);
 /* The transaction verdicts (see sim.h, Transactions). */
 int sim_txn_check(struct bl_sim *s, struct bl_errbuf *eb);
 

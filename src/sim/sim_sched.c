@@ -61,17 +61,23 @@ static void desc_time(struct desc *d, uint64_t t)
                  (t / 1000) % 1000);
 }
 
+/* A node that may crash (opts.crash_nodes; 0: any). */
+static int crashable(const struct bl_sim *s, int i)
+{
+        return s->o.crash_nodes == 0 || (i < 64 && (s->o.crash_nodes >> i) & 1);
+}
+
 static int pick_node(struct bl_rng *r, const struct bl_sim *s, int crashed)
 {
         int n = 0, k;
 
         for (int i = 0; i < s->o.nodes; i++)
-                n += (s->crashed[i] != 0) == crashed;
+                n += (s->crashed[i] != 0) == crashed && crashable(s, i);
         if (n == 0)
                 return -1;
         k = (int)bl_rng_below(r, (uint64_t)n);
         for (int i = 0; i < s->o.nodes; i++)
-                if ((s->crashed[i] != 0) == crashed && k-- == 0)
+                if ((s->crashed[i] != 0) == crashed && crashable(s, i) && k-- == 0)
                         return i;
         return -1;
 }

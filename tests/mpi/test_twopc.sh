@@ -41,6 +41,7 @@ expect_out '# verdict atomicity *pass'
 expect_out '# verdict bank *pass'
 expect_out '# verdict digests *pass'
 
+rm -f "$TMP"/*.h5
 run 3 run configs/default.ini "${QUICK[@]}" -o workload.type=list-append \
 	-o experiment.kernel=2pc/raft -o cluster.replicas=3
 expect_rc 0
@@ -48,12 +49,23 @@ committed
 expect_out '# verdict serializable *pass'
 expect_out '# verdict strict-serializable *pass'
 expect_out '# verdict atomicity *pass'
+# The file holds the transaction figures and history; ballot check re-judges it.
+f=$(only_file)
+h5dump -H "$f" >"$TMP/h5"
+grep -q 'GROUP "txn"' "$TMP/h5" || fail "no /txn in the file"
+grep -q 'DATASET "in_doubt"' "$TMP/h5" || fail "no /timeseries/in_doubt in the file"
+h5dump -d /messages/type_names "$f" | grep -q tpc_prepare || fail "no commit-layer message counters"
+"$BALLOT" check "$f" >"$TMP/check" || fail "ballot check of the stored history: $(cat "$TMP/check")"
+grep -q '# verdict serializable *pass' "$TMP/check" || fail "ballot check did not judge the history"
 rm -f "$TMP"/*.h5
 
 # Every coordinator lives on rank 3 (the only client rank); it is down from
 # 0.5 s to 1.1 s after the start. Transactions it had prepared but not yet
-# decided keep their participants blocked until it is back.
+# decided keep their participants blocked until it is back. Votes to rank 3
+# are held 10 ms before the crash, so the crash finds transactions between
+# PREPARE and decision (not, by chance, between two transactions).
 cat >"$TMP/coord.faults" <<'F'
+0.3s delay 10ms *->3 for 0.3s
 0.5s crash rank:3
 1.1s recover rank:3
 F
@@ -93,5 +105,8 @@ expect_out 'needs a commit layer'
 run 3 run configs/default.ini "${QUICK[@]}" -o experiment.kernel=2pc/none
 expect_rc 2
 expect_out 'runs transactions'
+run 3 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc -o clients.rate=100
+expect_rc 2
+expect_out 'closed loop'
 no_tmp_files
 echo ok

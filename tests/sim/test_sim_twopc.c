@@ -321,9 +321,11 @@ struct variant {
         int sync; /* slow disk */
         unsigned faults;
         int seeds;
+        const int *client_node; /* 2pc/none: where clients live (NULL: i % nodes) */
+        uint64_t crash_nodes;   /* the nodes schedules may crash (0: any) */
 };
 
-static void many(const struct variant *va)
+static struct bl_simtest_summary many(const struct variant *va)
 {
         struct bl_config cfg = raft_cfg();
         struct bl_txn_params p;
@@ -342,6 +344,8 @@ static void many(const struct variant *va)
         o.txn = &p;
         o.txn_cc = va->cc;
         o.fault_mask = va->faults;
+        o.client_node = va->client_node;
+        o.crash_nodes = va->crash_nodes;
         if (va->workload == BL_TXW_BANK) {
                 bank_params(&p, 8, 0.9, 0.2);
         } else if (va->workload == BL_TXW_YCSB_T) {
@@ -360,6 +364,9 @@ static void many(const struct variant *va)
         printf("# 2pc variant %s\n", va->name);
         bl_simtest_many(&o, SEEDS(va->seeds), FAULT_NS, SETTLE_NS, &sum);
         assert_true(sum.completed > 0);
+        printf("# %" PRIu64 " outcomes unknown, longest blocking window %.3f ms\n", sum.txn_unknown,
+               (double)sum.txn_blocked_max_ns / 1e6);
+        return sum;
 }
 
 #define V(nm, k, n, sh, r, w, c, sy, f, sd)                                                        \
@@ -370,9 +377,39 @@ static void many(const struct variant *va)
 
 static const struct variant V_NONE_BANK =
     V("2pc/none bank, crashes, partitions and link faults", &bl_kernel_none, 3, 2, 1, BL_TXW_BANK,
-      BL_TXS_NO_WAIT, 1, BL_SIM_F_ALL, 200);
+      BL_TXS_NO_WAIT, 1, BL_SIM_F_ALL, 150);
+/* 2pc/none with coordinator crashes: node 2 holds no shard and coordinates
+ * the transactions of two of the four clients; only it crashes. Its clients'
+ * transactions in flight become unknown, its participants block until it
+ * recovers, and settling needs every one of them resolved. */
+static const int coord_clients[4] = {2, 0, 2, 1};
+static const struct variant V_NONE_COORD = {.name = "2pc/none bank, coordinator crashes",
+                                            .kernel = &bl_kernel_none,
+                                            .nodes = 3,
+                                            .shards = 2,
+                                            .replicas = 1,
+                                            .workload = BL_TXW_BANK,
+                                            .cc = BL_TXS_WAIT_DIE,
+                                            .sync = 1,
+                                            .faults = BL_SIM_F_ALL,
+                                            .seeds = 300,
+                                            .client_node = coord_clients,
+                                            .crash_nodes = 1u << 2};
+static const struct variant V_NONE_COORD_LIST = {.name = "2pc/none list-append, coordinator "
+                                                         "crashes",
+                                                 .kernel = &bl_kernel_none,
+                                                 .nodes = 3,
+                                                 .shards = 2,
+                                                 .replicas = 1,
+                                                 .workload = BL_TXW_LIST_APPEND,
+                                                 .cc = BL_TXS_NO_WAIT,
+                                                 .sync = 1,
+                                                 .faults = BL_SIM_F_ALL,
+                                                 .seeds = 200,
+                                                 .client_node = coord_clients,
+                                                 .crash_nodes = 1u << 2};
 static const struct variant V_RAFT_BANK = V("2pc/raft bank, no-wait", &bl_kernel_raft, 3, 2, 3,
-                                            BL_TXW_BANK, BL_TXS_NO_WAIT, 1, BL_SIM_F_ALL, 600);
+                                            BL_TXW_BANK, BL_TXS_NO_WAIT, 1, BL_SIM_F_ALL, 500);
 static const struct variant V_RAFT_LIST =
     V("2pc/raft list-append, wait-die", &bl_kernel_raft, 3, 2, 3, BL_TXW_LIST_APPEND,
       BL_TXS_WAIT_DIE, 0, BL_SIM_F_ALL, 400);
@@ -391,6 +428,23 @@ static void test_none_bank_random(void **state)
 {
         (void)state;
         many(&V_NONE_BANK);
+}
+
+static void test_none_coordinator_crash_random(void **state)
+{
+        struct bl_simtest_summary a, b;
+
+        (void)state;
+        a = many(&V_NONE_COORD);
+        b = many(&V_NONE_COORD_LIST);
+        /* The coordinator's crashes cost its clients their outcomes and
+         * block its participants for as long as it stays down: a schedule
+         * phase is at least 50 ms. */
+        if (a.seeds >= 20 && b.seeds >= 20) {
+                assert_true(a.txn_unknown > 0 && b.txn_unknown > 0);
+                assert_true(a.txn_blocked_max_ns >= 50 * MS);
+                assert_true(b.txn_blocked_max_ns >= 50 * MS);
+        }
 }
 
 static void test_raft_bank_random(void **state)
@@ -435,6 +489,7 @@ int main(void)
             cmocka_unit_test(test_none_coordinator_crash_presumed_abort),
             cmocka_unit_test(test_none_coordinator_crash_logged_commit),
             cmocka_unit_test(test_none_bank_random),
+            cmocka_unit_test(test_none_coordinator_crash_random),
             cmocka_unit_test(test_raft_bank_random),
             cmocka_unit_test(test_raft_list_random),
             cmocka_unit_test(test_raft5_list_random),
