@@ -53,7 +53,9 @@ static void usage(FILE *out)
                 "  --settle-ms MS  time allowed to finish every operation after healing\n"
                 "                  (default 20000)\n"
                 "  --faults LIST   comma list of crash, partition, link, or 'none' (default:\n"
-                "                  all; without crash for the none kernel, which loses state)\n"
+                "                  all; without crash for the none kernel, which loses state;\n"
+                "                  with 2pc/none, nodes = shards + 1 and only the node\n"
+                "                  without a shard crashes: a coordinator, never a participant)\n"
                 "  --drop P        base message loss probability (default 0)\n"
                 "  --dup P         base duplication probability (default 0)\n"
                 "  --lat-us A:B    message latency range in microseconds (default 50:500)\n"
@@ -447,8 +449,20 @@ int bl_sim_main(int argc, char **argv)
         o.disk_sync_max_ns = c.sync_max_us * 1000;
         o.client_timeout_ns = (uint64_t)cfg.clients.timeout_ms * 1000000;
         o.fault_mask = c.faults;
-        if (!c.faults_given && strcmp(k->name, "none") == 0)
+        if (!c.faults_given && strcmp(k->name, "none") == 0) {
                 o.fault_mask &= ~BL_SIM_F_CRASH;
+                if (o.commit != BL_SIM_COMMIT_OFF) {
+                        /* 2pc/none: crash the nodes that hold no shard (the
+                         * coordinators of their clients), to show 2PC's
+                         * blocking; a participant would lose its shard. */
+                        if (c.nodes == 0)
+                                o.nodes = o.shards + 1;
+                        for (int i = o.shards; i < o.nodes && i < 64; i++)
+                                o.crash_nodes |= 1ULL << i;
+                        if (o.crash_nodes != 0)
+                                o.fault_mask |= BL_SIM_F_CRASH;
+                }
+        }
         if (o.replicas > o.nodes) {
                 fprintf(stderr, "ballot sim: --nodes %d is below cluster.replicas = %d\n", o.nodes,
                         o.replicas);
