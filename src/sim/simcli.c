@@ -53,7 +53,8 @@ static void usage(FILE *out)
                 "  --settle-ms MS  time allowed to finish every operation after healing\n"
                 "                  (default 20000)\n"
                 "  --faults LIST   comma list of crash, partition, link, or 'none' (default:\n"
-                "                  all)\n"
+                "                  all; with 2pc/none, nodes = shards + 1: a node without a\n"
+                "                  shard coordinates some clients)\n"
                 "  --drop P        base message loss probability (default 0)\n"
                 "  --dup P         base duplication probability (default 0)\n"
                 "  --lat-us A:B    message latency range in microseconds (default 50:500)\n"
@@ -445,6 +446,13 @@ int bl_sim_main(int argc, char **argv)
         o.disk_sync_max_ns = c.sync_max_us * 1000;
         o.client_timeout_ns = (uint64_t)cfg.clients.timeout_ms * 1000000;
         o.fault_mask = c.faults;
+        if (o.commit != BL_SIM_COMMIT_OFF && strcmp(k->name, "none") == 0 && c.nodes == 0) {
+                /* 2pc/none: a node that holds no shard coordinates some
+                 * clients, so a crash may hit a coordinator alone (2PC's
+                 * blocking) as well as a participant (which comes back from
+                 * its log). */
+                o.nodes = o.shards + 1;
+        }
         if (o.replicas > o.nodes) {
                 fprintf(stderr, "ballot sim: --nodes %d is below cluster.replicas = %d\n", o.nodes,
                         o.replicas);
