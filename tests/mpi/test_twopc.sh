@@ -9,6 +9,10 @@
 #    and atomicity and the bank total still hold;
 #  - 2pc/raft with the leader of shard 0 crashing: a new leader finishes the
 #    in-doubt transactions, verdicts pass;
+#  - 2pc/none with a participant (rank 0, the only copy of shard 0) crashing
+#    and recovering, its log on disk: it comes back from the none kernel's
+#    log with its prepared transactions and their locks, and atomicity and
+#    the bank total hold;
 #  - a transaction workload without a commit layer, and 2pc with a
 #    single-key workload, are refused before anything runs (exit 2).
 . "$(dirname "$0")/lib.sh"
@@ -107,6 +111,18 @@ expect_out '# verdict atomicity *pass'
 expect_out '# verdict bank *pass'
 expect_out '# verdict digests *pass'
 expect_out '# fault .*crash leader:0'
+
+printf '0.4s crash rank:0\n0.7s recover rank:0\n' >"$TMP/part.faults"
+mkdir -p "$TMP/disk"
+run 3 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc/none \
+	-o faults.schedule="$TMP/part.faults" -o storage.mode=write -o storage.dir="$TMP/disk"
+expect_rc 0
+committed
+expect_out '# verdict atomicity *pass'
+expect_out '# verdict bank *pass'
+expect_out '# verdict storage *pass'
+expect_out '# fault .*crash rank:0'
+rm -f "$TMP"/*.h5
 
 run 3 run configs/default.ini "${QUICK[@]}" -o workload.type=bank
 expect_rc 2
