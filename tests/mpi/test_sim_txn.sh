@@ -27,8 +27,9 @@ sim -o experiment.kernel=2pc/paxos -o workload.type=bank -o store.records=12 \
 [ "$RC" -eq 0 ] || { cat "$TMP/out"; fail "2pc/paxos bank: exit $RC"; }
 [ "$(committed)" -gt 50 ] || fail "2pc/paxos: too few commits: $(cat "$TMP/out")"
 
-# 2pc/none: only the node without a shard (a coordinator) crashes, so some
-# outcomes are unknown; an unreplicated participant would lose its shard.
+# 2pc/none: a node without a shard (a coordinator) is added, and crashes hit
+# any node: a crashed participant's shard comes back from its log with its
+# PREPAREs, a crashed coordinator leaves some outcomes unknown.
 sim -o experiment.kernel=2pc/none -o workload.type=ycsb-t -o store.records=20 \
 	-o cluster.shards=2 --seeds 10
 [ "$RC" -eq 0 ] || { cat "$TMP/out"; fail "2pc/none ycsb-t: exit $RC"; }
