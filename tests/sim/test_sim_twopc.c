@@ -28,11 +28,11 @@
  * replica's commit log. Settling waits until no transaction is in doubt
  * anywhere: a blocking that never ends fails the liveness check.
  *
- * 2pc/none cannot survive a participant crash (an unreplicated shard loses
- * its state: that is what running without replication means), so its
- * coordinator-crash tests put the coordinator on a node without a shard;
- * the random schedules over 2pc/none use partitions and link faults only.
- * Over Raft and Paxos every node may crash.
+ * The coordinator-crash tests of 2pc/none put the coordinator on a node
+ * without a shard, so that its crash blocks participants that stay up (a
+ * crashed participant comes back from the none kernel's log). One random
+ * variant crashes any node, others only that coordinator. Over Raft and
+ * Paxos every node may crash.
  */
 
 extern const struct bl_kernel bl_kernel_none;
