@@ -68,6 +68,7 @@ rm -f "$TMP"/*.h5
 # decided keep their participants blocked until it is back. Votes to rank 3
 # are held 10 ms before the crash, so the crash finds transactions between
 # PREPARE and decision (not, by chance, between two transactions).
+rm -f "$TMP"/*.h5
 cat >"$TMP/coord.faults" <<'F'
 0.3s delay 10ms *->3 for 0.3s
 0.5s crash rank:3
@@ -83,9 +84,17 @@ expect_out '# verdict bank *pass'
 expect_out '# fault .*crash rank:3'
 max=$(sed -n 's/^# blocking window.* max \([0-9.]*\) us; in doubt.*/\1/p' "$TMP/out")
 [ -n "$max" ] || fail "no blocking window reported"
-# Blocked through most of the 600 ms outage, and not for the whole run.
-awk -v m="$max" 'BEGIN { exit !(m >= 400000 && m < 2000000) }' ||
-	fail "longest blocking window $max us: expected about the 600 ms outage"
+# The outage as it happened: rank 3 applies its crash and recovery in its
+# own loop, which a loaded machine may deschedule past the scheduled times.
+f=$(only_file)
+outage=$(h5dump -d /events "$f" | sed -n '/DATA {/,$p' | tr -d '\n' |
+	grep -oE '\{ *[0-9]+, *3, *(crash|recover),' | sed -E 's/\{ *([0-9]+), *3, *([a-z]+),/\1 \2/' |
+	awk '$2 == "crash" { c = $1 } $2 == "recover" { r = $1 } END { if (c && r) print (r - c) / 1e3 }')
+[ -n "$outage" ] || fail "no crash and recovery events of rank 3 in the file"
+# Participants stayed blocked through most of the outage (until the
+# recovered coordinator answered them), and not for the whole run.
+awk -v m="$max" -v o="$outage" 'BEGIN { exit !(m >= 0.7 * o && m < o + 1000000) }' ||
+	fail "longest blocking window $max us: expected about the coordinator's outage, $outage us"
 end=$(sed -n 's/.*in doubt: at most \([0-9]*\) at once, \([0-9]*\) at the end.*/\2/p' "$TMP/out")
 [ "$end" = 0 ] || fail "transactions still in doubt after the coordinator recovered ('$end')"
 
