@@ -146,7 +146,8 @@ $(BUILD)/bench-check: tools/bench-check.c $(LIB)
 bench-check: $(BUILD)/bench-check
 	$(BUILD)/bench-check 1000000
 
-# Serializability checker benchmark: valid list-append histories of 10^4 and 10^5 transactions.
+# Serializability checker benchmark: valid list-append histories of 10^4 and 10^5 transactions,
+# checked in memory and through a result file (`ballot check` on /txn/history).
 $(BUILD)/bench-serial: tools/bench-serial.c tests/unit/txn_model.h $(LIB)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Itests/unit -o $@ $< $(LIB) $(DEP_LIBS)
 

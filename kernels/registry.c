@@ -6,12 +6,10 @@
 extern const struct bl_kernel bl_kernel_none;
 extern const struct bl_kernel bl_kernel_raft;
 extern const struct bl_kernel bl_kernel_paxos;
+extern const struct bl_kernel bl_kernel_2pc;
 
 const struct bl_kernel *const bl_kernels[] = {
-    &bl_kernel_none,
-    &bl_kernel_raft,
-    &bl_kernel_paxos,
-    NULL,
+    &bl_kernel_none, &bl_kernel_raft, &bl_kernel_paxos, &bl_kernel_2pc, NULL,
 };
 
 const struct bl_kernel *bl_kernel_find(const char *name)

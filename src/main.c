@@ -325,6 +325,9 @@ static int cmd_info(int argc, char **argv)
                "  ycsb-d   95%% read, 5%% insert, latest\n"
                "  ycsb-f   50%% read, 50%% read-modify-write, zipfian\n"
                "  counter  increments of a few shared counters, checked at the end\n"
+               "  bank         transactions (kernel 2pc/...): transfers between accounts, audits\n"
+               "  ycsb-t       transactions of txn.keys read-modify-writes, zipfian\n"
+               "  list-append  transactions of list appends and reads (serializability)\n"
                "\n# options (INI section.key; override with -o section.key=value)\n");
         bl_config_print_options(stdout);
         return 0;

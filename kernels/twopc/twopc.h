@@ -106,14 +106,19 @@
  * Locks are taken when PREPARE is applied, so a read-only participant may
  * release them at once (BL_TXS_RELEASE_READS) only when every other
  * participant already holds its locks (store/txn.h explains why): the
- * coordinator prepares the writing shards first (in replicated mode the
- * first shard always with them, never with the flag: it holds the
- * decision) and the read-only ones, with the flag, once all the others
- * voted YES. A single-shard transaction is prepared with the flag when it
- * only reads. A transaction that only reads on several shards is prepared
- * everywhere without the flag; when every vote is READ_ONLY it commits
- * without logging anything (it wrote nothing) and DECIDE commit releases
- * the read locks.
+ * coordinator prepares the writing shards first, with every read-only
+ * shard but one, without the flag (in replicated mode the first shard is
+ * always among them: it holds the decision); the last read-only shard gets
+ * the flag and is prepared once all the others voted. (Two flagged shards
+ * would break two-phase locking: one may release before the other locks;
+ * the simulator found that G2-item cycle.) A single-shard transaction is prepared with the flag
+ * when it only reads. A transaction that only reads on several shards is prepared everywhere
+ * without the flag; when every vote is READ_ONLY it commits without logging anything with 2pc/none
+ * (it wrote nothing) and DECIDE commit releases the read locks. In replicated mode it is logged
+ * like any decision (DECIDE commit in the first shard, reported if it wins): a new leader of the
+ * first shard answering a QUERY may have aborted it there, releasing those read locks before the
+ * other shards took theirs, and the reads would then not be one snapshot (test_twopc_random finds
+ * it).
  *
  * Reads. A VOTE carries, per op of the shard's PREPARE, the register value
  * and the committed list prefix the op read (the prefix's elements, taken
@@ -133,6 +138,24 @@
  * object); the runtime hands every completion of a transaction command back
  * through bl_tpc_applied(tag) or bl_tpc_dropped(tag), tag 0 on replicas that
  * did not propose it.
+ *
+ * What the runtime owes the commit layer (implementation notes):
+ *   - bl_tpc_applied on every replica for every transaction command, right
+ *     after bl_txs_apply (BL_EINVAL included), then bl_tpc_vote_ready for
+ *     each vote bl_txs_next_vote pops: every replica keeps the query timers
+ *     and the ops of waiting PREPAREs, since any of them may lead next.
+ *   - bl_tpc_recv's src is the rank that sent the message (not a rank that
+ *     forwarded it): VOTE and ACK go back to it, and QUERY answers too.
+ *   - Open transactions (PREPARED, READ_HELD) that reached a replica
+ *     without an apply this object saw (a snapshot installed, a store
+ *     rebuilt before this object existed) are found by a scan of
+ *     bl_txs_open, at most every query_ns per shard and only when the
+ *     store holds more open transactions than this object watches.
+ *   - Events (common/events.h): txn_resolved, txn_coord_ask, tpc_recover.
+ *
+ * Changes to this interface since it was first landed: BL_TPC_REC_END
+ * (below), BL_EEXIST added to common/err.h (bl_tpc_begin named it),
+ * bl_txs_open added to store/txn.h.
  */
 
 /* Message types (env->send_* type argument; the runtime frames them). */
@@ -145,9 +168,14 @@ enum bl_tpc_msg {
         BL_TPC_MSG__COUNT
 };
 
-/* Record types persisted by a 2pc/none coordinator. Payload:
- * u64 txn, u8 commit, u32 nshards, nshards x u32 shard (those to DECIDE). */
+/* Record types persisted by a 2pc/none coordinator. DECISION payload:
+ * u64 txn, u8 commit, u32 nshards, nshards x u32 shard (those to DECIDE).
+ * END payload: u64 txn; every DECIDE of a logged commit was acknowledged,
+ * so recovery need not resend it (it still answers QUERYs with commit).
+ * Both are replayed in log order; END is persisted without waiting for its
+ * durability (losing it only costs a resend). */
 #define BL_TPC_REC_DECISION 1
+#define BL_TPC_REC_END      2
 
 /* Outcome of a transaction (env->done). */
 enum bl_tpc_outcome {
@@ -265,7 +293,15 @@ void bl_tpc_start(struct bl_tpc *t);
 /* Coordinate a transaction. Returns 0 (env->done follows, possibly from
  * inside this call), BL_ENOTLEADER (replicated: this rank does not lead the
  * first shard), BL_EINVAL (no ops, too many, unknown kind), BL_EEXIST (id
- * already active here) or BL_ENOMEM. */
+ * being decided here: its report will come) or BL_ENOMEM.
+ * A client may resend a transaction whose report it lost, with the same
+ * id: if this object already reported it (and still finishes it), or is a
+ * 2pc/none coordinator that logged its commit, env->done reports it again
+ * from inside this call (reads NULL when no longer held); otherwise the
+ * transaction runs again, and the participants' records decide: a
+ * participant that already committed it votes YES without reads, the
+ * coordinator's abort then loses to that commit and the report says
+ * committed, without reads. */
 int bl_tpc_begin(struct bl_tpc *t, const struct bl_tpc_txn *x);
 
 /* A commit-layer message from rank `src`. Returns 0 or BL_EPROTO. */

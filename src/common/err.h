@@ -22,7 +22,8 @@
         X(BL_EBUSY, "busy, try again")                                                             \
         X(BL_ENOTFOUND, "not found")                                                               \
         X(BL_ECHECK, "correctness check failed")                                                   \
-        X(BL_EINCONCLUSIVE, "correctness check inconclusive")
+        X(BL_EINCONCLUSIVE, "correctness check inconclusive")                                      \
+        X(BL_EEXIST, "already exists")
 
 enum bl_err {
 #define BL_ERR_ENUM(code, str) code##_,
@@ -45,6 +46,7 @@ enum bl_err {
 #define BL_ENOTFOUND     (-(int)BL_ENOTFOUND_)
 #define BL_ECHECK        (-(int)BL_ECHECK_)
 #define BL_EINCONCLUSIVE (-(int)BL_EINCONCLUSIVE_)
+#define BL_EEXIST        (-(int)BL_EEXIST_)
 
 /* Short description of a code; never NULL, "unknown error" for foreign codes. */
 const char *bl_strerror(int code);

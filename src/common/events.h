@@ -24,7 +24,14 @@
         X(BL_EV_WAL_CORRUPT, "wal_corrupt", "rank, error code: recovery refused")                  \
         X(BL_EV_WAL_DAMAGE, "wal_damage", "rank, fault index: corrupt-wal applied")                \
         X(BL_EV_TRANSFER_ASK, "transfer_ask", "rank, fault index")                                 \
-        X(BL_EV_FAULT_SKIPPED, "fault_not_applied", "fault index, 1: after the end of the run")
+        X(BL_EV_FAULT_SKIPPED, "fault_not_applied", "fault index, 1: after the end of the run")    \
+        X(BL_EV_TXN_RESOLVED, "txn_resolved",                                                      \
+          "txn id, outcome (1 commit, 0 abort): a leader of the first shard settled it for a "     \
+          "QUERY")                                                                                 \
+        X(BL_EV_TXN_ASK, "txn_coord_ask",                                                          \
+          "txn id, first shard: its coordinator lost the shard before the decision was logged")    \
+        X(BL_EV_TPC_RECOVER, "tpc_recover",                                                        \
+          "commit decisions replayed, of which unacknowledged (DECIDEs resent)")
 
 enum bl_event_type {
 #define BL_EV_ENUM(code, name, args) code,

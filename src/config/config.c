@@ -50,8 +50,9 @@ static const char *const pinning_names[] = {"none", "core", "numa-spread", "numa
 static const char *const placement_names[] = {"spread", "pack", NULL};
 static const char *const dist_names[] = {"default", "uniform", "zipfian",
                                          "latest",  "hotspot", NULL};
-static const char *const workload_names[] = {"ycsb-a", "ycsb-b",  "ycsb-c", "ycsb-d",
-                                             "ycsb-f", "counter", NULL};
+static const char *const workload_names[] = {"ycsb-a",  "ycsb-b", "ycsb-c", "ycsb-d",      "ycsb-f",
+                                             "counter", "bank",   "ycsb-t", "list-append", NULL};
+static const char *const cc_names[] = {"no-wait", "wait-die", NULL};
 static const char *const read_mode_names[] = BL_RAFT_READ_MODE_NAMES;
 static const char *const paxos_read_mode_names[] = BL_PAXOS_READ_MODE_NAMES;
 static const char *const storage_mode_names[] = {"memory", "write", "fsync", NULL};
@@ -61,7 +62,8 @@ _Static_assert(ARRAY_LEN(idle_names) == BL_IDLE_AUTO + 2, "idle_names");
 _Static_assert(ARRAY_LEN(pinning_names) == BL_PIN_NUMA_COMPACT + 2, "pinning_names");
 _Static_assert(ARRAY_LEN(placement_names) == BL_PLACE_PACK + 2, "placement_names");
 _Static_assert(ARRAY_LEN(dist_names) == BL_DIST_HOTSPOT + 2, "dist_names");
-_Static_assert(ARRAY_LEN(workload_names) == BL_WL_COUNTER + 2, "workload_names");
+_Static_assert(ARRAY_LEN(workload_names) == BL_WL_LIST_APPEND + 2, "workload_names");
+_Static_assert(ARRAY_LEN(cc_names) == BL_CC_WAIT_DIE + 2, "cc_names");
 _Static_assert(ARRAY_LEN(read_mode_names) == BL_READ_INDEX + 2, "read_mode_names");
 _Static_assert(ARRAY_LEN(paxos_read_mode_names) == BL_PAXOS_READ_QUORUM + 2,
                "paxos_read_mode_names");
@@ -69,11 +71,12 @@ _Static_assert(ARRAY_LEN(paxos_read_mode_names) == BL_PAXOS_READ_QUORUM + 2,
 _Static_assert(sizeof(enum bl_idle) == sizeof(int), "enum size");
 
 /*
- * Commit kernels that are planned but may not be registered yet: a single
- * name from this list means "this commit kernel over unreplicated shards",
- * and the error for it says "not implemented yet" rather than "unknown".
+ * Commit kernels that are planned but not registered yet (none at the
+ * moment; 2pc is registered): a single name from this list means "this commit
+ * kernel over unreplicated shards", and the error for it says "not
+ * implemented yet" rather than "unknown".
  */
-static const char *const planned_commit_kernels[] = {"2pc", NULL};
+static const char *const planned_commit_kernels[] = {NULL};
 
 /* ---- the option table ---- */
 
@@ -157,6 +160,8 @@ static void allowed_kernel(char *buf, size_t n);
 #define S  "store"
 #define W  "workload"
 #define CL "clients"
+#define T  "txn"
+#define BK "bank"
 #define M  "metrics"
 #define B  "baseline"
 #define R  "raft"
@@ -215,7 +220,8 @@ static const struct opt options[] = {
           "bytes per value carried on the wire"),
 
     O_ENUM(W, "type", workload.type, enum bl_workload_type, workload_names, "ycsb-a",
-           "operation mix: YCSB core workload, or increments of a few counters"),
+           "operation mix: YCSB core workload, increments of a few counters, or transactions "
+           "(bank, ycsb-t, list-append; they need a commit kernel, e.g. 2pc/raft)"),
     O_ENUM(W, "distribution", workload.distribution, enum bl_dist, dist_names, "default",
            "key popularity; default: the workload's own"),
     O_DBL(W, "zipf_constant", workload.zipf_constant, "0.99", 0, 1, OPT_MIN_OPEN | OPT_MAX_OPEN,
@@ -226,6 +232,31 @@ static const struct opt options[] = {
           "hotspot: fraction of the operations that go to hot keys"),
     O_INT(W, "counters", workload.counters, "4", 1, 1000000,
           "counter workload: number of counter keys (at most records)"),
+
+    O_ENUM(T, "cc", txn.cc, enum bl_txn_cc, cc_names, "no-wait",
+           "participants' two-phase locking: no-wait (a conflict votes NO at once) or "
+           "wait-die (an older transaction waits, a younger one dies)"),
+    O_INT(T, "keys", txn.keys, "4", 1, 1024,
+          "ycsb-t: read-modify-writes per transaction (distinct keys, at most records)"),
+    O_INT(T, "timeout_ms", txn.timeout_ms, "500", 1, 3600000,
+          "the coordinator aborts a transaction whose votes are missing this long"),
+    O_INT(T, "retry_ms", txn.retry_ms, "100", 1, 3600000,
+          "the coordinator resends an unanswered PREPARE or DECIDE after this long"),
+    O_INT(T, "query_ms", txn.query_ms, "200", 1, 3600000,
+          "a participant holding a prepared transaction without a decision asks the "
+          "coordinator this often"),
+
+    O_U64(BK, "initial_balance", bank.initial_balance, "1000", 0, UINT64_C(1) << 40,
+          "bank: balance of every account at the start (accounts = store.records)"),
+    O_U64(BK, "max_transfer", bank.max_transfer, "100", 1, UINT64_C(1) << 40,
+          "bank: transfer amounts are uniform in [1, max_transfer]"),
+    O_DBL(BK, "audit_fraction", bank.audit_fraction, "0.1", 0, 1, 0,
+          "bank: share of audit transactions (read accounts; the rest are transfers)"),
+    O_U64(BK, "audit_accounts", bank.audit_accounts, "0", 0, UINT64_C(1000000000),
+          "bank: accounts one audit reads (at most records); 0: all of them, so every audit "
+          "checks the total"),
+    O_DBL(BK, "cross_shard", bank.cross_shard, "0.9", 0, 1, 0,
+          "bank: share of transfers between accounts of two different shards"),
 
     O_INT(CL, "per_rank", clients.per_rank, "4", 1, 4096, "client sessions per client rank"),
     O_INT(CL, "outstanding", clients.outstanding, "1", 1, 1024,
@@ -274,6 +305,8 @@ static const struct opt options[] = {
 #undef S
 #undef W
 #undef CL
+#undef T
+#undef BK
 #undef M
 #undef B
 #undef F
@@ -764,6 +797,34 @@ static int check_combinations(const struct bl_config *cfg, const struct origin *
         if (c->workload.type == BL_WL_COUNTER && (uint64_t)c->workload.counters > c->store.records)
                 return combo_error(cfg, org, OPT(workload.counters), OPT(store.records), eb,
                                    "the counter workload needs counters <= records");
+        if (bl_workload_is_txn(c->workload.type) && strcmp(c->experiment.commit, "none") == 0)
+                return combo_error(cfg, org, OPT(workload.type), OPT(experiment.kernel), eb,
+                                   "a transaction workload needs a commit layer, allowed kernel "
+                                   "= 2pc/%s (2PC over the same replication), or a single-key "
+                                   "workload (ycsb-a..f, counter)",
+                                   c->experiment.repl);
+        if (!bl_workload_is_txn(c->workload.type) && strcmp(c->experiment.commit, "none") != 0)
+                return combo_error(cfg, org, OPT(experiment.kernel), OPT(workload.type), eb,
+                                   "commit kernel '%s' runs transactions, allowed workload.type "
+                                   "= bank, ycsb-t or list-append (or kernel = %s for "
+                                   "single-key workloads)",
+                                   c->experiment.commit, c->experiment.repl);
+        if (bl_workload_is_txn(c->workload.type) && c->clients.rate > 0)
+                return combo_error(cfg, org, OPT(clients.rate), OPT(workload.type), eb,
+                                   "transaction clients run closed loop (clients.outstanding "
+                                   "transactions per session), allowed rate = 0");
+        if ((c->workload.type == BL_WL_BANK || c->workload.type == BL_WL_YCSB_T) &&
+            c->store.records < 2)
+                return combo_error(cfg, org, OPT(store.records), OPT(workload.type), eb,
+                                   "transactions need at least 2 keys, allowed records >= 2");
+        if (c->workload.type == BL_WL_YCSB_T && (uint64_t)c->txn.keys > c->store.records)
+                return combo_error(cfg, org, OPT(txn.keys), OPT(store.records), eb,
+                                   "ycsb-t transactions use distinct keys, allowed keys <= "
+                                   "records");
+        if (c->workload.type == BL_WL_BANK && c->bank.audit_accounts > c->store.records)
+                return combo_error(cfg, org, OPT(bank.audit_accounts), OPT(store.records), eb,
+                                   "an audit reads distinct accounts, allowed audit_accounts <= "
+                                   "records (0: all)");
         if (c->raft.heartbeat_ms >= c->raft.election_timeout_ms)
                 return combo_error(cfg, org, OPT(raft.heartbeat_ms), OPT(raft.election_timeout_ms),
                                    eb, "heartbeat_ms must be below election_timeout_ms");
@@ -1173,4 +1234,14 @@ const char *bl_read_mode_name(enum bl_read_mode v)
 const char *bl_storage_mode_name(enum bl_storage_mode v)
 {
         return name_of(storage_mode_names, (int)ARRAY_LEN(storage_mode_names) - 1, (int)v);
+}
+
+const char *bl_txn_cc_name(enum bl_txn_cc v)
+{
+        return name_of(cc_names, (int)ARRAY_LEN(cc_names) - 1, (int)v);
+}
+
+int bl_workload_is_txn(enum bl_workload_type v)
+{
+        return v == BL_WL_BANK || v == BL_WL_YCSB_T || v == BL_WL_LIST_APPEND;
 }

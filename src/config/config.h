@@ -23,7 +23,12 @@ enum bl_workload_type {
         BL_WL_YCSB_D,
         BL_WL_YCSB_F,
         BL_WL_COUNTER,
+        BL_WL_BANK,        /* transactions (need a commit layer): transfers and audits */
+        BL_WL_YCSB_T,      /* transactions of txn.keys read-modify-writes */
+        BL_WL_LIST_APPEND, /* transactions of appends and list reads (serializability) */
 };
+/* Same order as enum bl_txs_cc (src/store/txn.h). */
+enum bl_txn_cc { BL_CC_NO_WAIT, BL_CC_WAIT_DIE };
 /* Same order as enum bl_wal_mode (src/storage/wal.h). */
 enum bl_storage_mode { BL_STORAGE_MEMORY, BL_STORAGE_WRITE, BL_STORAGE_FSYNC };
 
@@ -72,6 +77,20 @@ struct bl_config {
                 double hotspot_op_fraction;
                 int counters; /* keys used by the counter workload */
         } workload;
+        struct {
+                enum bl_txn_cc cc; /* participants' two-phase locking: no-wait | wait-die */
+                int keys;          /* ycsb-t: read-modify-writes per transaction */
+                int timeout_ms;    /* coordinator aborts a txn whose votes are missing */
+                int retry_ms;      /* coordinator resends PREPARE / DECIDE */
+                int query_ms;      /* a participant in doubt asks the coordinator */
+        } txn;
+        struct {
+                uint64_t initial_balance; /* per account (accounts = store.records) */
+                uint64_t max_transfer;    /* amounts uniform in [1, max_transfer] */
+                double audit_fraction;    /* share of audit transactions */
+                uint64_t audit_accounts;  /* accounts an audit reads; 0: all */
+                double cross_shard;       /* share of transfers between two shards */
+        } bank;
         struct {
                 int per_rank;    /* client sessions per client rank */
                 int outstanding; /* closed loop: requests in flight per client */
@@ -131,5 +150,8 @@ const char *bl_workload_name(enum bl_workload_type v);
 const char *bl_dist_name(enum bl_dist v);
 const char *bl_read_mode_name(enum bl_read_mode v);
 const char *bl_storage_mode_name(enum bl_storage_mode v);
+const char *bl_txn_cc_name(enum bl_txn_cc v);
+/* 1 for the transaction workloads (bank, ycsb-t, list-append). */
+int bl_workload_is_txn(enum bl_workload_type v);
 
 #endif

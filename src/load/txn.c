@@ -27,6 +27,13 @@ const char *bl_txn_workload_name(int type)
         }
 }
 
+const char *bl_txn_class_name(int cls)
+{
+        static const char *const names[] = {"transfer", "audit", "rmw", "list"};
+
+        return cls >= 0 && cls < (int)(sizeof(names) / sizeof(names[0])) ? names[cls] : "?";
+}
+
 void bl_txn_params_default(struct bl_txn_params *p, enum bl_txn_workload type)
 {
         memset(p, 0, sizeof(*p));
@@ -66,6 +73,12 @@ void bl_txn_params_from_config(struct bl_txn_params *p, enum bl_txn_workload typ
         p->theta = cfg->workload.zipf_constant;
         p->hot_data = cfg->workload.hotspot_data_fraction;
         p->hot_op = cfg->workload.hotspot_op_fraction;
+        p->txn_keys = (uint32_t)cfg->txn.keys;
+        p->initial_balance = (int64_t)cfg->bank.initial_balance;
+        p->max_transfer = (int64_t)cfg->bank.max_transfer;
+        p->audit_frac = cfg->bank.audit_fraction;
+        p->audit_accounts = (uint32_t)cfg->bank.audit_accounts;
+        p->cross_shard = cfg->bank.cross_shard;
 }
 
 static int frac_ok(double x)

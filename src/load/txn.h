@@ -47,8 +47,8 @@
  * nsessions; sessions at similar rates share a generation, and a key gets
  * about writes_per_key appends (more when sessions drift apart).
  *
- * No transaction workload runs without a commit layer: the runtime and the
- * config do not name these generators yet (integration comes with 2PC).
+ * No transaction workload runs without a commit layer: the config refuses
+ * workload.type = bank, ycsb-t or list-append unless the kernel is 2pc/REPL.
  */
 
 enum bl_txn_workload {
@@ -121,7 +121,8 @@ void bl_txn_params_default(struct bl_txn_params *p, enum bl_txn_workload type);
 /*
  * Defaults, then what the run's config already says: experiment.seed,
  * cluster.shards, store.records (the key count), the workload's
- * distribution, zipf constant and hotspot fractions. Cannot fail.
+ * distribution, zipf constant and hotspot fractions, txn.keys and the
+ * [bank] options. Cannot fail.
  */
 void bl_txn_params_from_config(struct bl_txn_params *p, enum bl_txn_workload type,
                                const struct bl_config *cfg, uint32_t session, uint32_t nsessions);
@@ -154,5 +155,7 @@ const struct bl_txn_req *bl_txngen_next(struct bl_txngen *g);
 
 /* "bank", "ycsb-t", "list-append"; "?" otherwise. */
 const char *bl_txn_workload_name(int type);
+/* "transfer", "audit", "rmw", "list" (enum bl_txn_class); "?" otherwise. */
+const char *bl_txn_class_name(int cls);
 
 #endif

@@ -33,6 +33,10 @@ static int set_mix(struct bl_workload *w, enum bl_workload_type type)
                 w->read_frac = 0.0;
                 w->write_op = BL_OP_INCR;
                 return 0;
+        case BL_WL_BANK:
+        case BL_WL_YCSB_T:
+        case BL_WL_LIST_APPEND:
+                break; /* transactions: load/txn.h generates them */
         }
         return BL_ECONFIG;
 }

@@ -37,6 +37,8 @@ static const char *const fixed_names[BL_NET_FIXED_CLASSES] = {
     "client_request", "client_reply", "ping", "pong", "status", "malformed",
 };
 
+static const char *const txn_names[BL_NET_TXN_FIXED] = {"txn_request", "txn_reply", "leader_hint"};
+
 /* Frames for one destination, coalesced into one MPI message. */
 struct outq {
         uint8_t *buf;
@@ -58,6 +60,7 @@ struct bl_net {
         int rank;
         int size;
         int n_kernel_types;
+        int n_commit_types; /* -1: transaction kinds refused */
         MPI_Request *reqs;
         void **bufs;
         int npending;
@@ -134,6 +137,7 @@ struct bl_net *bl_net_create(MPI_Comm comm, int n_kernel_types, struct bl_errbuf
         MPI_Comm_rank(n->comm, &n->rank);
         MPI_Comm_size(n->comm, &n->size);
         n->n_kernel_types = n_kernel_types;
+        n->n_commit_types = -1;
         n->cap = 64;
         n->reqs = bl_malloc(sizeof(*n->reqs) * (size_t)n->cap);
         n->bufs = bl_malloc(sizeof(*n->bufs) * (size_t)n->cap);
@@ -210,6 +214,16 @@ int bl_net_class(const struct bl_net *n, int kind, int type)
                 return CLS_PONG;
         case BL_MSG_STATUS:
                 return CLS_STATUS;
+        case BL_MSG_TXN:
+        case BL_MSG_TXN_REPLY:
+        case BL_MSG_LEADER:
+                if (n->n_commit_types < 0)
+                        return -1;
+                return BL_NET_FIXED_CLASSES + n->n_kernel_types + (kind - BL_MSG_TXN);
+        case BL_MSG_COMMIT:
+                if (n->n_commit_types < 0 || type < 0 || type >= n->n_commit_types)
+                        return -1;
+                return BL_NET_FIXED_CLASSES + n->n_kernel_types + BL_NET_TXN_FIXED + type;
         default:
                 return -1;
         }
@@ -217,7 +231,23 @@ int bl_net_class(const struct bl_net *n, int kind, int type)
 
 int bl_net_nclasses(const struct bl_net *n)
 {
-        return BL_NET_FIXED_CLASSES + n->n_kernel_types;
+        return BL_NET_FIXED_CLASSES + n->n_kernel_types +
+               (n->n_commit_types >= 0 ? BL_NET_TXN_FIXED + n->n_commit_types : 0);
+}
+
+int bl_net_enable_txn(struct bl_net *n, int n_commit_types)
+{
+        if (n_commit_types < 0 ||
+            BL_NET_FIXED_CLASSES + n->n_kernel_types + BL_NET_TXN_FIXED + n_commit_types >
+                BL_NET_MAX_CLASSES)
+                return BL_EINVAL;
+        n->n_commit_types = n_commit_types;
+        return 0;
+}
+
+const char *bl_net_txn_class_name(int i)
+{
+        return i >= 0 && i < BL_NET_TXN_FIXED ? txn_names[i] : NULL;
 }
 
 const char *bl_net_fixed_class_name(int cls)
@@ -352,7 +382,8 @@ static int post(struct bl_net *n, int dest, int cls, uint8_t *msg, size_t len)
 
 static int data_plane(int kind)
 {
-        return kind == BL_MSG_KERNEL || kind == BL_MSG_REQUEST || kind == BL_MSG_REPLY;
+        return kind == BL_MSG_KERNEL || kind == BL_MSG_REQUEST || kind == BL_MSG_REPLY ||
+               (kind >= BL_MSG_TXN && kind <= BL_MSG_COMMIT);
 }
 
 static int rule_matches(const struct bl_net_rule *r, int src, int dst)

@@ -32,7 +32,16 @@ enum bl_msg_kind {
         BL_MSG_PING = 4,    /* baseline round trip */
         BL_MSG_PONG = 5,
         BL_MSG_STATUS = 6, /* per-interval progress to rank 0 */
+        /* Transactions (only once bl_net_enable_txn was called): */
+        BL_MSG_TXN = 7,       /* client transaction to its coordinator; group = first shard */
+        BL_MSG_TXN_REPLY = 8, /* coordinator's outcome (or redirect) to the client */
+        BL_MSG_LEADER = 9,    /* leader hint: group = shard, payload the rank leading it */
+        BL_MSG_COMMIT = 10,   /* commit-layer message; type = its message type; group = shard
+                                 whose leader it is for, or BL_NET_NO_GROUP (to a rank) */
 };
+
+#define BL_NET_NO_GROUP  UINT32_MAX
+#define BL_NET_TXN_FIXED 3 /* txn request, txn reply, leader hint: classes after the kernel's */
 
 #define BL_NET_FIXED_CLASSES 6 /* request, reply, ping, pong, status, malformed */
 #define BL_NET_MAX_CLASSES   64
@@ -93,6 +102,14 @@ int bl_net_nclasses(const struct bl_net *n);
 const struct bl_net_counters *bl_net_counters(const struct bl_net *n);
 /* Name of a fixed class ("client_request", ...) or NULL for kernel classes. */
 const char *bl_net_fixed_class_name(int cls);
+/* Accept the transaction kinds (BL_MSG_TXN .. BL_MSG_COMMIT) with
+ * n_commit_types commit-layer message types. Their classes follow the
+ * kernel's: BL_NET_TXN_FIXED of their own (bl_net_txn_class_name), then the
+ * commit layer's types. Call once, before any frame. Returns 0 or BL_EINVAL
+ * (too many classes). */
+int bl_net_enable_txn(struct bl_net *n, int n_commit_types);
+/* "txn_request", "txn_reply", "leader_hint" for i < BL_NET_TXN_FIXED, else NULL. */
+const char *bl_net_txn_class_name(int i);
 
 /*
  * Fault injection, identical for every kernel. Only the data plane

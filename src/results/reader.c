@@ -7,6 +7,9 @@
 #include "store/cmd.h"
 #include "results/schema.h"
 #include "results/fingerprint.h"
+#include "results/txnrows.h"
+#include "check/serial.h"
+#include "check/txnverdict.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -578,6 +581,40 @@ static int info_faults(struct rctx *rx, FILE *out)
         return 0;
 }
 
+/* The transaction columns of the report row, from /txn (transaction runs
+ * only: they stay NaN without it). */
+static int txn_figures(struct rctx *rx, struct bl_report_row *row)
+{
+        double block_mean_us = NAN, block_max_us = NAN;
+        hid_t g;
+        int rc = 0;
+
+        if (!obj_exists(rx->file, BL_SP_TXN))
+                return 0;
+        g = open_required(rx, BL_SP_TXN, &rc);
+        if (rc != 0)
+                return rc;
+        rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_PER_S, &row->txn_per_s, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_ABORT_RATIO, &row->abort_ratio, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_COMMIT_P50, &row->commit_p50_us, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_COMMIT_P99, &row->commit_p99_us, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_COMMIT_P50RTT, &row->commit_p50_rtt, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_BLOCK_MEAN, &block_mean_us, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_BLOCK_MAX, &block_max_us, 1);
+        if (rc == 0)
+                rc = attr_f64(rx, g, BL_SP_TXN, BL_SA_TXN_IN_DOUBT_MAX, &row->in_doubt_max, 1);
+        row->block_mean_ms = block_mean_us / 1e3;
+        row->block_max_ms = block_max_us / 1e3;
+        H5Oclose(g);
+        return rc;
+}
+
 static int fill_row(struct rctx *rx, struct bl_report_row *row)
 {
         struct summary_row *sum = NULL;
@@ -656,6 +693,8 @@ static int fill_row(struct rctx *rx, struct bl_report_row *row)
                 rc = optional(
                     attr_f64(rx, base, BL_SP_BASELINE, BL_SA_FSYNC_P50_US, &row->fsync_us, 0));
         row->rtt_us = rtt_ns / 1000.0;
+        if (rc == 0)
+                rc = txn_figures(rx, row);
         if (rc == 0) {
                 struct fault_row *fr;
                 size_t nf;
@@ -683,6 +722,8 @@ static void row_init(struct bl_report_row *row, const char *path)
         row->fsync_us = row->syncs_per_op = row->disk_bytes_per_op = NAN;
         row->unavail_ms = row->recovery_ms = NAN;
         row->errors = row->offered_per_s = row->achieved_per_s = row->mpi_msgs_per_op = NAN;
+        row->txn_per_s = row->abort_ratio = row->commit_p50_us = row->commit_p99_us = NAN;
+        row->commit_p50_rtt = row->block_mean_ms = row->block_max_ms = row->in_doubt_max = NAN;
         snprintf(row->file, sizeof(row->file), "%s", path);
 }
 
@@ -968,6 +1009,93 @@ static int info_summary(struct rctx *rx, FILE *out)
         return 0;
 }
 
+struct class_rrow {
+        char cls[32];
+        uint64_t committed, aborted, unknown;
+        double p50_us, p99_us;
+};
+
+static int info_txn_classes(struct rctx *rx, FILE *out)
+{
+        struct class_rrow *rows = NULL;
+        size_t n = 0;
+        const struct mspec m[] = {
+            {BL_SC_CLASS, offsetof(struct class_rrow, cls), sizeof(rows->cls), -1},
+            {BL_SC_COMMITTED, offsetof(struct class_rrow, committed), 0, H5T_NATIVE_UINT64},
+            {BL_SC_ABORTED, offsetof(struct class_rrow, aborted), 0, H5T_NATIVE_UINT64},
+            {BL_SC_UNKNOWN, offsetof(struct class_rrow, unknown), 0, H5T_NATIVE_UINT64},
+            {BL_SC_COMMIT_P50_US, offsetof(struct class_rrow, p50_us), 0, H5T_NATIVE_DOUBLE},
+            {BL_SC_COMMIT_P99_US, offsetof(struct class_rrow, p99_us), 0, H5T_NATIVE_DOUBLE},
+        };
+        hid_t mt = compound(sizeof(*rows), m, sizeof(m) / sizeof(m[0]));
+        int rc = read_table(rx, BL_SP_TXN_CLASSES, mt, sizeof(*rows), (void **)&rows, &n);
+
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0 && n > 0) {
+                fprintf(out, "  %-10s %12s %10s %10s %12s %12s\n", "class", "committed", "aborted",
+                        "unknown", "commit_p50", "commit_p99");
+                for (size_t i = 0; i < n; i++)
+                        fprintf(out,
+                                "  %-10s %12" PRIu64 " %10" PRIu64 " %10" PRIu64 " %12.2f %12.2f\n",
+                                rows[i].cls, rows[i].committed, rows[i].aborted, rows[i].unknown,
+                                rows[i].p50_us, rows[i].p99_us);
+        }
+        bl_free(rows);
+        return rc;
+}
+
+/* The transactions of a transaction run (/txn); nothing for other runs. */
+static int info_txn(struct rctx *rx, FILE *out)
+{
+        static const char *const u_names[] = {
+            BL_SA_TXN_COMMITTED,    BL_SA_TXN_ABORTED,      BL_SA_TXN_UNKNOWN,
+            BL_SA_TXN_ABORTED_LOCK, BL_SA_TXN_ABORTED_VOTE, BL_SA_TXN_ABORTED_TIME,
+            BL_SA_TXN_ABORTED_FAIL, BL_SA_TXN_BLOCK_N,      BL_SA_TXN_IN_DOUBT_MAX,
+            BL_SA_TXN_IN_DOUBT_END,
+        };
+        static const char *const d_names[] = {
+            BL_SA_TXN_PER_S,       BL_SA_TXN_ABORTS_PER_S,  BL_SA_TXN_ABORT_RATIO,
+            BL_SA_TXN_COMMIT_MEAN, BL_SA_TXN_COMMIT_P50,    BL_SA_TXN_COMMIT_P99,
+            BL_SA_TXN_COMMIT_MAX,  BL_SA_TXN_COMMIT_P50RTT, BL_SA_TXN_BLOCK_MEAN,
+            BL_SA_TXN_BLOCK_P99,   BL_SA_TXN_BLOCK_MAX,     BL_SA_TXN_BLOCK_LONG,
+        };
+        uint64_t u[10] = {0};
+        double d[12];
+        long long nlong;
+        hid_t g;
+        int rc = 0;
+
+        if (!obj_exists(rx->file, BL_SP_TXN))
+                return 0;
+        g = open_required(rx, BL_SP_TXN, &rc);
+        if (rc != 0)
+                return rc;
+        for (size_t i = 0; rc == 0 && i < 10; i++)
+                rc = attr_num(rx, g, BL_SP_TXN, u_names[i], H5T_NATIVE_UINT64, &u[i], 1);
+        for (size_t i = 0; rc == 0 && i < 12; i++)
+                rc = attr_f64(rx, g, BL_SP_TXN, d_names[i], &d[i], 1);
+        H5Oclose(g);
+        if (rc != 0)
+                return rc;
+        fprintf(out,
+                "\n# transactions (measured phase; latency in us)\n"
+                "  committed %" PRIu64 ", aborted %" PRIu64 " (lock %" PRIu64 ", vote %" PRIu64
+                ", timeout %" PRIu64 ", failure %" PRIu64 "), outcome unknown %" PRIu64 "\n"
+                "  %.1f committed/s, %.1f aborts/s, abort ratio %.1f%%\n"
+                "  commit latency: mean %.2f, p50 %.2f, p99 %.2f, max %.2f; p50 = %.2f RTT\n"
+                "  blocking window (prepared, no decision): %" PRIu64
+                " windows, mean %.2f, p99 %.2f, max %.2f\n"
+                "  in doubt: at most %" PRIu64 " transactions at once, %" PRIu64 " at the end\n",
+                u[0], u[1], u[3], u[4], u[5], u[6], u[2], d[0], d[1], 100.0 * d[2], d[3], d[4],
+                d[5], d[6], d[7], u[7], d[8], d[9], d[10], u[8], u[9]);
+        nlong = dataset_rows(rx, BL_SP_TXN_BLOCKING);
+        if (nlong > 0)
+                fprintf(out, "  %lld blocking windows longer than %.0f us in %s\n", nlong, d[11],
+                        BL_SP_TXN_BLOCKING);
+        return info_txn_classes(rx, out);
+}
+
 /* Read /verdicts into *rows (bl_malloc'd, caller frees). */
 static int read_verdicts(struct rctx *rx, struct verdict_row **rows, size_t *n)
 {
@@ -1037,6 +1165,8 @@ static void info_contents(struct rctx *rx, FILE *out)
             {"time series intervals", BL_SP_TIMESERIES "/" BL_SN_TS_T_S},
             {"message types", BL_SP_MSG_TYPE_NAMES},
             {"history operations", BL_SP_HISTORY},
+            {"transactions recorded", BL_SP_TXH_TXNS},
+            {"blocking windows", BL_SP_TXN_BLOCKING},
         };
 
         fprintf(out, "\n# contents\n");
@@ -1070,6 +1200,8 @@ int bl_info_file(const char *path, FILE *out, struct bl_errbuf *eb)
                         rc = info_topology(&rx, out);
                 if (rc == 0)
                         rc = info_summary(&rx, out);
+                if (rc == 0)
+                        rc = info_txn(&rx, out);
                 if (rc == 0)
                         rc = info_verdicts(&rx, out);
                 if (rc == 0)
@@ -1238,6 +1370,135 @@ static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, st
         return rc;
 }
 
+/* A 1-D uint64 dataset into *v (bl_free it). */
+static int read_u64s(struct rctx *rx, const char *path, uint64_t **v, size_t *n)
+{
+        hid_t d, sp = -1;
+        hsize_t dims[1] = {0};
+        int rc = 0;
+
+        *v = NULL;
+        *n = 0;
+        d = open_required(rx, path, &rc);
+        if (rc != 0)
+                return rc;
+        if ((sp = H5Dget_space(d)) < 0 || H5Sget_simple_extent_ndims(sp) != 1 ||
+            H5Sget_simple_extent_dims(sp, dims, NULL) < 0)
+                rc = fail(rx, BL_EINVAL, "%s is not a 1-D array", path);
+        else if (dims[0] > 0 && (*v = bl_calloc(dims[0], sizeof(**v))) == NULL)
+                rc = bl_errf(rx->eb, BL_ENOMEM, "%s: no memory for %s", rx->path, path);
+        else if (dims[0] > 0 &&
+                 H5Dread(d, H5T_NATIVE_UINT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, *v) < 0)
+                rc = fail(rx, BL_EHDF5, "cannot read %s", path);
+        if (rc == 0)
+                *n = dims[0];
+        else {
+                bl_free(*v);
+                *v = NULL;
+        }
+        if (sp >= 0)
+                H5Sclose(sp);
+        H5Oclose(d);
+        return rc;
+}
+
+/* The row counts /txn/history announces must be the datasets' own: a file
+ * cut short or edited is refused rather than judged on part of it. */
+static int txh_counts(struct rctx *rx, size_t nt, size_t nm, size_t nv)
+{
+        static const char *const names[] = {BL_SA_TXH_TXNS, BL_SA_TXH_MOPS, BL_SA_TXH_VALUES};
+        static const char *const paths[] = {BL_SP_TXH_TXNS, BL_SP_TXH_MOPS, BL_SP_TXH_VALUES};
+        const size_t have[] = {nt, nm, nv};
+        hid_t g;
+        int rc = 0;
+
+        g = open_required(rx, BL_SP_TXN_HISTORY, &rc);
+        for (size_t i = 0; rc == 0 && i < 3; i++) {
+                uint64_t want = 0;
+
+                rc = attr_num(rx, g, BL_SP_TXN_HISTORY, names[i], H5T_NATIVE_UINT64, &want, 1);
+                if (rc == 0 && want != have[i])
+                        rc = fail(rx, BL_EPROTO,
+                                  "%s is malformed: attribute %s says %" PRIu64
+                                  " rows but %s has %zu; nothing was judged",
+                                  BL_SP_TXN_HISTORY, names[i], want, paths[i], have[i]);
+        }
+        if (g >= 0)
+                H5Oclose(g);
+        return rc;
+}
+
+/*
+ * Serializability of the stored list-append history: rebuild it (refusing
+ * malformed rows) and run the checker with real-time edges, within limit_s.
+ */
+static int recheck_txn_history(struct rctx *rx, double limit_s, struct bl_ser_result *res)
+{
+        struct bl_txh_row *t = NULL;
+        struct bl_mop_row *m = NULL;
+        uint64_t *vals = NULL;
+        size_t nt = 0, nm = 0, nv = 0;
+        struct bl_txn_history h;
+        struct bl_ser_opts o;
+        char why[512];
+        const struct mspec tm[] = {
+            {BL_SC_ID, offsetof(struct bl_txh_row, id), 0, H5T_NATIVE_UINT64},
+            {BL_SC_CLIENT, offsetof(struct bl_txh_row, client), 0, H5T_NATIVE_UINT32},
+            {BL_SC_OUTCOME, offsetof(struct bl_txh_row, outcome), 0, H5T_NATIVE_INT32},
+            {BL_SC_INVOKE_NS, offsetof(struct bl_txh_row, invoke_ns), 0, H5T_NATIVE_INT64},
+            {BL_SC_COMPLETE_NS, offsetof(struct bl_txh_row, complete_ns), 0, H5T_NATIVE_INT64},
+            {BL_SC_FIRST_MOP, offsetof(struct bl_txh_row, first_mop), 0, H5T_NATIVE_UINT64},
+            {BL_SC_NMOPS, offsetof(struct bl_txh_row, nmops), 0, H5T_NATIVE_UINT32},
+        };
+        const struct mspec mm[] = {
+            {BL_SC_KIND, offsetof(struct bl_mop_row, kind), 0, H5T_NATIVE_INT32},
+            {BL_SC_KEY, offsetof(struct bl_mop_row, key), 0, H5T_NATIVE_UINT64},
+            {BL_SC_VALUE, offsetof(struct bl_mop_row, value), 0, H5T_NATIVE_UINT64},
+            {BL_SC_READ_OFF, offsetof(struct bl_mop_row, read_off), 0, H5T_NATIVE_UINT64},
+            {BL_SC_READ_LEN, offsetof(struct bl_mop_row, read_len), 0, H5T_NATIVE_UINT32},
+        };
+        hid_t mt = compound(sizeof(*t), tm, sizeof(tm) / sizeof(tm[0]));
+        int rc;
+
+        bl_txn_history_init(&h);
+        rc = read_table(rx, BL_SP_TXH_TXNS, mt, sizeof(*t), (void **)&t, &nt);
+        if (mt >= 0)
+                H5Tclose(mt);
+        mt = compound(sizeof(*m), mm, sizeof(mm) / sizeof(mm[0]));
+        if (rc == 0)
+                rc = read_table(rx, BL_SP_TXH_MOPS, mt, sizeof(*m), (void **)&m, &nm);
+        if (mt >= 0)
+                H5Tclose(mt);
+        if (rc == 0)
+                rc = read_u64s(rx, BL_SP_TXH_VALUES, &vals, &nv);
+        if (rc == 0)
+                rc = txh_counts(rx, nt, nm, nv);
+        if (rc == 0) {
+                rc = bl_txn_rows_to_history(t, nt, m, nm, vals, nv, &h, why, sizeof(why));
+                if (rc == BL_EPROTO)
+                        rc = fail(rx, BL_EPROTO, "%s; nothing was judged", why);
+                else if (rc != 0)
+                        rc = fail(rx, rc, "out of memory for %zu transactions", nt);
+        }
+        bl_free(t);
+        bl_free(m);
+        bl_free(vals);
+        if (rc != 0) {
+                bl_txn_history_free(&h);
+                return rc;
+        }
+        bl_ser_opts_default(&o);
+        o.time_limit_s = limit_s;
+        o.realtime = 1;
+        rc = bl_ser_check(&h, &o, res);
+        bl_txn_history_free(&h);
+        /* Out of memory leaves res inconclusive: a verdict, not a refusal. */
+        if (rc == BL_EINVAL)
+                return fail(rx, BL_EPROTO, "%s is malformed: %s; nothing was judged",
+                            BL_SP_TXH_MOPS, res->reason);
+        return 0;
+}
+
 /*
  * The run's own verdicts that `ballot check` cannot judge again (the
  * counter, storage, atomicity..., and linearizability when the file holds no
@@ -1245,7 +1506,7 @@ static int recheck_history(struct rctx *rx, uint64_t records, double limit_s, st
  * inconclusive check must not turn into a pass. v has room for every row.
  */
 static int stored_verdicts(struct rctx *rx, const struct verdict_row *rows, size_t n, int history,
-                           struct bl_verdict *v, int *nv)
+                           int txn_history, struct bl_verdict *v, int *nv)
 {
         for (size_t i = 0; i < n; i++) {
                 const struct verdict_row *r = &rows[i];
@@ -1257,7 +1518,9 @@ static int stored_verdicts(struct rctx *rx, const struct verdict_row *rows, size
                                     " (allowed: -2 inconclusive, -1 unknown, 0 fail, 1 pass)",
                                     BL_SP_VERDICTS, i, r->result);
                 if (strcmp(r->name, "digests") == 0 ||
-                    (history && strcmp(r->name, "linearizable") == 0))
+                    (history && strcmp(r->name, "linearizable") == 0) ||
+                    (txn_history && (strcmp(r->name, "serializable") == 0 ||
+                                     strcmp(r->name, "strict-serializable") == 0)))
                         continue;
                 memset(o, 0, sizeof(*o));
                 snprintf(o->name, sizeof(o->name), "%s", r->name);
@@ -1268,14 +1531,41 @@ static int stored_verdicts(struct rctx *rx, const struct verdict_row *rows, size
         return 0;
 }
 
+/* 1 if the run stored a verdict named name. */
+static int stored_has(const struct verdict_row *rows, size_t n, const char *name)
+{
+        for (size_t i = 0; i < n; i++)
+                if (strcmp(rows[i].name, name) == 0)
+                        return 1;
+        return 0;
+}
+
+/* The anomaly found, in full: the verdict line keeps only its start. */
+static void print_anomaly(FILE *out, const struct bl_ser_result *r)
+{
+        if (r->cycle_class >= 0) {
+                size_t keep = r->cycle_len < BL_SER_MAX_CYCLE ? r->cycle_len : BL_SER_MAX_CYCLE;
+
+                fprintf(out, "# anomaly %s cycle:", bl_ser_anomaly_name(r->cycle_class));
+                for (size_t i = 0; i < keep; i++)
+                        fprintf(out, " T%" PRIu64 " -%s->", r->cycle[i],
+                                bl_ser_edge_name(r->cycle_edge[i]));
+                if (keep < r->cycle_len)
+                        fprintf(out, " (%zu more)", r->cycle_len - keep);
+                fprintf(out, " T%" PRIu64 "\n", r->cycle[0]);
+        }
+        fprintf(out, "# serializability: %s\n", r->reason);
+}
+
 int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf *eb)
 {
         struct rctx rx;
         struct bl_verdict *v = NULL;
         struct verdict_row *rows = NULL;
+        struct bl_ser_result *ser = NULL;
         H5E_auto2_t old_func = NULL;
         void *old_data = NULL;
-        int nv = 0, rc, overall, shards = -1, replicas = -1, history = 0;
+        int nv = 0, rc, overall, shards = -1, replicas = -1, history = 0, txnh = 0;
         uint64_t records = 0;
         size_t nrows = 0;
         hid_t cfg = -1;
@@ -1293,15 +1583,27 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
                 rc = config_int(&rx, cfg, BL_SCFG_REPLICAS, &replicas);
         if (rc == 0 && obj_exists(rx.file, BL_SP_VERDICTS))
                 rc = read_verdicts(&rx, &rows, &nrows);
-        if (rc == 0 && (v = bl_calloc(nrows + 2, sizeof(*v))) == NULL)
-                rc = fail(&rx, BL_ENOMEM, "out of memory for %zu verdicts", nrows + 2);
+        if (rc == 0 && (v = bl_calloc(nrows + 4, sizeof(*v))) == NULL)
+                rc = fail(&rx, BL_ENOMEM, "out of memory for %zu verdicts", nrows + 4);
         if (rc == 0 && (rc = recheck_digests(&rx, shards, replicas, &v[nv])) == 0)
                 nv++;
         history = rc == 0 && obj_exists(rx.file, BL_SP_HISTORY);
         if (history && (rc = recheck_history(&rx, records, limit_s, &v[nv])) == 0)
                 nv++;
+        txnh = rc == 0 && obj_exists(rx.file, BL_SP_TXN_HISTORY);
+        if (txnh && (ser = bl_calloc(1, sizeof(*ser))) == NULL)
+                rc = fail(&rx, BL_ENOMEM, "out of memory for the serializability check");
+        if (txnh && rc == 0)
+                rc = recheck_txn_history(&rx, limit_s, ser);
+        if (txnh && rc == 0) {
+                bl_check_serial(ser, 0, &v[nv++]);
+                /* Strict serializability trusts the run's clocks: judged
+                 * again only when the run judged it. */
+                if (stored_has(rows, nrows, "strict-serializable"))
+                        bl_check_serial(ser, 1, &v[nv++]);
+        }
         if (rc == 0)
-                rc = stored_verdicts(&rx, rows, nrows, history, v, &nv);
+                rc = stored_verdicts(&rx, rows, nrows, history, txnh, v, &nv);
         if (cfg >= 0)
                 H5Oclose(cfg);
         /* Closed on errors too: a refused file must not leak its handle. */
@@ -1311,17 +1613,21 @@ int bl_check_file(const char *path, double limit_s, FILE *out, struct bl_errbuf 
         bl_free(rows);
         if (rc != 0) {
                 bl_free(v);
+                bl_free(ser);
                 return rc;
         }
         fprintf(out, "# ballot check %s\n", path);
         for (int i = 0; i < nv; i++)
                 fprintf(out, "# verdict %-13s %-12s %s\n", v[i].name, bl_verdict_word(v[i].pass),
                         v[i].reason);
-        if (!history)
+        if (txnh && ser->found != 0)
+                print_anomaly(out, ser);
+        if (!history && !txnh)
                 fprintf(out, "# (no client history in the file: run with experiment.history = "
                              "true to check linearizability again)\n");
         overall = bl_verdict_overall(v, (size_t)nv);
         bl_free(v);
+        bl_free(ser);
         fprintf(out, "# verdict %-13s %s\n", "overall", bl_verdict_name(overall));
         if (overall == BL_VERDICT_FAIL)
                 return bl_errf(eb, BL_ECHECK, "%s: a verdict failed", path);

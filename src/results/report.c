@@ -27,11 +27,16 @@ struct rcol {
         enum rkind kind;
         size_t off;
         const char *fmt; /* table format of a K_NUM */
+        int txn;         /* transaction runs only: the table leaves it out when no row has it */
 };
 
 #define COL(name, kind, fmt)                                                                       \
         {                                                                                          \
-#name, kind, offsetof(struct bl_report_row, name), fmt                             \
+#name, kind, offsetof(struct bl_report_row, name), fmt, 0                          \
+        }
+#define TXN_COL(name, fmt)                                                                         \
+        {                                                                                          \
+#name, K_NUM, offsetof(struct bl_report_row, name), fmt, 1                         \
         }
 static const struct rcol cols[] = {
     COL(name, K_STR, NULL),
@@ -60,8 +65,17 @@ static const struct rcol cols[] = {
     COL(offered_per_s, K_NUM, "%.1f"),
     COL(achieved_per_s, K_NUM, "%.1f"),
     COL(mpi_msgs_per_op, K_NUM, "%.2f"),
+    TXN_COL(txn_per_s, "%.1f"),
+    TXN_COL(abort_ratio, "%.3f"),
+    TXN_COL(commit_p50_us, "%.2f"),
+    TXN_COL(commit_p99_us, "%.2f"),
+    TXN_COL(commit_p50_rtt, "%.2f"),
+    TXN_COL(block_mean_ms, "%.3f"),
+    TXN_COL(block_max_ms, "%.3f"),
+    TXN_COL(in_doubt_max, "%.0f"),
 };
 #undef COL
+#undef TXN_COL
 #define NCOLS ((int)(sizeof(cols) / sizeof(cols[0])))
 
 struct opts {
@@ -290,11 +304,27 @@ static void print_csv(FILE *out, struct bl_report_row *const *rows, size_t n)
         }
 }
 
+/* Whether the table shows column c: transaction columns only when some row has a value. */
+static int shown(struct bl_report_row *const *rows, size_t n, int c)
+{
+        if (!cols[c].txn)
+                return 1;
+        for (size_t i = 0; i < n; i++)
+                if (!isnan(num(rows[i], c)))
+                        return 1;
+        return 0;
+}
+
 static void print_table(FILE *out, struct bl_report_row *const *rows, size_t n)
 {
-        int width[NCOLS];
+        int width[NCOLS], show[NCOLS], last = 0;
         char buf[1100];
 
+        for (int c = 0; c < NCOLS; c++) {
+                show[c] = shown(rows, n, c);
+                if (show[c])
+                        last = c;
+        }
         for (int c = 0; c < NCOLS; c++) {
                 width[c] = (int)strlen(cols[c].name);
                 for (size_t i = 0; i < n; i++) {
@@ -306,21 +336,29 @@ static void print_table(FILE *out, struct bl_report_row *const *rows, size_t n)
         fprintf(out, "# ballot report: %zu run%s\n", n, n == 1 ? "" : "s");
         fprintf(out, "# columns:");
         for (int c = 0; c < NCOLS; c++)
-                fprintf(out, " %s", cols[c].name);
+                if (show[c])
+                        fprintf(out, " %s", cols[c].name);
         fprintf(out, "\n# latency in us; rtt_us: median baseline MPI round trip; p50_rtt: p50 in "
                      "round trips; msg_rate: baseline messages/s; '-': not available\n");
+        if (show[last] && cols[last].txn)
+                fprintf(out, "# transactions: txn_per_s committed/s; abort_ratio aborted/finished; "
+                             "commit latency in us and round trips; block_*_ms: how long "
+                             "prepared participants waited for the decision\n");
         fprintf(out, "#");
         for (int c = 0; c < NCOLS; c++) {
-                int w = c == NCOLS - 1 ? 0 : width[c];
+                int w = c == last ? 0 : width[c];
 
-                fprintf(out, " %*s", cols[c].kind == K_STR ? -w : w, cols[c].name);
+                if (show[c])
+                        fprintf(out, " %*s", cols[c].kind == K_STR ? -w : w, cols[c].name);
         }
         fputc('\n', out);
         for (size_t i = 0; i < n; i++) {
                 fputc(' ', out);
                 for (int c = 0; c < NCOLS; c++) {
-                        int w = c == NCOLS - 1 ? 0 : width[c];
+                        int w = c == last ? 0 : width[c];
 
+                        if (!show[c])
+                                continue;
                         cell(buf, sizeof(buf), rows[i], c, 0);
                         if (buf[0] == '\0')
                                 snprintf(buf, sizeof(buf), "-");

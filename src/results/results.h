@@ -8,6 +8,7 @@
 
 #include <mpi.h>
 
+#include "check/txnhist.h"
 #include "check/verdict.h"
 #include "common/err.h"
 
@@ -112,6 +113,83 @@ struct bl_history_rec {
         int64_t return_ns; /* -1 when the outcome is unknown */
 };
 
+/*
+ * Transactions (issue 11: Two-Phase Commit). All of it is optional: a run
+ * without a commit layer leaves it zeroed and the file has no /txn group
+ * (old files and single-key runs read as before).
+ *
+ * Abort reasons, in this order everywhere (arrays, file columns):
+ *   lock     a participant voted NO on a lock conflict (no-wait, wait-die);
+ *   vote     a participant voted NO on a constraint (bank: balance < 0);
+ *   timeout  votes missing after the coordinator's timeout;
+ *   failure  resolved abort: coordinator lost, crashed, or a QUERY said so.
+ */
+enum bl_txn_abort_reason {
+        BL_TXA_LOCK = 0,
+        BL_TXA_VOTE,
+        BL_TXA_TIMEOUT,
+        BL_TXA_FAILURE,
+        BL_TXA__COUNT
+};
+
+/* One class of transactions (load/txn.h: "transfer", "audit", "rmw",
+ * "list"), counted over the measured phase. */
+struct bl_txn_class_row {
+        const char *cls;
+        uint64_t committed;
+        uint64_t aborted;
+        uint64_t unknown;     /* outcome never learned (timeout at the client, crash) */
+        double commit_p50_us; /* latency of its committed transactions; NaN: none */
+        double commit_p99_us;
+};
+
+/*
+ * One blocking window that lasted long (the runtime decides what "long" is,
+ * e.g. longer than the participant's query interval, and says it in
+ * bl_txn_summary.block_long_us): a participant held prepared locks with no
+ * decision from start_s to end_s (since the measured phase start, like the
+ * time series; end_s NaN: still blocked at the end of the run).
+ */
+struct bl_block_rec {
+        int32_t shard;
+        int32_t rank; /* participant's rank (its replica of shard) */
+        uint64_t txn;
+        double start_s;
+        double end_s;
+};
+
+/*
+ * Global figures of a transaction run, rank 0's copy (like bl_run_global).
+ * Counts are transactions of the measured phase, latencies those of
+ * committed transactions (begin at the client to the outcome it learned).
+ * The blocking window of a participant is the time from its PREPARE record
+ * being committed (it voted YES) to it learning the decision; n, mean, p99,
+ * max over all such windows of the measured phase (prepared read-only
+ * participants released at once do not count). In doubt: transactions
+ * prepared on at least one participant with no decision there yet.
+ */
+struct bl_txn_summary {
+        int present; /* 1: a transaction run; the writer writes /txn */
+        uint64_t committed;
+        uint64_t aborted; /* = sum of aborted_by[] */
+        uint64_t unknown;
+        uint64_t aborted_by[BL_TXA__COUNT]; /* enum bl_txn_abort_reason */
+        double txn_per_s;                   /* committed transactions per second */
+        double commit_mean_us, commit_p50_us, commit_p99_us, commit_max_us;
+        uint64_t block_n;
+        double block_mean_us, block_p99_us, block_max_us;
+        double block_long_us;  /* threshold of the /txn/blocking rows; NaN: none kept */
+        uint64_t in_doubt_max; /* most transactions in doubt at once */
+        uint64_t in_doubt_end; /* still in doubt when the run ended */
+        size_t n_classes;
+        const struct bl_txn_class_row *classes;
+        /* Series aligned with bl_run_global's (n_intervals entries; NULL:
+         * not recorded, the dataset is then absent). */
+        const uint64_t *ts_in_doubt; /* most transactions in doubt during the interval */
+        const uint64_t *ts_blocked;  /* most participants blocked during the interval */
+        const uint64_t *ts_aborts;   /* transactions aborted in the interval */
+};
+
 struct bl_run_local {
         const char *hostname;
         struct bl_binding binding;
@@ -138,6 +216,15 @@ struct bl_run_local {
         const struct bl_event_rec *events;
         size_t n_history; /* ignored unless prov.history */
         const struct bl_history_rec *history;
+        /* Transaction runs (see struct bl_txn_summary); NULL/0 otherwise.
+         * txn_history: list-append transactions recorded on this rank (or
+         * the whole run's, gathered on rank 0, the others passing NULL),
+         * times on one clock comparable across ranks as check/txnhist.h
+         * requires. Written to /txn/history when any rank passes one;
+         * `ballot check` re-judges it. Transaction ids must be unique. */
+        const struct bl_txn_history *txn_history;
+        size_t n_blocks;
+        const struct bl_block_rec *blocks; /* long blocking windows seen here */
 };
 
 /* Latency summary of one operation type; "all" is the row over every op. */
@@ -241,6 +328,8 @@ struct bl_run_global {
         /* Client retransmissions, timeouts, redirects; frames dropped as
          * malformed; summed over all ranks. */
         uint64_t retries, timeouts, redirects, malformed;
+        /* Transactions: zeroed (present 0) in runs without a commit layer. */
+        struct bl_txn_summary txn;
 };
 
 struct bl_run_result {
@@ -291,6 +380,17 @@ struct bl_report_row {
         double achieved_per_s;  /* successful completions per second */
         double mpi_msgs_per_op; /* MPI messages per completion */
         char fingerprint[24];   /* configuration fingerprint (results/fingerprint.h), hex */
+        /* Transaction runs only (NaN otherwise): committed per second, share
+         * of finished transactions that aborted, commit latency (p50 also in
+         * round trips), blocking window, most transactions in doubt. */
+        double txn_per_s;
+        double abort_ratio;
+        double commit_p50_us;
+        double commit_p99_us;
+        double commit_p50_rtt;
+        double block_mean_ms;
+        double block_max_ms;
+        double in_doubt_max;
         char file[1024];
 };
 

@@ -67,6 +67,34 @@
  *                                  ok/fail/unknown), key, arg, ret, ret_status, invoke_ns,
  *                                  return_ns}, concatenated; only when history was recorded
  *
+ * Transaction runs only (a commit layer: 2pc/...); absent otherwise:
+ * /timeseries/in_doubt, blocked, aborts   uint64 [nintervals], aligned with t_s: most
+ *                                  transactions in doubt, most participants blocked during
+ *                                  each interval, transactions aborted in it (each optional)
+ * /txn                           group; attrs committed, aborted, unknown, aborted_lock,
+ *                                  aborted_vote, aborted_timeout, aborted_failure,
+ *                                  txn_per_s, aborts_per_s, abort_ratio (aborted / (committed
+ *                                  + aborted); NaN: none finished), commit_mean_us,
+ *                                  commit_p50_us, commit_p99_us, commit_max_us,
+ *                                  commit_p50_rtt (in path_rtt_ns units, else median_rtt_ns),
+ *                                  block_n, block_mean_us, block_p99_us, block_max_us,
+ *                                  block_long_us, in_doubt_max, in_doubt_end
+ * /txn/classes                   compound [n] {class, committed, aborted, unknown,
+ *                                  commit_p50_us, commit_p99_us}
+ * /txn/blocking                  compound [n] {rank, shard, txn, start_s, end_s (NaN: not
+ *                                  over at the end)}, concatenated: blocking windows longer
+ *                                  than block_long_us
+ * /txn/history                   group; attrs txns, mops, values (row counts); only when a
+ *                                  list-append history was recorded
+ * /txn/history/txns              compound [n] {id, client, outcome (enum ok/fail/unknown),
+ *                                  invoke_ns, complete_ns (-1: outcome unknown), first_mop,
+ *                                  nmops}: transaction i's micro-ops are mops[first_mop ..
+ *                                  first_mop + nmops)
+ * /txn/history/mops              compound [m] {kind (enum append=0, read=1), key, value
+ *                                  (append), read_off, read_len (read: the list read is
+ *                                  values[read_off .. read_off + read_len))}
+ * /txn/history/values            uint64 [v]: the elements of every list read, back to back
+ *
  * Every dataset has a "description" attribute. Bump BL_SCHEMA_VERSION when a
  * reader of the old version would misread a new file (renamed or removed
  * objects, changed meaning); adding objects does not need a bump.
@@ -78,7 +106,8 @@
         "attributes); correctness: /verdicts and attribute verdict; provenance: /provenance, "     \
         "/config; per-rank: /topology/ranks, /baseline/rtt_ns, /messages; histograms: "            \
         "/latency/<op>/counts with /latency/bucket_low_ns and bucket_high_ns; throughput over "    \
-        "time: /timeseries; /replicas, /events, /history (optional)"
+        "time: /timeseries; /replicas, /events, /history (optional); transactions: /txn "          \
+        "(optional)"
 
 /* Common attribute on every dataset. */
 #define BL_SA_DESCRIPTION "description"
@@ -267,5 +296,60 @@
 #define BL_SC_INVOKE_NS  "invoke_ns"
 #define BL_SC_RETURN_NS  "return_ns"
 /* BL_SC_KEY and BL_SC_OP are shared with /config and /summary. */
+
+/* Transactions (only in runs with a commit layer). */
+#define BL_SN_TS_IN_DOUBT       "in_doubt" /* /timeseries/in_doubt */
+#define BL_SN_TS_BLOCKED        "blocked"
+#define BL_SN_TS_ABORTS         "aborts"
+#define BL_SP_TXN               "/txn"
+#define BL_SA_TXN_COMMITTED     "committed"
+#define BL_SA_TXN_ABORTED       "aborted"
+#define BL_SA_TXN_UNKNOWN       "unknown"
+#define BL_SA_TXN_ABORTED_LOCK  "aborted_lock" /* one per enum bl_txn_abort_reason */
+#define BL_SA_TXN_ABORTED_VOTE  "aborted_vote"
+#define BL_SA_TXN_ABORTED_TIME  "aborted_timeout"
+#define BL_SA_TXN_ABORTED_FAIL  "aborted_failure"
+#define BL_SA_TXN_PER_S         "txn_per_s"
+#define BL_SA_TXN_ABORTS_PER_S  "aborts_per_s"
+#define BL_SA_TXN_ABORT_RATIO   "abort_ratio"
+#define BL_SA_TXN_COMMIT_MEAN   "commit_mean_us"
+#define BL_SA_TXN_COMMIT_P50    "commit_p50_us"
+#define BL_SA_TXN_COMMIT_P99    "commit_p99_us"
+#define BL_SA_TXN_COMMIT_MAX    "commit_max_us"
+#define BL_SA_TXN_COMMIT_P50RTT "commit_p50_rtt"
+#define BL_SA_TXN_BLOCK_N       "block_n"
+#define BL_SA_TXN_BLOCK_MEAN    "block_mean_us"
+#define BL_SA_TXN_BLOCK_P99     "block_p99_us"
+#define BL_SA_TXN_BLOCK_MAX     "block_max_us"
+#define BL_SA_TXN_BLOCK_LONG    "block_long_us"
+#define BL_SA_TXN_IN_DOUBT_MAX  "in_doubt_max"
+#define BL_SA_TXN_IN_DOUBT_END  "in_doubt_end"
+#define BL_SP_TXN_CLASSES       "/txn/classes"
+#define BL_SC_CLASS             "class"
+#define BL_SC_COMMITTED         "committed"
+#define BL_SC_ABORTED           "aborted"
+#define BL_SC_UNKNOWN           "unknown"
+#define BL_SC_COMMIT_P50_US     "commit_p50_us"
+#define BL_SC_COMMIT_P99_US     "commit_p99_us"
+#define BL_SP_TXN_BLOCKING      "/txn/blocking"
+#define BL_SC_TXN               "txn"
+#define BL_SC_START_S           "start_s"
+#define BL_SC_END_S             "end_s"
+#define BL_SP_TXN_HISTORY       "/txn/history"
+#define BL_SA_TXH_TXNS          "txns"
+#define BL_SA_TXH_MOPS          "mops"
+#define BL_SA_TXH_VALUES        "values"
+#define BL_SP_TXH_TXNS          "/txn/history/txns"
+#define BL_SC_ID                "id"
+#define BL_SC_COMPLETE_NS       "complete_ns"
+#define BL_SC_FIRST_MOP         "first_mop"
+#define BL_SC_NMOPS             "nmops"
+#define BL_SP_TXH_MOPS          "/txn/history/mops"
+#define BL_SC_KIND              "kind"
+#define BL_SC_READ_OFF          "read_off"
+#define BL_SC_READ_LEN          "read_len"
+#define BL_SP_TXH_VALUES        "/txn/history/values"
+/* BL_SC_CLIENT, BL_SC_OUTCOME, BL_SC_INVOKE_NS, BL_SC_KEY, BL_SC_VALUE, BL_SC_RANK and
+ * BL_SC_SHARD are shared with the tables above. */
 
 #endif

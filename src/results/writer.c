@@ -2,6 +2,7 @@
 #include "results/results.h"
 #include "results/schema.h"
 #include "results/fingerprint.h"
+#include "results/txnrows.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,6 +15,7 @@
 #include <hdf5.h>
 
 #include "check/history.h"
+#include "check/txnhist.h"
 #include "common/alloc.h"
 #include "common/events.h"
 #include "common/version.h"
@@ -88,6 +90,10 @@ struct shared {
         double sync_mean_us;
         double interval_s;
         double all_p50_us, all_p99_us, all_p999_us;
+        /* Transactions: rank 0's summary (its pointers are valid on rank 0
+         * only) and which series it has. */
+        struct bl_txn_summary txn;
+        int32_t txn_series[3]; /* in_doubt, blocked, aborts given */
 };
 
 struct wctx {
@@ -797,6 +803,11 @@ static int prepare_root(struct wctx *w, char **packed)
         sh->rtt_max_ns = g->rtt_max_ns;
         sh->path_rtt_ns = g->path_rtt_ns;
         sh->interval_s = g->interval_s;
+        sh->txn = g->txn;
+        sh->txn.present = g->txn.present != 0;
+        sh->txn_series[0] = g->txn.ts_in_doubt != NULL;
+        sh->txn_series[1] = g->txn.ts_blocked != NULL;
+        sh->txn_series[2] = g->txn.ts_aborts != NULL;
 
         if (p->mpi_version == NULL) {
                 MPI_Get_library_version(mpi_ver, &mpi_len);
@@ -864,6 +875,42 @@ static int check_array(struct wctx *w, const void *p, uint64_t n, const char *wh
         return 0;
 }
 
+/* The writer rebases a transaction history's indexes: they must be in range. */
+static int validate_txn_history(struct wctx *w, const struct bl_txn_history *h)
+{
+        if ((h->n > 0 && h->txns == NULL) || (h->nmops > 0 && h->mops == NULL) ||
+            (h->nvals > 0 && h->vals == NULL))
+                return bl_errf(w->eb, BL_EINVAL, "txn_history: an array is NULL but not empty");
+        for (size_t i = 0; i < h->n; i++) {
+                const struct bl_txn *t = &h->txns[i];
+
+                if (t->first > h->nmops || t->nmops > h->nmops - t->first)
+                        return bl_errf(w->eb, BL_EINVAL,
+                                       "txn_history: transaction %zu (id %" PRIu64
+                                       ") has micro-ops [%zu, +%" PRIu32 ") beyond the %zu stored",
+                                       i, t->id, t->first, t->nmops, h->nmops);
+                if (t->outcome > BL_OUT_UNKNOWN || t->invoke_ns > INT64_MAX ||
+                    (t->outcome != BL_OUT_UNKNOWN && t->complete_ns > INT64_MAX))
+                        return bl_errf(w->eb, BL_EINVAL,
+                                       "txn_history: transaction %zu (id %" PRIu64
+                                       ") has outcome %u or times out of range",
+                                       i, t->id, (unsigned)t->outcome);
+        }
+        for (size_t i = 0; i < h->nmops; i++) {
+                const struct bl_mop *m = &h->mops[i];
+
+                if (m->kind != BL_MOP_APPEND && m->kind != BL_MOP_READ)
+                        return bl_errf(w->eb, BL_EINVAL, "txn_history: micro-op %zu has kind %u", i,
+                                       (unsigned)m->kind);
+                if (m->kind == BL_MOP_READ && (m->off > h->nvals || m->len > h->nvals - m->off))
+                        return bl_errf(w->eb, BL_EINVAL,
+                                       "txn_history: micro-op %zu reads values [%zu, +%" PRIu32
+                                       ") beyond the %zu stored",
+                                       i, m->off, m->len, h->nvals);
+        }
+        return 0;
+}
+
 /* Local checks of the caller's arrays (rank 0 also checks the global part). */
 static int validate(struct wctx *w)
 {
@@ -888,8 +935,14 @@ static int validate(struct wctx *w)
                 rc = check_array(w, l->events, l->n_events, "events");
         if (rc == 0 && p->history)
                 rc = check_array(w, l->history, l->n_history, "history");
+        if (rc == 0)
+                rc = check_array(w, l->blocks, l->n_blocks, "blocks");
+        if (rc == 0 && l->txn_history != NULL)
+                rc = validate_txn_history(w, l->txn_history);
         if (rc != 0 || w->rank != 0)
                 return rc;
+        if (g->txn.present)
+                rc = check_array(w, g->txn.classes, g->txn.n_classes, "txn.classes");
         rc = check_array(w, l->msg_type_names, l->n_msg_types, "msg_type_names");
         if (rc == 0)
                 rc = check_array(w, p->config, p->n_config, "config");
@@ -1269,6 +1322,20 @@ static int step_timeseries(struct wctx *w)
         if (rc == 0)
                 rc = write_root_array(w, BL_SP_TIMESERIES "/" BL_SN_TS_P99_US, H5T_NATIVE_DOUBLE, n,
                                       g->ts_p99_us, "p99 latency in us of each interval");
+        if (rc == 0 && w->sh.txn.present && w->sh.txn_series[0])
+                rc = write_root_array(w, BL_SP_TIMESERIES "/" BL_SN_TS_IN_DOUBT, H5T_NATIVE_UINT64,
+                                      n, g->txn.ts_in_doubt,
+                                      "most transactions in doubt (prepared on a participant, "
+                                      "no decision there yet) at once during each interval");
+        if (rc == 0 && w->sh.txn.present && w->sh.txn_series[1])
+                rc = write_root_array(w, BL_SP_TIMESERIES "/" BL_SN_TS_BLOCKED, H5T_NATIVE_UINT64,
+                                      n, g->txn.ts_blocked,
+                                      "most participants blocked (holding prepared locks "
+                                      "without a decision) at once during each interval");
+        if (rc == 0 && w->sh.txn.present && w->sh.txn_series[2])
+                rc = write_root_array(w, BL_SP_TIMESERIES "/" BL_SN_TS_ABORTS, H5T_NATIVE_UINT64, n,
+                                      w->r->global.txn.ts_aborts,
+                                      "transactions aborted in each interval");
         return rc;
 }
 
@@ -1462,10 +1529,206 @@ static int step_history(struct wctx *w)
                            "start (return_ns -1: outcome unknown); rows grouped by rank");
 }
 
+static hid_t enum_mop_kind(void)
+{
+        static const char *const names[] = {"append", "read"};
+        static const int32_t values[] = {BL_MOP_APPEND, BL_MOP_READ};
+
+        return make_enum(names, values, 2);
+}
+
+static int step_txn_summary(struct wctx *w)
+{
+        const struct bl_txn_summary *t = &w->sh.txn;
+        double fin = (double)t->committed + (double)t->aborted;
+        double rtt = w->sh.path_rtt_ns > 0 ? w->sh.path_rtt_ns : w->sh.median_rtt_ns;
+        const struct attr_spec a[] = {
+            {.name = BL_SA_TXN_COMMITTED, .kind = A_U64, .u = t->committed},
+            {.name = BL_SA_TXN_ABORTED, .kind = A_U64, .u = t->aborted},
+            {.name = BL_SA_TXN_UNKNOWN, .kind = A_U64, .u = t->unknown},
+            {.name = BL_SA_TXN_ABORTED_LOCK, .kind = A_U64, .u = t->aborted_by[BL_TXA_LOCK]},
+            {.name = BL_SA_TXN_ABORTED_VOTE, .kind = A_U64, .u = t->aborted_by[BL_TXA_VOTE]},
+            {.name = BL_SA_TXN_ABORTED_TIME, .kind = A_U64, .u = t->aborted_by[BL_TXA_TIMEOUT]},
+            {.name = BL_SA_TXN_ABORTED_FAIL, .kind = A_U64, .u = t->aborted_by[BL_TXA_FAILURE]},
+            {.name = BL_SA_TXN_PER_S, .kind = A_F64, .d = t->txn_per_s},
+            {.name = BL_SA_TXN_ABORTS_PER_S,
+             .kind = A_F64,
+             .d = w->sh.duration_s > 0 ? (double)t->aborted / w->sh.duration_s : NAN},
+            {.name = BL_SA_TXN_ABORT_RATIO,
+             .kind = A_F64,
+             .d = fin > 0 ? (double)t->aborted / fin : NAN},
+            {.name = BL_SA_TXN_COMMIT_MEAN, .kind = A_F64, .d = t->commit_mean_us},
+            {.name = BL_SA_TXN_COMMIT_P50, .kind = A_F64, .d = t->commit_p50_us},
+            {.name = BL_SA_TXN_COMMIT_P99, .kind = A_F64, .d = t->commit_p99_us},
+            {.name = BL_SA_TXN_COMMIT_MAX, .kind = A_F64, .d = t->commit_max_us},
+            {.name = BL_SA_TXN_COMMIT_P50RTT,
+             .kind = A_F64,
+             .d = rtt > 0 ? t->commit_p50_us * 1e3 / rtt : NAN},
+            {.name = BL_SA_TXN_BLOCK_N, .kind = A_U64, .u = t->block_n},
+            {.name = BL_SA_TXN_BLOCK_MEAN, .kind = A_F64, .d = t->block_mean_us},
+            {.name = BL_SA_TXN_BLOCK_P99, .kind = A_F64, .d = t->block_p99_us},
+            {.name = BL_SA_TXN_BLOCK_MAX, .kind = A_F64, .d = t->block_max_us},
+            {.name = BL_SA_TXN_BLOCK_LONG, .kind = A_F64, .d = t->block_long_us},
+            {.name = BL_SA_TXN_IN_DOUBT_MAX, .kind = A_U64, .u = t->in_doubt_max},
+            {.name = BL_SA_TXN_IN_DOUBT_END, .kind = A_U64, .u = t->in_doubt_end},
+            {.name = BL_SA_DESCRIPTION,
+             .kind = A_STR,
+             .s = "transactions of the measured phase: counts, aborts by reason, committed "
+                  "per second, latency of committed ones (us; p50 also in round trips), "
+                  "blocking window of prepared participants (us), most in doubt at once"},
+        };
+        static const struct col classes[] = {
+            {BL_SC_CLASS, C_STR, offsetof(struct bl_txn_class_row, cls), NULL},
+            {BL_SC_COMMITTED, C_U64, offsetof(struct bl_txn_class_row, committed), NULL},
+            {BL_SC_ABORTED, C_U64, offsetof(struct bl_txn_class_row, aborted), NULL},
+            {BL_SC_UNKNOWN, C_U64, offsetof(struct bl_txn_class_row, unknown), NULL},
+            {BL_SC_COMMIT_P50_US, C_F64, offsetof(struct bl_txn_class_row, commit_p50_us), NULL},
+            {BL_SC_COMMIT_P99_US, C_F64, offsetof(struct bl_txn_class_row, commit_p99_us), NULL},
+        };
+        static const struct col blocks[] = {
+            {BL_SC_RANK, C_I32, offsetof(struct bl_block_rec, rank), NULL},
+            {BL_SC_SHARD, C_I32, offsetof(struct bl_block_rec, shard), NULL},
+            {BL_SC_TXN, C_U64, offsetof(struct bl_block_rec, txn), NULL},
+            {BL_SC_START_S, C_F64, offsetof(struct bl_block_rec, start_s), NULL},
+            {BL_SC_END_S, C_F64, offsetof(struct bl_block_rec, end_s), NULL},
+        };
+        const struct bl_run_local *l = &w->r->local;
+        int rc;
+
+        if (!t->present)
+                return 0;
+        rc = make_group(w, BL_SP_TXN, a, ARRAY_SIZE(a));
+        if (rc == 0)
+                rc = write_table(w, BL_SP_TXN_CLASSES, classes, ARRAY_SIZE(classes),
+                                 w->r->global.txn.classes, sizeof(struct bl_txn_class_row),
+                                 w->sh.txn.n_classes, 1,
+                                 "transactions per class (transfer, audit, rmw, list): "
+                                 "committed, aborted, outcome unknown; latency of the "
+                                 "committed ones in us (NaN: none)");
+        if (rc == 0)
+                rc = write_table(w, BL_SP_TXN_BLOCKING, blocks, ARRAY_SIZE(blocks), l->blocks,
+                                 sizeof(*l->blocks), l->n_blocks, 0,
+                                 "blocking windows longer than /txn block_long_us: participant "
+                                 "(rank, its replica of shard) held prepared locks of txn "
+                                 "without a decision from start_s to end_s, in s since the "
+                                 "measured phase start (end_s NaN: still blocked at the end); "
+                                 "rows grouped by rank");
+        return rc;
+}
+
+static int write_txn_values(struct wctx *w, const struct bl_txn_history *h)
+{
+        uint64_t n = h != NULL ? h->nvals : 0, total, off;
+        hsize_t dims[1];
+
+        row_offsets(w, &n, 0, &total, &off);
+        dims[0] = total;
+        return write_dataset(w, BL_SP_TXH_VALUES, H5T_NATIVE_UINT64, 1, dims, off, n,
+                             n > 0 ? h->vals : NULL,
+                             "elements of every list read, back to back (see "
+                             "/txn/history/mops read_off, read_len)");
+}
+
+static int step_txn_history(struct wctx *w)
+{
+        static const struct col tcols[] = {
+            {BL_SC_ID, C_U64, offsetof(struct bl_txh_row, id), NULL},
+            {BL_SC_CLIENT, C_U32, offsetof(struct bl_txh_row, client), NULL},
+            {BL_SC_OUTCOME, C_ENUM, offsetof(struct bl_txh_row, outcome), enum_outcome},
+            {BL_SC_INVOKE_NS, C_I64, offsetof(struct bl_txh_row, invoke_ns), NULL},
+            {BL_SC_COMPLETE_NS, C_I64, offsetof(struct bl_txh_row, complete_ns), NULL},
+            {BL_SC_FIRST_MOP, C_U64, offsetof(struct bl_txh_row, first_mop), NULL},
+            {BL_SC_NMOPS, C_U32, offsetof(struct bl_txh_row, nmops), NULL},
+        };
+        static const struct col mcols[] = {
+            {BL_SC_KIND, C_ENUM, offsetof(struct bl_mop_row, kind), enum_mop_kind},
+            {BL_SC_KEY, C_U64, offsetof(struct bl_mop_row, key), NULL},
+            {BL_SC_VALUE, C_U64, offsetof(struct bl_mop_row, value), NULL},
+            {BL_SC_READ_OFF, C_U64, offsetof(struct bl_mop_row, read_off), NULL},
+            {BL_SC_READ_LEN, C_U32, offsetof(struct bl_mop_row, read_len), NULL},
+        };
+        const struct bl_txn_history *h = w->r->local.txn_history;
+        uint64_t mine[3] = {0, 0, 0}, base[3] = {0, 0, 0}, total[3];
+        int32_t have = h != NULL, any = 0;
+        struct bl_txh_row *tr = NULL;
+        struct bl_mop_row *mr = NULL;
+        int rc = 0;
+
+        if (!w->sh.txn.present)
+                return 0;
+        MPI_Allreduce(&have, &any, 1, MPI_INT32_T, MPI_MAX, w->comm);
+        if (!any)
+                return 0;
+        if (h != NULL) {
+                mine[0] = h->n;
+                mine[1] = h->nmops;
+                mine[2] = h->nvals;
+        }
+        /* Rank i's micro-ops follow ranks 0..i-1's: rebase the indexes. */
+        MPI_Exscan(mine, base, 3, MPI_UINT64_T, MPI_SUM, w->comm);
+        if (w->rank == 0)
+                base[0] = base[1] = base[2] = 0;
+        MPI_Allreduce(mine, total, 3, MPI_UINT64_T, MPI_SUM, w->comm);
+        if ((mine[0] > 0 && (tr = bl_calloc(mine[0], sizeof(*tr))) == NULL) ||
+            (mine[1] > 0 && (mr = bl_calloc(mine[1], sizeof(*mr))) == NULL))
+                rc = bl_errf(w->eb, BL_ENOMEM, "no memory for the transaction history");
+        for (uint64_t i = 0; rc == 0 && i < mine[0]; i++) {
+                const struct bl_txn *t = &h->txns[i];
+
+                tr[i] = (struct bl_txh_row){
+                    .id = t->id,
+                    .client = t->client,
+                    .outcome = t->outcome,
+                    .invoke_ns = (int64_t)t->invoke_ns,
+                    .complete_ns = t->outcome == BL_OUT_UNKNOWN ? -1 : (int64_t)t->complete_ns,
+                    .first_mop = base[1] + t->first,
+                    .nmops = t->nmops,
+                };
+        }
+        for (uint64_t i = 0; rc == 0 && i < mine[1]; i++) {
+                const struct bl_mop *m = &h->mops[i];
+                int rd = m->kind == BL_MOP_READ;
+
+                mr[i] = (struct bl_mop_row){
+                    .kind = m->kind,
+                    .key = m->key,
+                    .value = rd ? 0 : m->value,
+                    .read_off = rd ? base[2] + m->off : 0,
+                    .read_len = rd ? m->len : 0,
+                };
+        }
+        rc = agree(w, rc);
+        if (rc == 0) {
+                const struct attr_spec a[] = {
+                    {.name = BL_SA_TXH_TXNS, .kind = A_U64, .u = total[0]},
+                    {.name = BL_SA_TXH_MOPS, .kind = A_U64, .u = total[1]},
+                    {.name = BL_SA_TXH_VALUES, .kind = A_U64, .u = total[2]},
+                };
+                rc = make_group(w, BL_SP_TXN_HISTORY, a, ARRAY_SIZE(a));
+        }
+        if (rc == 0)
+                rc = write_table(w, BL_SP_TXH_TXNS, tcols, ARRAY_SIZE(tcols), tr, sizeof(*tr),
+                                 mine[0], 0,
+                                 "list-append transactions (Elle): times in ns on one clock "
+                                 "(complete_ns -1: outcome unknown); micro-ops "
+                                 "mops[first_mop .. first_mop + nmops); `ballot check` "
+                                 "re-judges serializability from them");
+        if (rc == 0)
+                rc = write_table(w, BL_SP_TXH_MOPS, mcols, ARRAY_SIZE(mcols), mr, sizeof(*mr),
+                                 mine[1], 0,
+                                 "micro-ops: append(key, value), or read(key) of the list "
+                                 "values[read_off .. read_off + read_len), oldest first");
+        if (rc == 0)
+                rc = write_txn_values(w, h);
+        bl_free(tr);
+        bl_free(mr);
+        return rc;
+}
+
 static int (*const steps[])(struct wctx *) = {
-    step_root,    step_provenance, step_config,     step_topology, step_baseline,
-    step_summary, step_latency,    step_timeseries, step_messages, step_replicas,
-    step_digests, step_events,     step_verdicts,   step_faults,   step_history,
+    step_root,     step_provenance, step_config,   step_topology,    step_baseline,    step_summary,
+    step_latency,  step_timeseries, step_messages, step_replicas,    step_digests,     step_events,
+    step_verdicts, step_faults,     step_history,  step_txn_summary, step_txn_history,
 };
 
 /* Create the temporary file and the collective transfer list. Agreed. */

@@ -18,6 +18,7 @@
 #include "run/clock.h"
 #include "run/proto.h"
 #include "run/rt.h"
+#include "run/txn.h"
 
 #define BACKOFF_NS    1000000ull /* retry after a hint-less redirect */
 #define SCAN_EVERY_NS 1000000ull /* timeout scan granularity */
@@ -52,6 +53,8 @@ int bl_rt_clients_create(struct bl_rt *rt)
         for (int i = 0; i < rt->nsess; i++) {
                 struct bl_session *s = &rt->sess[i];
                 s->id = rt->sess_base + (uint32_t)i;
+                if (bl_workload_is_txn(cfg->workload.type))
+                        continue; /* run/txn_client.c generates transactions */
                 rc = bl_workload_init(&s->wl, cfg, s->id, rt->nsess_total);
                 if (rc != 0)
                         return bl_errf(&rt->eb, rc, "workload for session %u: %s", s->id,
@@ -370,8 +373,8 @@ void bl_rt_clients_step(struct bl_rt *rt, uint64_t now)
         static const uint64_t ms = 1000000ull;
         uint64_t timeout = (uint64_t)rt->cfg->clients.timeout_ms * ms;
 
-        if (!rt->is_client)
-                return;
+        if (!rt->is_client || rt->txn != NULL)
+                return; /* transactions: bl_rt_txn_step */
         if (rt->crashed) {
                 if (rt->rate_per_ns > 0)
                         rt->next_arrival = now; /* a dead client offers nothing */
@@ -413,6 +416,12 @@ void bl_rt_clients_step(struct bl_rt *rt, uint64_t now)
 
 int bl_rt_clients_idle(const struct bl_rt *rt)
 {
+        if (rt->txn != NULL) {
+                for (int i = 0; i < rt->nsess; i++)
+                        if (rt->sess[i].busy)
+                                return 0;
+                return 1;
+        }
         return rt->nfree == rt->nsess;
 }
 
@@ -512,6 +521,10 @@ static void count_unserved(struct bl_rt *rt, uint64_t now, int crash)
  */
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now, int crash)
 {
+        if (rt->txn != NULL) {
+                bl_rt_txc_abandon(rt, now, crash);
+                return;
+        }
         for (int i = 0; i < rt->nsess; i++) {
                 struct bl_session *s = &rt->sess[i];
                 if (!s->busy)

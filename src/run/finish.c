@@ -26,8 +26,9 @@
 #include "run/faults.h"
 #include "run/clock.h"
 #include "run/finish.h"
+#include "run/txn.h"
 
-#define MAX_VERDICTS 7
+#define MAX_VERDICTS 11
 
 struct cfg_item;
 
@@ -54,6 +55,7 @@ struct finish {
         uint64_t wal_sync_ns;               /* time in those fdatasync calls */
         struct bl_verdict v[MAX_VERDICTS];
         int nv;
+        struct bl_txn_summary txn;               /* transaction runs (rank 0) */
         uint64_t lin_ops_checked, lin_ops_total; /* rank 0 */
         /* local rows */
         struct bl_replica_info *reps;
@@ -313,6 +315,11 @@ static int gather_bytes(MPI_Comm comm, int rank, int size, const void *mine, int
         return rc;
 }
 
+int bl_rt_gather_bytes(struct bl_rt *rt, const void *mine, int nbytes, void **all, int *total)
+{
+        return gather_bytes(rt->comm, rt->rank, rt->size, mine, nbytes, all, total);
+}
+
 /* ---- verdicts --------------------------------------------------------- */
 
 /* This rank's rows of /digests: every checkpoint of each hosted replica
@@ -323,6 +330,22 @@ static int digest_rows(struct finish *f)
         const struct bl_kv_checkpoint *cp;
         size_t n = 0;
 
+        if (rt->txn != NULL) {
+                /* Transaction stores: their final state, where the index of
+                 * the last command applied is known (not right after a
+                 * snapshot was installed). */
+                f->digests = bl_calloc((size_t)rt->nreps + 1, sizeof(*f->digests));
+                if (f->digests == NULL)
+                        return BL_ENOMEM;
+                for (int i = 0; i < rt->nreps; i++) {
+                        const struct bl_replica *r = &rt->reps[i];
+                        if (r->txs == NULL || r->txs_index == UINT64_MAX)
+                                continue;
+                        f->digests[f->ndigests++] = (struct bl_digest_rec){
+                            r->shard, r->member, rt->rank, r->txs_index, bl_txs_digest(r->txs)};
+                }
+                return 0;
+        }
         for (int i = 0; i < rt->nreps; i++)
                 n += bl_kv_checkpoints(rt->reps[i].kv, &cp) + 1;
         f->digests = bl_calloc(n + 1, sizeof(*f->digests));
@@ -588,13 +611,21 @@ static int judge(struct finish *f)
 {
         int rc = verdict_digests(f);
 
+        if (rc == 0 && f->rt->txn != NULL) {
+                rc = bl_rt_txn_finish(f->rt, f->v, &f->nv, MAX_VERDICTS, &f->txn, f->duration_s);
+                /* A transaction run's operations are its transactions. */
+                f->ops = f->txn.committed;
+                f->completed = f->txn.committed + f->txn.aborted;
+                f->offered = f->completed + f->txn.unknown;
+        }
         verdict_measured(f);
         verdict_storage(f);
 
         if (rc == 0 && f->rt->cfg->workload.type == BL_WL_COUNTER)
                 rc = verdict_counter(f);
-        if (rc == 0 && (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample ||
-                        f->rt->cfg->experiment.history_hot))
+        if (rc == 0 && f->rt->txn == NULL &&
+            (f->rt->cfg->experiment.history || f->rt->cfg->experiment.history_sample ||
+             f->rt->cfg->experiment.history_hot))
                 rc = verdict_lin(f);
         return rc;
 }
@@ -791,6 +822,31 @@ static const char *overall(const struct finish *f)
         return bl_verdict_name(bl_verdict_overall(f->v, (size_t)f->nv));
 }
 
+/* Transaction runs: outcomes, abort reasons, commit latency (also in round
+ * trips of the request paths) and the blocking window. */
+static void print_txn(const struct finish *f)
+{
+        const struct bl_txn_summary *t = &f->txn;
+        uint64_t done = t->committed + t->aborted;
+        double rtt_us = f->path_rtt_ns / 1e3;
+
+        printf("# transactions: %llu committed (%.0f txn/s), %llu aborted (%.1f%%: lock %llu, "
+               "vote %llu, timeout %llu, failure %llu), %llu outcome unknown\n",
+               (unsigned long long)t->committed, t->txn_per_s, (unsigned long long)t->aborted,
+               done ? 100.0 * (double)t->aborted / (double)done : 0.0,
+               (unsigned long long)t->aborted_by[BL_TXA_LOCK],
+               (unsigned long long)t->aborted_by[BL_TXA_VOTE],
+               (unsigned long long)t->aborted_by[BL_TXA_TIMEOUT],
+               (unsigned long long)t->aborted_by[BL_TXA_FAILURE], (unsigned long long)t->unknown);
+        printf("# commit latency: mean %.1f us, p50 %.1f us (%.2f RTT), p99 %.1f us, max %.1f us\n",
+               t->commit_mean_us, t->commit_p50_us, rtt_us > 0 ? t->commit_p50_us / rtt_us : NAN,
+               t->commit_p99_us, t->commit_max_us);
+        printf("# blocking window (participant prepared, no decision): %llu windows, mean %.1f us, "
+               "p99 %.1f us, max %.1f us; in doubt: at most %llu at once, %llu at the end\n",
+               (unsigned long long)t->block_n, t->block_mean_us, t->block_p99_us, t->block_max_us,
+               (unsigned long long)t->in_doubt_max, (unsigned long long)t->in_doubt_end);
+}
+
 static void print_summary(const struct finish *f, const struct bl_baseline *base,
                           const struct bl_op_summary *rows, int nrows, const char *path)
 {
@@ -812,7 +868,7 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                (unsigned long long)f->offered,
                f->duration_s > 0 ? (double)f->offered / f->duration_s : 0.0,
                win > 0 ? (double)f->achieved_ok / win : 0.0);
-        if (unf > 0)
+        if (unf > 0 && f->rt->txn == NULL)
                 printf("# %llu operations unfinished at the end (%llu sent without an answer, %llu "
                        "never sent: no free session); the time they waited is in the latency "
                        "percentiles as a lower bound\n",
@@ -839,6 +895,8 @@ static void print_summary(const struct finish *f, const struct bl_baseline *base
                        r->p50_us, r->p90_us, r->p99_us, r->p999_us, r->max_us,
                        rtt_us > 0 ? r->p50_us / rtt_us : NAN);
         }
+        if (f->rt->txn != NULL)
+                print_txn(f);
         printf("# clients: %llu retries, %llu timeouts, %llu redirects; %llu malformed frames "
                "dropped\n",
                (unsigned long long)f->counts[0], (unsigned long long)f->counts[1],
@@ -909,6 +967,50 @@ static void summarize(const struct bl_hist *h, uint64_t errors, uint64_t unfinis
             .p999_us = bl_hist_percentile(h, 99.9) / 1e3,
             .max_us = h->total ? (double)h->max_ns / 1e3 : 0,
         };
+}
+
+/*
+ * A transaction run's summary rows (rank 0): one per class of transaction
+ * that occurred (count = committed, errors = aborted, unfinished = outcome
+ * unknown; latencies of committed ones), then "all" is added by the caller
+ * from *all. Returns the rows written.
+ */
+static int txn_rows(struct finish *f, struct bl_op_summary *rows, uint64_t *hcounts,
+                    struct bl_hist *all, uint64_t *err, uint64_t *unf)
+{
+        struct bl_rt *rt = f->rt;
+        struct bl_hist h;
+        int n = 0;
+
+        for (int c = 0; c < BL_TXN_CLASSES; c++) {
+                uint64_t ab = 0, tot[2 + BL_TXA__COUNT], mine[2 + BL_TXA__COUNT];
+                mine[0] = rt->txn->cls[c].committed;
+                mine[1] = rt->txn->cls[c].unknown;
+                for (int a = 0; a < BL_TXA__COUNT; a++)
+                        mine[2 + a] = rt->txn->cls[c].aborted[a];
+                MPI_Reduce(mine, tot, 2 + BL_TXA__COUNT, MPI_UINT64_T, MPI_SUM, 0, rt->comm);
+                bl_hist_init(&h);
+                MPI_Reduce(rt->txn->cls[c].lat.counts, h.counts, BL_HIST_SUM_WORDS, MPI_UINT64_T,
+                           MPI_SUM, 0, rt->comm);
+                MPI_Reduce(&rt->txn->cls[c].lat.min_ns, &h.min_ns, 1, MPI_UINT64_T, MPI_MIN, 0,
+                           rt->comm);
+                MPI_Reduce(&rt->txn->cls[c].lat.max_ns, &h.max_ns, 1, MPI_UINT64_T, MPI_MAX, 0,
+                           rt->comm);
+                MPI_Reduce(&rt->txn->cls[c].lat.sum_ns, &h.sum_ns, 1, MPI_DOUBLE, MPI_SUM, 0,
+                           rt->comm);
+                for (int a = 0; a < BL_TXA__COUNT; a++)
+                        ab += tot[2 + a];
+                if (rt->rank != 0 || tot[0] + tot[1] + ab == 0)
+                        continue;
+                summarize(&h, ab, 0, bl_txn_class_name(c), &rows[n]);
+                rows[n].unfinished = tot[1];
+                memcpy(&hcounts[(size_t)n * BL_HIST_BUCKETS], h.counts, sizeof(h.counts));
+                bl_hist_merge(all, &h);
+                *err += ab;
+                *unf += tot[1];
+                n++;
+        }
+        return n;
 }
 
 /* ---- result file ------------------------------------------------------ */
@@ -1015,11 +1117,11 @@ static int local_rows(struct finish *f)
                     .shard = r->shard,
                     .member = r->member,
                     .rank = rt->rank,
-                    .applied = bl_kv_applied(r->kv),
-                    .digest = bl_kv_digest(r->kv),
+                    .applied = r->txs != NULL ? r->txs_index : bl_kv_applied(r->kv),
+                    .digest = r->txs != NULL ? bl_txs_digest(r->txs) : bl_kv_digest(r->kv),
                     .term = st.term,
                     .commit = st.commit,
-                    .mem_bytes = st.mem_bytes + bl_kv_mem_bytes(r->kv),
+                    .mem_bytes = st.mem_bytes + (r->kv != NULL ? bl_kv_mem_bytes(r->kv) : 0),
                 };
         }
         for (size_t i = 0; i < nev; i++) {
@@ -1109,7 +1211,9 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
          * loop), with their wait until the end: an overloaded run shows its
          * latency, not nothing. */
         uint64_t all_err = f->lost, all_unfinished = f->unserved;
-        for (int op = 0; op < BL_OP__COUNT; op++) {
+        if (rt->txn != NULL)
+                nrows = txn_rows(f, rows, hcounts, all, &all_err, &all_unfinished);
+        for (int op = 0; rt->txn == NULL && op < BL_OP__COUNT; op++) {
                 if (f->lat[op].total == 0 && f->errors[op] == 0)
                         continue;
                 summarize(&f->lat[op], f->errors[op], f->unfinished[op], bl_op_name(op),
@@ -1138,9 +1242,15 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                 ts_p99[i] = bl_series_p99(&rt->series, i) / 1e3;
         }
         for (int c = 0; c < bl_net_nclasses(rt->net); c++) {
+                int k = c - BL_NET_FIXED_CLASSES, x = k - rt->kern->n_msg_types;
                 names[c] = bl_net_fixed_class_name(c);
-                if (names[c] == NULL)
-                        names[c] = rt->kern->msg_names[c - BL_NET_FIXED_CLASSES];
+                if (names[c] == NULL && x < 0)
+                        names[c] = rt->kern->msg_names[k];
+                else if (names[c] == NULL && x < BL_NET_TXN_FIXED)
+                        names[c] = bl_net_txn_class_name(x);
+                else if (names[c] == NULL)
+                        names[c] = bl_kernel_find(rt->cfg->experiment.commit)
+                                       ->msg_names[x - BL_NET_TXN_FIXED];
         }
         for (int i = 0; i < f->nv; i++)
                 vrows[i] = (struct bl_verdict_row){f->v[i].name, f->v[i].pass, f->v[i].reason};
@@ -1201,6 +1311,12 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                         .events = f->events,
                         .n_history = rt->cfg->experiment.history ? rt->hist.n : 0,
                         .history = f->hist,
+                        .txn_history = rt->txn != NULL && rt->rank == 0 &&
+                                               rt->cfg->workload.type == BL_WL_LIST_APPEND
+                                           ? &rt->txn->merged
+                                           : NULL,
+                        .n_blocks = rt->txn != NULL ? rt->txn->nblocks : 0,
+                        .blocks = rt->txn != NULL ? rt->txn->blocks : NULL,
                     },
                 .global =
                     {
@@ -1267,6 +1383,7 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                         .timeouts = f->counts[1],
                         .redirects = f->counts[2],
                         .malformed = f->counts[3],
+                        .txn = f->txn,
                     },
             };
         rc = bl_results_write(rt->comm, path, &res, eb);

@@ -15,6 +15,10 @@ struct bl_baseline {
         double fsync_p50_us, fsync_p99_us, write_mbps;
 };
 
+/* Collective: gather nbytes (-1: this rank failed) from every rank into
+ * *all at rank 0 (bl_malloc'd there). Returns 0 or BL_ENOMEM, agreed. */
+int bl_rt_gather_bytes(struct bl_rt *rt, const void *mine, int nbytes, void **all, int *total);
+
 /* Collective. Returns 0, BL_ECHECK (a verdict failed; file written),
  * BL_EINCONCLUSIVE (none failed, a check could not finish; file written), or an
  * error agreed by all ranks (message in eb). */

@@ -34,6 +34,7 @@
 #include "run/clock.h"
 #include "run/faults.h"
 #include "run/rt.h"
+#include "run/txn.h"
 #include "run/run.h"
 
 int bl_rt_faults_init(struct bl_rt *rt, const struct bl_fault_plan *plan)
@@ -89,6 +90,7 @@ static void crash_self(struct bl_rt *rt, uint64_t now, size_t idx)
         rt->crashed_by[idx] = 1;
         for (int i = 0; i < rt->nreps; i++)
                 bl_rt_replica_crash(rt, &rt->reps[i]);
+        bl_rt_txn_crash(rt);
         bl_rt_storage_crash(rt);
         bl_net_isolate(rt->net, 1);
         bl_rt_clients_abandon(rt, now, 1);
@@ -113,6 +115,10 @@ static void recover_self(struct bl_rt *rt, size_t crash_idx)
                         bl_rt_fail(rt, rc, "recovering a replica from its persisted records");
                         return;
                 }
+        }
+        if (bl_rt_txn_recover(rt) != 0) {
+                bl_rt_fail(rt, BL_EPROTO, "recovering the commit layer from its records");
+                return;
         }
         bl_rt_storage_replay_done(rt);
         rt->restart_clients = 1;

@@ -23,12 +23,17 @@
 
 /* One replica of one shard hosted on this rank: a kernel instance and its
  * state machine. The kernel's env.ctx points here. */
+struct bl_txs;
+struct bl_rt_txn;
+
 struct bl_replica {
         struct bl_rt *rt;
         int shard;
         int member;
-        const int *ranks; /* member -> rank, into rt->place */
-        struct bl_kv *kv;
+        const int *ranks;   /* member -> rank, into rt->place */
+        struct bl_kv *kv;   /* single-key runs */
+        struct bl_txs *txs; /* transaction runs (run/txn.h), instead of kv */
+        uint64_t txs_index; /* log index of the last command applied to txs */
         void *k;
         struct bl_rng rng;
         int crashed;
@@ -192,6 +197,8 @@ struct bl_rt {
         char storage_run_dir[BL_PATH_MAX];
         char storage_dir[BL_PATH_MAX + 32];
         char storage_refused[BL_ERRMSG_SIZE];
+
+        struct bl_rt_txn *txn; /* transaction runs (commit kernel 2pc), else NULL */
 
         uint8_t *buf; /* encoding scratch */
         size_t bufcap;

@@ -25,6 +25,7 @@
 #include "run/finish.h"
 #include "run/rt.h"
 #include "run/run.h"
+#include "run/txn.h"
 #include "storage/baseline.h"
 
 #define POLL_BATCH 64
@@ -79,6 +80,12 @@ static void dispatch(struct bl_rt *rt, const struct bl_frame *f)
                 break;
         case BL_MSG_STATUS:
                 bl_rt_on_status(rt, f);
+                break;
+        case BL_MSG_TXN:
+        case BL_MSG_TXN_REPLY:
+        case BL_MSG_LEADER:
+        case BL_MSG_COMMIT:
+                bl_rt_txn_on_frame(rt, f);
                 break;
         default:
                 rt->malformed++; /* pings belong to the baseline phase */
@@ -196,6 +203,18 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
         rt->is_client = cfg->cluster.client_ranks == 0 || rt->rank >= rt->nserver;
         if ((rc = bl_rt_storage_name(rt)) != 0)
                 return rc;
+        if (strcmp(cfg->experiment.commit, "none") != 0) {
+                rt->txn = bl_calloc(1, sizeof(*rt->txn));
+                if (rt->txn == NULL)
+                        return bl_errf(&rt->eb, BL_ENOMEM, "out of memory");
+                /* 2pc/R: the coordinator is the first shard's leader. */
+                rt->txn->replicated = strcmp(cfg->experiment.repl, "none") != 0;
+                rt->txn->cc = (int)cfg->txn.cc;
+                rt->txn->wl = cfg->workload.type == BL_WL_BANK     ? BL_TXW_BANK
+                              : cfg->workload.type == BL_WL_YCSB_T ? BL_TXW_YCSB_T
+                                                                   : BL_TXW_LIST_APPEND;
+                rt->txn->initial = cfg->workload.type == BL_WL_BANK ? cfg->bank.initial_balance : 0;
+        }
         rt->kern = bl_kernel_find(cfg->experiment.repl);
         if (rt->kern == NULL)
                 return bl_errf(&rt->eb, BL_ECONFIG, "unknown kernel '%s'", cfg->experiment.repl);
@@ -207,6 +226,8 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
         rt->net = bl_net_create(comm, rt->kern->n_msg_types, &rt->eb);
         if (rt->net == NULL)
                 return BL_ENOMEM;
+        if (rt->txn != NULL && (rc = bl_net_enable_txn(rt->net, BL_TPC_MSG__COUNT)) != 0)
+                return bl_errf(&rt->eb, rc, "transport: too many message types with 2pc");
         bl_history_init(&rt->hist);
         if ((rc = bl_evlog_init(&rt->ev)) != 0)
                 return bl_errf(&rt->eb, rc, "out of memory for the event log");
@@ -222,6 +243,8 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
                 return rc;
         if ((rc = bl_rt_clients_create(rt)) != 0)
                 return rc;
+        if (rt->txn != NULL && (rc = bl_rt_txn_create(rt)) != 0)
+                return rc;
         if ((rc = bl_rt_faults_init(rt, faults)) != 0)
                 return rc;
         return bl_rt_status_init(rt);
@@ -230,6 +253,8 @@ static int setup(struct bl_rt *rt, MPI_Comm comm, const struct bl_config *cfg,
 static void teardown(struct bl_rt *rt)
 {
         bl_rt_faults_free(rt);
+        if (rt->txn != NULL)
+                bl_rt_txn_destroy(rt);
         bl_rt_clients_destroy(rt);
         bl_rt_servers_destroy(rt);
         bl_rt_storage_close(rt);
@@ -356,6 +381,11 @@ static int loop(struct bl_rt *rt)
                         bl_rt_tick(rt);
                         next_tick = now + tick_ns;
                 }
+                /* Transactions begin before faults strike: a crash of
+                 * their coordinator then finds them between PREPARE and
+                 * decision, 2PC's blocking case, instead of (on a busy
+                 * node that runs in bursts) between two transactions. */
+                bl_rt_txn_step(rt, now);
                 bl_rt_faults_step(rt, now);
                 /* Clients first: the arrivals due before the end of the
                  * measured phase are issued before it ends. */
@@ -364,8 +394,11 @@ static int loop(struct bl_rt *rt)
                 bl_rt_status_step(rt, now);
                 if (rt->failed)
                         return rt->failed;
+                /* A transaction run also waits for its commit layer to
+                 * finish (every decision acknowledged), so no participant
+                 * is left in doubt by the end of the run itself. */
                 if (!in_barrier && rt->phase == BL_PHASE_DRAIN &&
-                    (bl_rt_clients_idle(rt) || now >= rt->t_drain_end)) {
+                    ((bl_rt_clients_idle(rt) && bl_rt_txn_quiet(rt)) || now >= rt->t_drain_end)) {
                         bl_rt_clients_abandon(rt, now, 0);
                         window_close(rt, now);
                         MPI_Ibarrier(rt->comm, &bar);

@@ -22,6 +22,7 @@
 #include "run/clock.h"
 #include "run/proto.h"
 #include "run/rt.h"
+#include "run/txn.h"
 #include "topo/placement.h"
 
 static uint64_t env_now(void *ctx)
@@ -100,6 +101,10 @@ static void env_dropped(void *ctx, uint64_t tag)
         struct bl_cmd c = {0};
         int l;
 
+        if (rt->txn != NULL) {
+                bl_rt_txn_dropped(r, tag);
+                return;
+        }
         if (p == NULL || p->shard != r->shard || r->crashed)
                 return;
         c.client = (uint32_t)(tag - 1);
@@ -132,6 +137,10 @@ static void env_apply(void *ctx, const void *buf, size_t len, uint64_t index, ui
         struct bl_result res = {0};
         int rc;
 
+        if (rt->txn != NULL) {
+                bl_rt_txn_apply(r, buf, len, index, tag);
+                return;
+        }
         if (bl_cmd_decode(&c, buf, len) != 0) {
                 /* Commands are encoded by this runtime; a bad one in a log
                  * means a kernel corrupted it. */
@@ -165,6 +174,8 @@ static int env_snapshot(void *ctx, void **buf, size_t *len)
 {
         struct bl_replica *r = ctx;
 
+        if (r->txs != NULL)
+                return bl_txs_snapshot(r->txs, buf, len);
         return bl_kv_snapshot(r->kv, buf, len);
 }
 
@@ -172,6 +183,14 @@ static int env_restore(void *ctx, const void *buf, size_t len)
 {
         struct bl_replica *r = ctx;
 
+        if (r->txs != NULL) {
+                if (buf == NULL)
+                        return bl_rt_txn_store_reset(r->rt, r);
+                /* The snapshot's index is the kernel's: unknown here until
+                 * the next apply (the digest verdict skips the replica). */
+                r->txs_index = UINT64_MAX;
+                return bl_txs_restore(r->txs, buf, len);
+        }
         if (buf == NULL)
                 return bl_kv_reset(r->kv);
         return bl_kv_restore(r->kv, buf, len);
@@ -206,9 +225,14 @@ static int replica_start(struct bl_rt *rt, struct bl_replica *r)
             .shard = r->shard, .self = r->member, .nmembers = cfg->cluster.replicas};
         int rc;
 
-        if (r->kv == NULL)
+        if (rt->txn != NULL) {
+                if (r->txs == NULL && bl_rt_txn_store_reset(rt, r) != 0)
+                        return bl_errf(&rt->eb, BL_ENOMEM, "out of memory for shard %d's store",
+                                       r->shard);
+        } else if (r->kv == NULL) {
                 r->kv = bl_kv_create(r->shard, cfg->cluster.shards, cfg->store.records);
-        if (r->kv == NULL)
+        }
+        if (rt->txn == NULL && r->kv == NULL)
                 return bl_errf(&rt->eb, BL_ENOMEM, "out of memory preloading shard %d", r->shard);
         r->k = rt->kern->create(&env, &g, cfg);
         if (r->k == NULL)
@@ -229,6 +253,8 @@ static void replica_stop(struct bl_rt *rt, struct bl_replica *r)
         r->k = NULL;
         bl_kv_destroy(r->kv);
         r->kv = NULL;
+        bl_txs_destroy(r->txs);
+        r->txs = NULL;
 }
 
 void bl_rt_replica_crash(struct bl_rt *rt, struct bl_replica *r)
@@ -246,7 +272,7 @@ void bl_rt_replica_crash(struct bl_rt *rt, struct bl_replica *r)
          * still down at the end reports what it holds: nothing applied). */
         rt->kern->destroy(r->k);
         r->k = NULL;
-        if (bl_kv_reset(r->kv) != 0)
+        if (rt->txn != NULL ? bl_rt_txn_store_reset(rt, r) != 0 : bl_kv_reset(r->kv) != 0)
                 bl_rt_fail(rt, BL_ENOMEM, "resetting a crashed replica's store");
 }
 

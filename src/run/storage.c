@@ -28,6 +28,7 @@
 #include "common/alloc.h"
 #include "run/clock.h"
 #include "run/rt.h"
+#include "run/txn.h"
 #include "storage/baseline.h"
 
 _Static_assert((int)BL_STORAGE_MEMORY == (int)BL_WAL_MEMORY &&
@@ -68,8 +69,8 @@ int bl_rt_storage_open(struct bl_rt *rt)
         struct bl_wal_options o = {.mode = (int)rt->cfg->storage.mode};
         int rc;
 
-        if (rt->rank >= rt->nserver)
-                return 0; /* client-only rank: no replica, no log */
+        if (rt->rank >= rt->nserver && rt->txn == NULL)
+                return 0; /* client-only rank: no replica, no log (a 2PC coordinator has one) */
         if (o.mode != BL_WAL_MEMORY) {
                 if (mkdir(rt->storage_run_dir, 0755) != 0 && errno != EEXIST)
                         return bl_errf(&rt->eb, BL_EIO,
@@ -138,6 +139,7 @@ void bl_rt_storage_step(struct bl_rt *rt)
                 if (rt->kern->durable != NULL)
                         rt->kern->durable(r->k, upto);
         }
+        bl_rt_txn_durable(rt);
 }
 
 uint64_t bl_rt_storage_persist(struct bl_rt *rt, struct bl_replica *r, int type, const void *buf,

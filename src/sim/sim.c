@@ -16,6 +16,7 @@
 #include "common/alloc.h"
 #include "sim/sim_int.h"
 #include "store/kv.h"
+#include "store/txn.h"
 
 #define DEFAULT_TICK_NS 1000000ULL
 
@@ -156,12 +157,22 @@ struct bl_kv *bl_sim_kv(struct bl_sim *s, int node, int shard)
 
 /* ---- digest and election checks ---- */
 
+uint64_t sim_inst_applied(const struct sim_inst *in)
+{
+        return in->txs != NULL ? in->applied : bl_kv_applied(in->kv);
+}
+
+uint64_t sim_inst_digest(const struct sim_inst *in)
+{
+        return in->txs != NULL ? bl_txs_digest(in->txs) : bl_kv_digest(in->kv);
+}
+
 /* Compare (or record) the replica's digest after its current applied count
  * with the shard's canonical vector. */
-static void record_digest(struct bl_sim *s, struct sim_inst *in)
+void sim_record_digest(struct bl_sim *s, struct sim_inst *in)
 {
         struct sim_digests *d = &s->digests[in->shard];
-        uint64_t n = bl_kv_applied(in->kv), dig = bl_kv_digest(in->kv);
+        uint64_t n = sim_inst_applied(in), dig = sim_inst_digest(in);
 
         if (n == 0)
                 return;
@@ -278,19 +289,19 @@ static uint64_t link_delay(struct bl_sim *s, int from, int to)
         return d;
 }
 
-static void push_msg(struct bl_sim *s, struct sim_inst *in, int to, int type, const void *buf,
+static void push_msg(struct bl_sim *s, int from, int to, const struct sim_ev *tmpl, const void *buf,
                      size_t len)
 {
-        struct sim_ev ev = {
-            .kind = SIM_EV_MSG, .a = in->shard, .b = in->member, .c = to, .d = type, .len = len};
-        int dst = bl_sim_node_of(s, in->shard, to);
+        struct sim_ev ev = *tmpl;
 
-        ev.t = s->now + sim_latency(s) + link_delay(s, in->node, dst);
+        ev.len = len;
+        ev.buf = NULL;
+        ev.t = s->now + sim_latency(s) + link_delay(s, from, to);
         if (s->fifo) {
                 /* MPI keeps order per pair of ranks: never overtake the
                  * previous message on this link (equal times keep insertion
                  * order in the queue). */
-                uint64_t *last = &s->link_last[(size_t)in->node * (size_t)s->o.nodes + dst];
+                uint64_t *last = &s->link_last[(size_t)from * (size_t)s->o.nodes + to];
 
                 if (ev.t < *last)
                         ev.t = *last;
@@ -309,36 +320,47 @@ static void push_msg(struct bl_sim *s, struct sim_inst *in, int to, int type, co
 
 static int linked(const struct bl_sim *s, int a, int b);
 
+void sim_node_send(struct bl_sim *s, int from, int to, struct sim_ev *ev, const void *buf,
+                   size_t len)
+{
+        s->st.msgs_sent++;
+        /* As in the MPI runtime (src/net/net.c), a partition is decided on
+         * the sending side: a message sent across it is lost, one already in
+         * flight when it starts is still delivered. */
+        if (!linked(s, from, to) || sim_lost(s)) {
+                s->st.msgs_dropped++;
+                return;
+        }
+        push_msg(s, from, to, ev, buf, len);
+        if (sim_duped(s)) {
+                s->st.msgs_duplicated++;
+                push_msg(s, from, to, ev, buf, len);
+        }
+}
+
 static void env_send(void *ctx, int to, int type, const void *buf, size_t len)
 {
         struct sim_inst *in = ctx;
         struct bl_sim *s = in->s;
+        struct sim_ev ev = {
+            .kind = SIM_EV_MSG, .a = in->shard, .b = in->member, .c = to, .d = type};
 
         if (to < 0 || to >= s->o.replicas || type < 0 || type >= s->o.kernel->n_msg_types) {
                 sim_violate(s, "kernel %s: shard %d member %d sent type %d to member %d (of %d)",
                             s->o.kernel->name, in->shard, in->member, type, to, s->o.replicas);
                 return;
         }
-        s->st.msgs_sent++;
-        /* As in the MPI runtime (src/net/net.c), a partition is decided on
-         * the sending side: a message sent across it is lost, one already in
-         * flight when it starts is still delivered. */
-        if (!linked(s, in->node, bl_sim_node_of(s, in->shard, to)) || sim_lost(s)) {
-                s->st.msgs_dropped++;
-                return;
-        }
-        push_msg(s, in, to, type, buf, len);
-        if (sim_duped(s)) {
-                s->st.msgs_duplicated++;
-                push_msg(s, in, to, type, buf, len);
-        }
+        sim_node_send(s, in->node, bl_sim_node_of(s, in->shard, to), &ev, buf, len);
 }
 
 static void env_dropped(void *ctx, uint64_t tag)
 {
         struct sim_inst *in = ctx;
 
-        sim_client_dropped(in->s, in, tag);
+        if (in->s->txn != NULL)
+                sim_txn_dropped(in->s, in, tag);
+        else
+                sim_client_dropped(in->s, in, tag);
 }
 
 static uint64_t draw(struct bl_sim *s, uint64_t lo, uint64_t hi)
@@ -381,6 +403,8 @@ static void disk_event(struct bl_sim *s, const struct sim_ev *ev)
                         if (s->o.kernel->durable != NULL)
                                 s->o.kernel->durable(in->k, in->durable);
                 }
+                if (s->txn != NULL)
+                        sim_txn_durable(s, ev->a, d->synced);
         }
         if (!d->syncing && d->written > d->synced)
                 disk_sync(s, ev->a);
@@ -388,18 +412,17 @@ static void disk_event(struct bl_sim *s, const struct sim_ev *ev)
 
 /* Append a record to the node's disk; it is durable once a sync that starts
  * after its append completed has completed (never from inside this call). */
-static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
+uint64_t sim_disk_append(struct bl_sim *s, int node, struct bl_memlog *log, uint64_t *persisted,
+                         int type, const void *buf, size_t len)
 {
-        struct sim_inst *in = ctx;
-        struct bl_sim *s = in->s;
-        struct sim_disk *d = &s->disk[in->node];
-        struct sim_ev ev = {.kind = SIM_EV_DISK, .a = in->node, .b = 0, .y = d->incarnation};
+        struct sim_disk *d = &s->disk[node];
+        struct sim_ev ev = {.kind = SIM_EV_DISK, .a = node, .b = 0, .y = d->incarnation};
 
-        if (bl_memlog_append(&in->log, ++s->wal_seq, type, buf, len) != 0) {
+        if (bl_memlog_append(log, ++s->wal_seq, type, buf, len) != 0) {
                 sim_violate(s, "sim: out of memory persisting a record");
                 return 0;
         }
-        in->persisted = s->wal_seq;
+        *persisted = s->wal_seq;
         s->st.records++;
         ev.x = s->wal_seq;
         ev.t = s->now + draw(s, s->o.disk_append_min_ns, s->o.disk_append_max_ns);
@@ -408,6 +431,13 @@ static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
         d->last_append_t = ev.t;
         sim_push(s, &ev);
         return s->wal_seq;
+}
+
+static uint64_t env_persist(void *ctx, int type, const void *buf, size_t len)
+{
+        struct sim_inst *in = ctx;
+
+        return sim_disk_append(in->s, in->node, &in->log, &in->persisted, type, buf, len);
 }
 
 static void env_compact(void *ctx, uint64_t seq)
@@ -424,6 +454,10 @@ static void env_apply(void *ctx, const void *cmd, size_t len, uint64_t index, ui
         int rc;
 
         s->st.applies++;
+        if (s->txn != NULL) {
+                sim_txn_apply(s, in, cmd, len, index, tag);
+                return;
+        }
         if (bl_cmd_decode(&c, cmd, len) != 0) {
                 sim_violate(s, "shard %d node %d: apply of a malformed command (%zu bytes)",
                             in->shard, in->node, len);
@@ -435,7 +469,7 @@ static void env_apply(void *ctx, const void *cmd, size_t len, uint64_t index, ui
                             in->node);
                 return;
         }
-        record_digest(s, in);
+        sim_record_digest(s, in);
         (void)index;
         if (tag != 0)
                 sim_client_reply(s, in, &c, &res);
@@ -443,16 +477,25 @@ static void env_apply(void *ctx, const void *cmd, size_t len, uint64_t index, ui
 
 static int env_snapshot(void *ctx, void **buf, size_t *len)
 {
-        return bl_kv_snapshot(((struct sim_inst *)ctx)->kv, buf, len);
+        struct sim_inst *in = ctx;
+
+        if (in->txs != NULL)
+                return sim_txn_snapshot(in, buf, len);
+        return bl_kv_snapshot(in->kv, buf, len);
 }
 
 static int env_restore(void *ctx, const void *buf, size_t len)
 {
         struct sim_inst *in = ctx;
-        int rc = buf == NULL ? bl_kv_reset(in->kv) : bl_kv_restore(in->kv, buf, len);
+        int rc;
+
+        if (in->txs != NULL)
+                rc = sim_txn_restore(in, buf, len);
+        else
+                rc = buf == NULL ? bl_kv_reset(in->kv) : bl_kv_restore(in->kv, buf, len);
 
         if (rc == 0)
-                record_digest(in->s, in);
+                sim_record_digest(in->s, in);
         return rc;
 }
 
@@ -590,8 +633,16 @@ static int create_instances(struct bl_sim *s, struct bl_errbuf *eb)
                         in->node = bl_sim_node_of(s, sh, m);
                         bl_rng_seed(&in->rng, s->o.seed,
                                     0x1000000ULL + (uint64_t)sh * 4096 + (uint64_t)m);
-                        in->kv = bl_kv_create(sh, s->o.shards, s->o.records);
-                        if (in->kv == NULL)
+                        if (s->txn != NULL) {
+                                if (sim_txn_store_create(s, in) != 0)
+                                        return bl_errf(eb, BL_ENOMEM,
+                                                       "sim: out of memory for the transaction "
+                                                       "store of shard %d member %d",
+                                                       sh, m);
+                        } else {
+                                in->kv = bl_kv_create(sh, s->o.shards, s->o.records);
+                        }
+                        if (in->kv == NULL && in->txs == NULL)
                                 return bl_errf(eb, BL_ENOMEM,
                                                "sim: out of memory for the store "
                                                "of shard %d member %d",
@@ -669,10 +720,15 @@ struct bl_sim *bl_sim_create(const struct bl_sim_opts *o, struct bl_errbuf *eb)
                         goto fail;
                 }
         }
+        if (s->o.commit != BL_SIM_COMMIT_OFF && sim_txn_init(s, eb) != 0)
+                goto fail;
         rc = create_instances(s, eb);
         if (rc != 0)
                 goto fail;
-        if (sim_clients_init(s) != 0) {
+        if (s->txn != NULL) {
+                if (sim_txn_start(s, eb) != 0)
+                        goto fail;
+        } else if (sim_clients_init(s) != 0) {
                 bl_errf(eb, BL_ENOMEM, "sim: out of memory for %d clients", s->o.clients);
                 goto fail;
         }
@@ -700,6 +756,7 @@ void bl_sim_destroy(struct bl_sim *s)
                         if (s->inst[i].k != NULL)
                                 s->o.kernel->destroy(s->inst[i].k);
                         bl_kv_destroy(s->inst[i].kv);
+                        bl_txs_destroy(s->inst[i].txs);
                         bl_memlog_free(&s->inst[i].log);
                 }
                 bl_free(s->inst);
@@ -712,6 +769,7 @@ void bl_sim_destroy(struct bl_sim *s)
                 bl_free(s->digests);
         }
         sim_clients_free(s);
+        sim_txn_free(s);
         bl_history_free(&s->hist);
         if (s->view != NULL) {
                 bl_history_free(s->view);
@@ -764,6 +822,8 @@ static void tick_node(struct bl_sim *s, struct sim_ev *ev)
                 if (in != NULL)
                         s->o.kernel->tick(in->k);
         }
+        if (s->txn != NULL)
+                sim_txn_tick(s, node);
 }
 
 int bl_sim_step(struct bl_sim *s)
@@ -788,6 +848,12 @@ int bl_sim_step(struct bl_sim *s)
                 break;
         case SIM_EV_DISK:
                 disk_event(s, &ev);
+                break;
+        case SIM_EV_TPC:
+        case SIM_EV_TREQ:
+        case SIM_EV_TREPLY:
+        case SIM_EV_TDEFER:
+                sim_txn_event(s, &ev);
                 break;
         default:
                 sim_client_event(s, &ev);
@@ -829,6 +895,8 @@ void bl_sim_get_stats(const struct bl_sim *s, struct bl_sim_stats *out)
 {
         *out = s->st;
         out->completed = bl_sim_completed(s);
+        if (s->txn != NULL)
+                out->txn_blocked_max_ns = sim_txn_blocked_max(s);
         memcpy(out->kernel_events, s->ev_counts, sizeof(out->kernel_events));
 }
 
@@ -878,9 +946,17 @@ void bl_sim_crash(struct bl_sim *s, int node)
                         in->durable = in->persisted;
                 s->o.kernel->destroy(in->k);
                 in->k = NULL;
-                if (bl_kv_reset(in->kv) != 0)
+                if (in->txs != NULL) {
+                        bl_txs_destroy(in->txs);
+                        in->txs = NULL;
+                        if (sim_txn_store_create(s, in) != 0)
+                                sim_violate(s, "sim: out of memory resetting a store");
+                } else if (bl_kv_reset(in->kv) != 0) {
                         sim_violate(s, "sim: out of memory resetting a store");
+                }
         }
+        if (s->txn != NULL)
+                sim_txn_crash(s, node);
 }
 
 void bl_sim_recover(struct bl_sim *s, int node)
@@ -889,6 +965,8 @@ void bl_sim_recover(struct bl_sim *s, int node)
                 return;
         s->crashed[node] = 0;
         s->st.recoveries++;
+        if (s->txn != NULL)
+                sim_txn_recover_begin(s, node);
         for (int sh = 0; sh < s->o.shards; sh++) {
                 struct sim_inst *in = sim_inst(s, node, sh);
 
@@ -899,8 +977,10 @@ void bl_sim_recover(struct bl_sim *s, int node)
                         continue;
                 }
                 if (sim_inst_start(s, in) == 0)
-                        record_digest(s, in);
+                        sim_record_digest(s, in);
         }
+        if (s->txn != NULL)
+                sim_txn_recover_end(s, node);
 }
 
 int bl_sim_crashed(const struct bl_sim *s, int node)

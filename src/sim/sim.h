@@ -104,6 +104,80 @@
  * kept (sticky) and reported by bl_sim_check() and bl_sim_violation();
  * bl_sim_run_for() and bl_sim_settle() stop early once there is one.
  *
+ * Transactions (opts.commit = BL_SIM_COMMIT_2PC; issue 11). Every node
+ * hosts one commit layer (struct bl_tpc, kernels/twopc/twopc.h) beside its
+ * kernel instances, and each instance's state machine is a struct bl_txs
+ * (store/txn.h) instead of a bl_kv: env->apply decodes transaction commands
+ * and applies them (a DECIDE refused with BL_EINVAL is the "first DECIDE
+ * wins" rule, counted in txn_refused_decides, not a failure), then hands
+ * the completion to the node's commit layer (bl_tpc_applied, the votes
+ * bl_txs_next_vote pops, bl_tpc_dropped); a completion that happens inside
+ * a call of that commit layer (the none kernel applies inside submit) is
+ * handed over in an event at the same instant instead, as "later" in
+ * twopc.h says. Snapshots are bl_txs snapshots behind the applied count.
+ * Settle barriers are DECIDE aborts of txn ids below 1 << 32 (no client's),
+ * proposed by the simulator itself and never shown to the commit layer.
+ * The commit layer's environment:
+ *   send_shard  to the node this node believes leads the shard: its own
+ *               instance's kernel->leader() when it holds a replica and
+ *               knows, else a per-node guess, learned from the senders of
+ *               VOTE, ACK and QUERY (they lead the shard they name). A node
+ *               that receives a message for a shard it does not lead
+ *               forwards it once, to its own belief (rotating its guess when
+ *               it has none); after one forward it is delivered anyway;
+ *   send_rank   to that node. Both go through the simulated network
+ *               (latency, partitions, link faults, delays, FIFO), counted
+ *               with the kernels' messages;
+ *   propose     kernel->submit on the node's instance of the shard, with
+ *               the commit layer's tag;
+ *   store       that instance's bl_txs;
+ *   persist     the node's disk, as kernel records: a 2pc/none
+ *               coordinator's decision survives a crash only once synced,
+ *               and bl_tpc_durable follows each sync;
+ *   done        the transaction client (below).
+ * The mode is 2pc/none (replicated = 0) with the none kernel, 2PC over a
+ * replicated kernel otherwise. A crash destroys the node's commit layer
+ * with its instances and loses its unsynced records; recovery creates a new
+ * one, bl_tpc_replay()s its surviving records, restarts the instances, then
+ * bl_tpc_start()s it. Ticks reach the commit layer after the instances.
+ *
+ * Transaction clients. `clients` sessions draw transactions from bl_txngen
+ * (load/txn.h: opts.txn, or the defaults of opts.txn_workload with `keys`
+ * keys and the run's shards; session i of clients, seeded by opts.seed),
+ * one outstanding each; a ycsb-t RMW becomes READ then WRITE of the key.
+ * Ids are (client id << 32) | n, n counting the client's transactions from
+ * 1; the wait-die age is the first send time. With 2pc/none a client is
+ * attached to a node (opts.client_node[i], else node i % nodes), which
+ * coordinates its transactions (bl_tpc_begin there, results back at the same
+ * instant, no network): when that node crashes, the transaction in flight
+ * is recorded with outcome UNKNOWN and the client waits for the recovery.
+ * Over a replicated kernel a client sends each transaction (through the
+ * network, drop and dup apply, partitions do not) to the node it believes
+ * leads the first shard, follows BL_ENOTLEADER redirects and hints, and
+ * resends the SAME id to the next member after client_timeout_ns. A result
+ * for an id that already has another outcome is a violation (two different
+ * outcomes reported for one transaction).
+ *
+ * Verdicts (bl_sim_check in transaction mode, after the digests):
+ *   serializable  list-append: the committed, aborted and unknown
+ *                 transactions as a bl_txn_history (reads with the
+ *                 transaction's own earlier appends, outstanding ones
+ *                 unknown), judged by bl_ser_check with real time: both
+ *                 serializability and strict serializability must be
+ *                 shown; an anomaly or an inconclusive check fails;
+ *   bank          every committed audit sees the initial total (bl_check_bank);
+ *   and, once the run is settled (no transaction outstanding, none waiting
+ *   or in doubt on any replica, the replicas of each shard equally applied,
+ *   and a barrier proposed through every shard's leader after that applied
+ *   on every replica, so that recovered replicas re-applied what their
+ *   group chose: bl_sim_settle waits for all that in this mode, and the
+ *   check right after it judges):
+ *   atomicity     bl_check_atomicity of the client outcomes against the
+ *                 commit log of member m of every shard, for every m: every
+ *                 replica's log, not just one;
+ *   bank          the final state holds the initial total, too.
+ * bl_sim_history() is NULL in this mode (no single-key history).
+ *
  * The none kernel keeps no persistent state: after a crash and recovery its
  * replica starts from the preloaded store and re-applies nothing, so new writes
  * produce digests that differ from the ones recorded before the crash and
@@ -127,6 +201,14 @@ struct bl_kv;
 #define BL_SIM_LINKS_REORDER 0 /* independent latencies: later messages may overtake */
 #define BL_SIM_LINKS_FIFO    1 /* per ordered node pair, as MPI */
 #define BL_SIM_LINKS_MIXED   2 /* each simulator (seed) draws one of the two */
+
+/* Commit modes (bl_sim_opts.commit). */
+#define BL_SIM_COMMIT_OFF 0 /* single-key kv clients */
+#define BL_SIM_COMMIT_2PC 1 /* transactions through 2PC (see Transactions) */
+
+struct bl_txn_params;
+struct bl_txs;
+struct bl_tpc;
 
 struct bl_sim_opts {
         const struct bl_kernel *kernel; /* required */
@@ -153,11 +235,22 @@ struct bl_sim_opts {
         uint64_t tick_ns;           /* node tick period; 0: cfg cluster.tick_us */
         int record_history;         /* keep the client history (for linearizability) */
         unsigned fault_mask;        /* BL_SIM_F_*: what random schedules may inject */
+        uint64_t crash_nodes;       /* random schedules crash only these nodes (bit i:
+                                     * node i, below 64); 0: any node */
         /* Kernel-specific invariant, called after every event when set (e.g.
          * Raft log matching, leader completeness). Return 0, or non-zero with
          * a message in eb: the violation becomes sticky (see Checks). */
         int (*invariant)(void *arg, struct bl_sim *s, struct bl_errbuf *eb);
         void *invariant_arg;
+        /* Transaction mode (see Transactions). */
+        int commit;                      /* BL_SIM_COMMIT_* */
+        int txn_workload;                /* enum bl_txn_workload (load/txn.h) */
+        const struct bl_txn_params *txn; /* NULL: defaults of txn_workload, `keys` keys;
+                                          * seed, session, nsessions, shards: the run's */
+        int txn_cc;                      /* enum bl_txs_cc */
+        const int *client_node;          /* 2pc/none: node of client i; NULL: i % nodes */
+        /* Commit layer timers (bl_tpc_cfg); 0: 10 ms, 100 ms and 50 ms. */
+        uint64_t tpc_retry_ns, tpc_timeout_ns, tpc_query_ns;
 };
 
 /* Counters about a run; all start at 0. */
@@ -181,6 +274,14 @@ struct bl_sim_stats {
         uint64_t syncs;        /* disk syncs started */
         uint64_t records_lost; /* persisted records a crash destroyed before a sync */
         uint64_t kernel_events[BL_EV__COUNT]; /* env->event calls by type (common/events.h) */
+        /* Transaction mode. */
+        uint64_t txn_committed, txn_aborted, txn_unknown; /* client outcomes */
+        uint64_t txn_aborts[8];       /* aborted by reason (enum bl_tpc_abort) */
+        uint64_t txn_refused_decides; /* DECIDEs refused by first-decide-wins (per replica) */
+        uint64_t txn_forwards;        /* commit-layer messages forwarded by a non-leader */
+        uint64_t txn_audits;          /* committed audits judged */
+        uint64_t txn_blocked_max_ns;  /* longest blocking window (bl_txs_stats) of any
+                                       * live replica: prepared, waiting for a decision */
 };
 
 /* Defaults: 3 nodes, 1 shard, replicas = nodes, seed 1, latency 50..500 us, no
@@ -263,6 +364,15 @@ struct bl_kv *bl_sim_kv(struct bl_sim *s, int node, int shard);
  * leader not yet deposed), the one with the highest kernel stats term; ties
  * (or no stats) go to the lowest node. -1 when none. */
 int bl_sim_leader(const struct bl_sim *s, int shard);
+
+/* Transaction mode: the store of that replica (NULL as above, or crashed)
+ * and the node's commit layer (NULL while crashed). */
+struct bl_txs *bl_sim_txs(struct bl_sim *s, int node, int shard);
+struct bl_tpc *bl_sim_tpc(struct bl_sim *s, int node);
+/* Transaction mode: what the client recorded for txn: BL_OUT_OK
+ * (committed), BL_OUT_FAIL (aborted), BL_OUT_UNKNOWN, or -1 when it has no
+ * outcome yet (outstanding, or never issued). */
+int bl_sim_txn_outcome(const struct bl_sim *s, uint64_t txn);
 
 /* Client operations completed / still outstanding. */
 uint64_t bl_sim_completed(const struct bl_sim *s);

@@ -172,8 +172,13 @@ static void on_reply(struct bl_sim *s, struct sim_client *c, const struct sim_ev
 
 void sim_client_event(struct bl_sim *s, const struct sim_ev *ev)
 {
-        struct sim_client *c = &s->clients[ev->a];
+        struct sim_client *c;
 
+        if (s->txn != NULL) {
+                sim_txn_event(s, ev); /* a transaction client's timer */
+                return;
+        }
+        c = &s->clients[ev->a];
         if (ev->kind == SIM_EV_CREPLY) {
                 on_reply(s, c, ev);
                 return;
@@ -277,6 +282,10 @@ void sim_client_reply(struct bl_sim *s, struct sim_inst *in, const struct bl_cmd
 void bl_sim_clients(struct bl_sim *s, int on)
 {
         s->clients_on = on != 0;
+        if (s->txn != NULL) {
+                sim_txn_clients(s, on);
+                return;
+        }
         if (!s->clients_on)
                 return;
         for (int i = 0; i < s->o.clients; i++) {
@@ -303,7 +312,7 @@ const struct bl_history *bl_sim_history(const struct bl_sim *s)
 {
         struct bl_history *v = s->view;
 
-        if (!s->o.record_history)
+        if (!s->o.record_history || s->txn != NULL)
                 return NULL;
         v->n = 0;
         if (bl_history_reserve(v, s->hist.n + s->pending) != 0)

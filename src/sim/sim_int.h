@@ -13,8 +13,13 @@
 /*
  * Files: sim.c (creation, event queue, stepping, nodes, network, checks on
  * digests and elections), sim_client.c (client sessions and the history),
- * sim_sched.c (random fault schedules, settle, bl_sim_check).
+ * sim_sched.c (random fault schedules, settle, bl_sim_check), sim_txn.c
+ * (transaction mode: the commit layer of every node, its routing, the
+ * transaction clients and their verdicts).
  */
+
+struct bl_txs;
+struct sim_txn;
 
 enum sim_ev_kind {
         SIM_EV_MSG,    /* a = shard, b = from member, c = to member, d = type */
@@ -26,6 +31,17 @@ enum sim_ev_kind {
         SIM_EV_DISK,   /* a = node, b = 0: an append completed (x = its sequence
                         * number) / 1: a sync completed (x = what it covers);
                         * y = the node's disk incarnation when it was issued */
+        /* Transaction mode (sim_txn.c). */
+        SIM_EV_TPC,    /* commit-layer message: a = sender node, b = receiving node,
+                        * c = type, d = shard + 1 when sent to "the leader of shard"
+                        * (0: to a rank), x = forwards so far */
+        SIM_EV_TREQ,   /* transaction request: a = client index, b = node, x = token;
+                        * buf = struct sim_treq + ops */
+        SIM_EV_TREPLY, /* to a client: a = client index, b = node, c = hint member,
+                        * d = 0 result (buf) / 1 redirect, x = txn id, z = token */
+        SIM_EV_TDEFER, /* a completion the commit layer must not see re-entrantly:
+                        * a = node, b = shard, c = 0 applied / 1 dropped, x = tag,
+                        * y = the node's incarnation; buf = struct sim_tdefer */
 };
 
 struct sim_ev {
@@ -42,8 +58,11 @@ struct sim_inst {
         struct bl_sim *s;
         int node, shard, member;
         void *k;
-        struct bl_kv *kv;
-        struct bl_rng rng; /* env->random */
+        struct bl_kv *kv;   /* kv mode */
+        struct bl_txs *txs; /* transaction mode (instead of kv) */
+        uint64_t applied;   /* transaction mode: commands applied (the kv counts its own) */
+        uint64_t barrier;   /* transaction mode: the last settle barrier applied here */
+        struct bl_rng rng;  /* env->random */
         /* The instance's records on its node's disk (sim_disk), the highest
          * sequence number persisted and the highest reported durable. */
         struct bl_memlog log;
@@ -139,6 +158,8 @@ struct bl_sim {
         struct bl_history hist;  /* completed operations */
         struct bl_history *view; /* hist + outstanding ops as UNKNOWN (bl_sim_history) */
 
+        struct sim_txn *txn; /* transaction mode (opts.commit), else NULL */
+
         int violated;
         struct bl_errbuf violation;
         struct bl_sim_stats st;
@@ -155,6 +176,21 @@ int sim_lost(struct bl_sim *s);
 int sim_duped(struct bl_sim *s);
 
 struct sim_inst *sim_inst(const struct bl_sim *s, int node, int shard);
+/* Commands applied by the replica's state machine and its running digest. */
+uint64_t sim_inst_applied(const struct sim_inst *in);
+uint64_t sim_inst_digest(const struct sim_inst *in);
+/* Compare the replica's digest with the shard's canonical vector (sim.c). */
+void sim_record_digest(struct bl_sim *s, struct sim_inst *in);
+
+/* A message between two nodes (ev->kind and its fields set by the caller):
+ * lost across a partition or to link faults, else delivered after a latency
+ * (delay rules, FIFO links), possibly twice; buf is copied. */
+void sim_node_send(struct bl_sim *s, int from, int to, struct sim_ev *ev, const void *buf,
+                   size_t len);
+/* Append a record to node's disk for log (see Disk); returns its sequence
+ * number (0 on allocation failure, a violation then). */
+uint64_t sim_disk_append(struct bl_sim *s, int node, struct bl_memlog *log, uint64_t *persisted,
+                         int type, const void *buf, size_t len);
 
 /* Create (or re-create after a crash) the kernel instance of `in`, replay its
  * records and start it. Records a violation and returns non-zero on failure. */
@@ -170,5 +206,35 @@ void sim_client_request(struct bl_sim *s, struct sim_ev *ev);
 void sim_client_dropped(struct bl_sim *s, struct sim_inst *in, uint64_t tag);
 void sim_client_reply(struct bl_sim *s, struct sim_inst *in, const struct bl_cmd *c,
                       const struct bl_result *res);
+
+/* sim_txn.c: transaction mode. */
+int sim_txn_init(struct bl_sim *s, struct bl_errbuf *eb);  /* before the instances */
+int sim_txn_start(struct bl_sim *s, struct bl_errbuf *eb); /* after them: clients, bl_tpc_start */
+void sim_txn_free(struct bl_sim *s);
+int sim_txn_store_create(struct bl_sim *s, struct sim_inst *in); /* fresh bl_txs for in */
+void sim_txn_apply(struct bl_sim *s, struct sim_inst *in, const void *cmd, size_t len,
+                   uint64_t index, uint64_t tag);
+void sim_txn_dropped(struct bl_sim *s, struct sim_inst *in, uint64_t tag);
+int sim_txn_snapshot(struct sim_inst *in, void **buf, size_t *len);
+int sim_txn_restore(struct sim_inst *in, const void *buf, size_t len);
+void sim_txn_event(struct bl_sim *s, const struct sim_ev *ev);
+void sim_txn_tick(struct bl_sim *s, int node);
+void sim_txn_durable(struct bl_sim *s, int node, uint64_t synced);
+void sim_txn_crash(struct bl_sim *s, int node);         /* after the disk lost its tail */
+void sim_txn_recover_begin(struct bl_sim *s, int node); /* before the instances restart */
+void sim_txn_recover_end(struct bl_sim *s, int node);   /* after them */
+void sim_txn_clients(struct bl_sim *s, int on);
+/* 1 when no transaction is outstanding, none is waiting or in doubt on any
+ * live replica and the replicas of each shard applied as much as each other. */
+int sim_txn_quiet(const struct bl_sim *s);
+/* Run until quiet and caught up (see sim_txn.c), or until `end`: 0, or
+ * BL_ECHECK when time ran out. */
+int sim_txn_settle(struct bl_sim *s, uint64_t end);
+/* Describe what keeps the run from being quiet (for the settle message). */
+void sim_txn_unquiet(const struct bl_sim *s, char *buf, size_t len);
+/* The longest blocking window of any live replica (bl_txs_stats). */
+uint64_t sim_txn_blocked_max(const struct bl_sim *s);
+/* The transaction verdicts (see sim.h, Transactions). */
+int sim_txn_check(struct bl_sim *s, struct bl_errbuf *eb);
 
 #endif

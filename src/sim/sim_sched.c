@@ -61,17 +61,23 @@ static void desc_time(struct desc *d, uint64_t t)
                  (t / 1000) % 1000);
 }
 
+/* A node that may crash (opts.crash_nodes; 0: any). */
+static int crashable(const struct bl_sim *s, int i)
+{
+        return s->o.crash_nodes == 0 || (i < 64 && (s->o.crash_nodes >> i) & 1);
+}
+
 static int pick_node(struct bl_rng *r, const struct bl_sim *s, int crashed)
 {
         int n = 0, k;
 
         for (int i = 0; i < s->o.nodes; i++)
-                n += (s->crashed[i] != 0) == crashed;
+                n += (s->crashed[i] != 0) == crashed && crashable(s, i);
         if (n == 0)
                 return -1;
         k = (int)bl_rng_below(r, (uint64_t)n);
         for (int i = 0; i < s->o.nodes; i++)
-                if ((s->crashed[i] != 0) == crashed && k-- == 0)
+                if ((s->crashed[i] != 0) == crashed && crashable(s, i) && k-- == 0)
                         return i;
         return -1;
 }
@@ -212,6 +218,20 @@ int bl_sim_settle(struct bl_sim *s, uint64_t max_ns, struct bl_errbuf *eb)
         int shown = 0;
 
         bl_sim_clients(s, 0);
+        if (s->txn != NULL) {
+                /* Transactions: see sim_txn_settle. */
+                int rc = sim_txn_settle(s, end);
+
+                if (s->violated)
+                        return bl_sim_violation(s, eb);
+                if (rc == 0)
+                        return 0;
+                sim_txn_unquiet(s, list, sizeof(list));
+                return bl_errf(eb, BL_ECHECK,
+                               "liveness: not quiet after %" PRIu64 " ms of settling (t=%" PRIu64
+                               " ms): %s",
+                               max_ns / 1000000, s->now / 1000000, list);
+        }
         while (!s->violated && s->pending > 0 && s->heap_n > 0 && s->heap[0].t <= end)
                 bl_sim_step(s);
         if (s->violated)
@@ -250,7 +270,7 @@ static int check_digests(struct bl_sim *s, struct bl_errbuf *eb)
                 for (int m = 0; m < s->o.replicas; m++) {
                         const struct sim_inst *in =
                             &s->inst[(size_t)sh * (size_t)s->o.replicas + (size_t)m];
-                        uint64_t n = bl_kv_applied(in->kv), dig = bl_kv_digest(in->kv);
+                        uint64_t n = sim_inst_applied(in), dig = sim_inst_digest(in);
 
                         if (n == 0 || n > d->len || d->dig[n - 1] == 0)
                                 continue;
@@ -276,6 +296,8 @@ int bl_sim_check(struct bl_sim *s, struct bl_errbuf *eb)
         rc = check_digests(s, eb);
         if (rc != 0)
                 return rc;
+        if (s->txn != NULL)
+                return sim_txn_check(s, eb);
         if (!s->o.record_history)
                 return 0;
         h = bl_sim_history(s);

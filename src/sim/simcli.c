@@ -16,6 +16,7 @@
 #include "common/events.h"
 #include "config/config.h"
 #include "kernels/kernel.h"
+#include "load/txn.h"
 #include "sim/sim.h"
 
 #define EXIT_RUNTIME 1
@@ -34,6 +35,10 @@ static void usage(FILE *out)
                 "CONFIG '-' uses the built-in defaults. Uses experiment.seed as the first seed,\n"
                 "cluster.shards, cluster.replicas, cluster.tick_us, clients.timeout_ms and the\n"
                 "kernel's own section.\n"
+                "With a commit kernel (experiment.kernel = 2pc/REPL) the clients run the\n"
+                "config's transaction workload (bank, ycsb-t, list-append with the [txn] and\n"
+                "[bank] options; accounts and records: store.records) through Two-Phase\n"
+                "Commit, and the checks are atomicity, the bank total and serializability.\n"
                 "\n"
                 "  --seeds N       seeds to run (default 100)\n"
                 "  --seed S        run only seed S and print its schedule (replay)\n"
@@ -273,7 +278,7 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
         char *desc = bl_malloc(DESC_LEN);
         uint64_t last = c->only_seed ? first : first + (uint64_t)c->seeds - 1;
         uint64_t events = 0, completed = 0, failed = 0, ran = 0, kev[BL_EV__COUNT] = {0};
-        uint64_t records = 0, lost = 0;
+        uint64_t records = 0, lost = 0, tc = 0, ta = 0, tu = 0;
         double t0 = wall_s(), dt;
         int status = 0, none_seen = 1;
 
@@ -284,7 +289,8 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
         printf("# ballot sim: kernel=%s nodes=%d shards=%d replicas=%d clients=%d keys=%" PRIu64
                " records=%" PRIu64 " links=%s seeds=%" PRIu64 "..%" PRIu64 " fault=%" PRIu64
                "ms settle=%" PRIu64 "ms faults=%s%s%s%s\n",
-               o->kernel->name, o->nodes, o->shards, o->replicas, o->clients, o->keys, o->records,
+               o->commit != BL_SIM_COMMIT_OFF ? o->cfg->experiment.kernel : o->kernel->name,
+               o->nodes, o->shards, o->replicas, o->clients, o->keys, o->records,
                o->links == BL_SIM_LINKS_FIFO      ? "fifo"
                : o->links == BL_SIM_LINKS_REORDER ? "reorder"
                                                   : "mixed",
@@ -292,6 +298,10 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
                o->fault_mask & BL_SIM_F_CRASH ? "+crash" : "",
                o->fault_mask & BL_SIM_F_PARTITION ? "+partition" : "",
                o->fault_mask & BL_SIM_F_LINK ? "+link" : "", o->fault_mask ? "" : "none");
+        if (o->commit != BL_SIM_COMMIT_OFF)
+                printf("# transactions: workload=%s keys=%" PRIu64 " cc=%s\n",
+                       bl_txn_workload_name(o->txn->type), o->txn->keys,
+                       o->txn_cc ? "wait-die" : "no-wait");
         for (uint64_t seed = first; seed <= last; seed++) {
                 struct bl_errbuf eb = {{0}};
                 struct bl_sim_stats st;
@@ -303,6 +313,9 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
                 completed += st.completed;
                 records += st.records;
                 lost += st.records_lost;
+                tc += st.txn_committed;
+                ta += st.txn_aborted;
+                tu += st.txn_unknown;
                 for (int i = 0; i < BL_EV__COUNT; i++)
                         kev[i] += st.kernel_events[i];
                 if (rc != 0 || c->verbose || c->only_seed) {
@@ -329,6 +342,10 @@ static int run_seeds(const struct cli *c, const struct bl_sim_opts *o, uint64_t 
                " lost unsynced in crashes, %.2f s, %.3g events/s\n",
                ran, failed, events, completed, records, lost, dt,
                dt > 0 ? (double)events / dt : 0.0);
+        if (o->commit != BL_SIM_COMMIT_OFF)
+                printf("# transactions: %" PRIu64 " committed, %" PRIu64 " aborted, %" PRIu64
+                       " unknown\n",
+                       tc, ta, tu);
         printf("# kernel events:");
         for (int i = 0; i < BL_EV__COUNT; i++) {
                 if (kev[i] > 0)
@@ -355,6 +372,7 @@ int bl_sim_main(int argc, char **argv)
         struct bl_config cfg;
         struct bl_errbuf eb = {{0}};
         struct bl_sim_opts o;
+        struct bl_txn_params txp;
         const struct bl_kernel *k;
         int status;
 
@@ -387,12 +405,27 @@ int bl_sim_main(int argc, char **argv)
                 status = EXIT_USAGE;
                 goto out;
         }
-        if (strcmp(cfg.experiment.commit, "none") != 0)
+        bl_sim_opts_default(&o);
+        if (strcmp(cfg.experiment.commit, "2pc") == 0) {
+                /* Transactions: the config says which (validation ties a
+                 * transaction workload to a commit kernel). */
+                enum bl_txn_workload w = cfg.workload.type == BL_WL_BANK     ? BL_TXW_BANK
+                                         : cfg.workload.type == BL_WL_YCSB_T ? BL_TXW_YCSB_T
+                                                                             : BL_TXW_LIST_APPEND;
+
+                bl_txn_params_from_config(&txp, w, &cfg, 0, 1);
+                o.commit = BL_SIM_COMMIT_2PC;
+                o.txn = &txp;
+                o.txn_cc = (int)cfg.txn.cc;
+                o.tpc_retry_ns = (uint64_t)cfg.txn.retry_ms * 1000000;
+                o.tpc_timeout_ns = (uint64_t)cfg.txn.timeout_ms * 1000000;
+                o.tpc_query_ns = (uint64_t)cfg.txn.query_ms * 1000000;
+        } else if (strcmp(cfg.experiment.commit, "none") != 0) {
                 fprintf(stderr,
                         "ballot sim: note: commit kernel '%s' is not simulated; running the "
                         "replication kernel '%s'\n",
                         cfg.experiment.commit, k->name);
-        bl_sim_opts_default(&o);
+        }
         o.kernel = k;
         o.cfg = &cfg;
         o.shards = cfg.cluster.shards;

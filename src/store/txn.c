@@ -858,7 +858,8 @@ static int cmp_u64(const void *x, const void *y)
         return (a > b) - (a < b);
 }
 
-size_t bl_txs_in_doubt(const struct bl_txs *s, uint64_t *ids, size_t cap)
+/* The txns whose state is in mask (bit per enum bl_txs_state), ascending. */
+static size_t list_states(const struct bl_txs *s, unsigned mask, uint64_t *ids, size_t cap)
 {
         size_t n = 0;
 
@@ -866,7 +867,7 @@ size_t bl_txs_in_doubt(const struct bl_txs *s, uint64_t *ids, size_t cap)
                 uint64_t id = s->txns[i].id;
                 size_t max = 0;
 
-                if (s->txns[i].state != BL_TXS_PREPARED)
+                if (!(mask & (1u << s->txns[i].state)))
                         continue;
                 if (n++ < cap) {
                         ids[n - 1] = id;
@@ -882,6 +883,16 @@ size_t bl_txs_in_doubt(const struct bl_txs *s, uint64_t *ids, size_t cap)
         if (ids != NULL)
                 qsort(ids, n < cap ? n : cap, sizeof(*ids), cmp_u64);
         return n;
+}
+
+size_t bl_txs_in_doubt(const struct bl_txs *s, uint64_t *ids, size_t cap)
+{
+        return list_states(s, 1u << BL_TXS_PREPARED, ids, cap);
+}
+
+size_t bl_txs_open(const struct bl_txs *s, uint64_t *ids, size_t cap)
+{
+        return list_states(s, 1u << BL_TXS_PREPARED | 1u << BL_TXS_READ_HELD, ids, cap);
 }
 
 uint64_t bl_txs_value(const struct bl_txs *s, uint64_t key)

@@ -261,6 +261,10 @@ size_t bl_txs_commit_log(const struct bl_txs *s, const uint64_t **ids);
 /* The PREPARED txns, ascending, into ids[0 .. min(n, cap)); returns n (the
  * atomicity verdict's `in_doubt`). Cannot fail. */
 size_t bl_txs_in_doubt(const struct bl_txs *s, uint64_t *ids, size_t cap);
+/* Like bl_txs_in_doubt, for the txns waiting for a DECIDE: PREPARED and
+ * READ_HELD (a commit layer that lost its own list of them, after a crash or
+ * a snapshot install, finds them here to ask their coordinator). */
+size_t bl_txs_open(const struct bl_txs *s, uint64_t *ids, size_t cap);
 
 /* The register of key (initial when never written). Cannot fail. */
 uint64_t bl_txs_value(const struct bl_txs *s, uint64_t key);

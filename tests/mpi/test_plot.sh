@@ -2,7 +2,8 @@
 # every picture, each a valid PNG of plausible size; a single run gives no
 # scaling plot; a Raft run (when built in) gets leader markers; unreadable
 # inputs are refused with their name and a non-zero exit, and damaged files
-# give one error line each, never a traceback.
+# give one error line each, never a traceback. A transaction run gets its
+# blocking windows and in-doubt series drawn.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 PLOT=(tools/ballot-plot)
@@ -133,6 +134,66 @@ for kg in "" --keep-going; do
 		[ $rc -eq 1 ] || fail "damaged files: exit $rc, expected 1"
 	fi
 done
+
+# A transaction run (synthetic: /txn added to a copy of a run): a third panel
+# with the in-doubt and blocked series, the long blocking windows shaded
+# (overlapping ones merged, one still open at the end); damaged transaction
+# data gives one error line per file, never a traceback.
+mkdir "$TMP/txn"
+"$PY" - "$one" "$TMP/txn" <<'P'
+import shutil, sys
+import h5py, numpy as np
+src, out = sys.argv[1], sys.argv[2]
+def make(name, fn=None):
+    dst = "%s/%s.h5" % (out, name)
+    shutil.copy(src, dst)
+    with h5py.File(dst, "r+") as f:
+        n = f["timeseries/t_s"].shape[0]
+        t = f["timeseries/t_s"][:]
+        g = f.create_group("txn")
+        g.attrs["block_long_us"] = 1e5
+        g.attrs["in_doubt_max"] = 7
+        doubt = np.ones(n, dtype=np.uint64)
+        doubt[n // 3: n // 2] = 7
+        f["timeseries/in_doubt"] = doubt
+        f["timeseries/blocked"] = (doubt - 1) * 2
+        dt = np.dtype([("rank", "<i4"), ("shard", "<i4"), ("txn", "<u8"),
+                       ("start_s", "<f8"), ("end_s", "<f8")])
+        f["txn/blocking"] = np.array([(0, 1, 5, t[n // 3], t[n // 2]),
+                                      (1, 0, 6, t[n // 3] + 0.01, t[n // 2] - 0.01),
+                                      (1, 0, 9, t[-1] - 0.2, np.nan)], dtype=dt)
+        if fn:
+            fn(f)
+def replace(f, path, data):
+    del f[path]
+    f[path] = data
+make("good")
+make("shortdoubt", lambda f: replace(f, "timeseries/in_doubt", f["timeseries/in_doubt"][:2]))
+make("backwards", lambda f: replace(f, "txn/blocking", np.array(
+    [(0, 0, 1, 0.5, 0.25)], dtype=f["txn/blocking"].dtype)))
+make("nocols", lambda f: replace(f, "txn/blocking", np.array(
+    [(0, 1.0)], dtype=[("rank", "<i4"), ("when", "<f8")])))
+make("blocking2d", lambda f: replace(f, "txn/blocking", np.vstack([f["txn/blocking"][:]] * 2)))
+P
+"${PLOT[@]}" -v "$TMP/txn/good.h5" -o "$TMP/txnpng" >/dev/null 2>"$TMP/txn.v" || { cat "$TMP/txn.v"; fail "ballot-plot on the transaction run failed"; }
+cat "$TMP/txn.v"
+grep -q '3 blocking windows (2 spans shaded), most in doubt per interval 7' "$TMP/txn.v" ||
+	fail "the transaction panel does not report its windows and in-doubt series"
+png_ok "$TMP/txnpng/timeseries-none_ycsb-a_2r.png"
+set +e
+"${PLOT[@]}" --keep-going "$TMP"/txn/{shortdoubt,backwards,nocols,blocking2d}.h5 "$TMP/txn/good.h5" \
+	-o "$TMP/txnbad" >"$TMP/txnbad.out" 2>&1
+rc=$?
+set -e
+cat "$TMP/txnbad.out"
+if grep -q Traceback "$TMP/txnbad.out"; then fail "a traceback on damaged transaction data"; fi
+[ $rc -eq 0 ] || fail "--keep-going with damaged transaction data: exit $rc"
+for b in shortdoubt backwards nocols blocking2d; do
+	[ "$(grep -c "^ballot-plot: $TMP/txn/$b.h5: " "$TMP/txnbad.out")" -eq 1 ] ||
+		fail "not one error line for $b.h5"
+done
+grep -q "shortdoubt.h5: /timeseries/in_doubt has 2 values" "$TMP/txnbad.out" || fail "the short in-doubt series is not named"
+grep -q "backwards.h5: /txn/blocking has a window from 0.5 to 0.25 s" "$TMP/txnbad.out" || fail "the backwards window is not named"
 
 # Usage errors exit 2; a python3 without the modules says what to install.
 set +e

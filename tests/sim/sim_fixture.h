@@ -41,7 +41,9 @@ struct bl_simtest_summary {
         uint64_t events;    /* events fired, all seeds */
         uint64_t completed; /* client ops completed, all seeds */
         uint64_t crashes, partitions;
-        uint64_t records_lost; /* unsynced records destroyed by crashes */
+        uint64_t records_lost;       /* unsynced records destroyed by crashes */
+        uint64_t txn_unknown;        /* transaction mode: outcomes unknown (coordinator lost) */
+        uint64_t txn_blocked_max_ns; /* longest blocking window seen in any seed */
         double wall_s;
         double events_per_s;
         double seeds_per_s;
@@ -100,6 +102,9 @@ static inline void bl_simtest_many(const struct bl_sim_opts *base, int nseeds, u
                 tot.crashes += st.crashes;
                 tot.partitions += st.partitions;
                 tot.records_lost += st.records_lost;
+                tot.txn_unknown += st.txn_unknown;
+                if (st.txn_blocked_max_ns > tot.txn_blocked_max_ns)
+                        tot.txn_blocked_max_ns = st.txn_blocked_max_ns;
                 if (rc != 0 || first == last) {
                         printf("replay: seed=%" PRIu64 " nodes=%d shards=%d replicas=%d "
                                "kernel=%s\n",

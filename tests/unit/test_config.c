@@ -15,7 +15,7 @@
 #include "config/config.h"
 
 /* Number of options: one per field of struct bl_config except repl, commit. */
-#define N_OPTIONS 56
+#define N_OPTIONS 66
 
 /* The repository root: $BALLOT_ROOT, else the current directory. */
 static const char *root(void)
@@ -350,8 +350,42 @@ static const struct err_case err_cases[] = {
      2,
      {"[experiment] name = aaaa", "too long", "1..63"}},
     {"[experiment]\nkernel = zab\n", {NULL}, 3, 2, {"kernel = zab", "unknown", "none"}},
-    {"[experiment]\nkernel = 2pc\n", {NULL}, 3, 2, {"kernel = 2pc", "not implemented yet"}},
-    {"[experiment]\nkernel = 2pc/raft\n", {NULL}, 3, 2, {"2pc/raft", "not implemented yet"}},
+    /* 2pc runs transactions, and transactions need 2pc */
+    {"[experiment]\nkernel = 2pc\n", {NULL}, 3, 2, {"kernel = 2pc", "runs transactions", "bank"}},
+    {"[experiment]\nkernel = 2pc/raft\n[cluster]\nreplicas = 3\n",
+     {NULL},
+     3,
+     2,
+     {"kernel = 2pc/raft", "runs transactions", "type = ycsb-a from default"}},
+    {"[workload]\ntype = bank\n",
+     {NULL},
+     3,
+     2,
+     {"type = bank", "needs a commit layer", "2pc/none"}},
+    {"[experiment]\nkernel = raft\n[workload]\ntype = list-append\n",
+     {NULL},
+     3,
+     4,
+     {"type = list-append", "needs a commit layer", "2pc/raft", "kernel = raft from "}},
+    {"[experiment]\nkernel = 2pc\n[workload]\ntype = ycsb-t\n[txn]\nkeys = 20\n"
+     "[store]\nrecords = 10\n",
+     {NULL},
+     3,
+     8,
+     {"records = 10", "keys <= records"}},
+    {"[experiment]\nkernel = 2pc\n[workload]\ntype = bank\n[bank]\naudit_accounts = 20\n"
+     "[store]\nrecords = 10\n",
+     {NULL},
+     3,
+     8,
+     {"records = 10", "audit_accounts <= records"}},
+    {"[txn]\ncc = wound-wait\n", {NULL}, 3, 2, {"cc = wound-wait", "no-wait|wait-die"}},
+    {"[experiment]\nkernel = 2pc\n[workload]\ntype = bank\n[clients]\nrate = 100\n",
+     {NULL},
+     3,
+     6,
+     {"rate = 100", "closed loop"}},
+    {"[experiment]\nkernel = 2pc/2pc\n", {NULL}, 3, 2, {"2pc/2pc", "unknown replication"}},
     {"[experiment]\nkernel = none/zab\n", {NULL}, 3, 2, {"none/zab", "'zab'"}},
     {"[experiment]\nkernel = a/b/c\n", {NULL}, 3, 2, {"a/b/c", "malformed"}},
     {"[experiment]\nkernel = /none\n", {NULL}, 3, 2, {"/none", "malformed"}},
@@ -705,6 +739,29 @@ static void test_kernel_derivation(void **state)
         assert_string_equal(c.experiment.commit, "none");
 }
 
+/* 2pc over a replication kernel with a transaction workload; 2pc alone is 2pc/none. */
+static void test_kernel_2pc(void **state)
+{
+        const char *ovr[] = {"experiment.kernel=2pc/raft", "workload.type=bank",
+                             "cluster.replicas=3", "txn.cc=wait-die"};
+        const char *ovr_none[] = {"experiment.kernel=2pc", "workload.type=list-append"};
+        struct bl_config c;
+        struct bl_errbuf eb;
+
+        (void)state;
+        assert_int_equal(bl_config_load(&c, NULL, ovr, 4, 3, &eb), 0);
+        assert_string_equal(c.experiment.repl, "raft");
+        assert_string_equal(c.experiment.commit, "2pc");
+        assert_int_equal(c.workload.type, BL_WL_BANK);
+        assert_int_equal(c.txn.cc, BL_CC_WAIT_DIE);
+        assert_true(bl_workload_is_txn(c.workload.type));
+        assert_int_equal(bl_config_load(&c, NULL, ovr_none, 2, 3, &eb), 0);
+        assert_string_equal(c.experiment.repl, "none");
+        assert_string_equal(c.experiment.commit, "2pc");
+        assert_false(bl_workload_is_txn(BL_WL_COUNTER));
+        assert_string_equal(bl_txn_cc_name(BL_CC_NO_WAIT), "no-wait");
+}
+
 /* Every experiment config under configs/ loads for 3 ranks. */
 static void test_all_configs_load(void **state)
 {
@@ -774,6 +831,7 @@ int main(void)
             cmocka_unit_test(test_print_options),
             cmocka_unit_test(test_name_tables),
             cmocka_unit_test(test_kernel_derivation),
+            cmocka_unit_test(test_kernel_2pc),
             cmocka_unit_test(test_all_configs_load),
             cmocka_unit_test(test_no_allocation),
         };

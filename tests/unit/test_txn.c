@@ -69,7 +69,7 @@ static void test_params_from_config(void **state)
         struct bl_txn_params p;
 
         (void)state;
-        memset(&cfg, 0, sizeof(cfg));
+        bl_config_defaults(&cfg);
         cfg.experiment.seed = 9;
         cfg.cluster.shards = 3;
         cfg.store.records = 500;
@@ -83,6 +83,21 @@ static void test_params_from_config(void **state)
         assert_int_equal(p.nsessions, 4);
         assert_int_equal(p.dist, BL_DIST_UNIFORM);
         assert_int_equal(p.txn_keys, 4);
+        assert_int_equal(bl_txn_params_check(&p, NULL), 0);
+        /* txn.keys and the [bank] options reach the generator. */
+        cfg.txn.keys = 7;
+        cfg.bank.initial_balance = 50;
+        cfg.bank.max_transfer = 9;
+        cfg.bank.audit_fraction = 0.25;
+        cfg.bank.audit_accounts = 12;
+        cfg.bank.cross_shard = 0.5;
+        bl_txn_params_from_config(&p, BL_TXW_BANK, &cfg, 0, 1);
+        assert_int_equal(p.txn_keys, 7);
+        assert_int_equal(p.initial_balance, 50);
+        assert_int_equal(p.max_transfer, 9);
+        assert_true(p.audit_frac == 0.25);
+        assert_int_equal(p.audit_accounts, 12);
+        assert_true(p.cross_shard == 0.5);
         assert_int_equal(bl_txn_params_check(&p, NULL), 0);
 }
 

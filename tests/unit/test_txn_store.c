@@ -596,6 +596,32 @@ static void test_blocking_window(void **state)
         bl_txs_destroy(s);
 }
 
+/* bl_txs_open lists what waits for a DECIDE: PREPARED and READ_HELD. */
+static void test_open_lists_prepared_and_read_held(void **state)
+{
+        struct bl_txs *s = new_store(BL_TXS_NO_WAIT);
+        struct bl_txs_vote_msg v;
+        uint64_t ids[4];
+
+        (void)state;
+        assert_int_equal(bl_txs_prepare(s, 40, 40, 1, 0, OPS(W(1, 1)), 1, 0, &v), 0);
+        assert_int_equal(bl_txs_prepare(s, 30, 30, 1, 0, OPS(R(2)), 2, 0, &v), 0);
+        assert_int_equal(v.vote, BL_TXS_READ_ONLY);
+        assert_int_equal(bl_txs_prepare(s, 20, 20, 1, BL_TXS_RELEASE_READS, OPS(R(3)), 3, 0, &v),
+                         0); /* READ_DONE: not open */
+        assert_int_equal(bl_txs_prepare(s, 10, 10, 1, 0, OPS(W(1, 2)), 4, 0, &v), 0);
+        assert_int_equal(v.vote, BL_TXS_NO); /* lock conflict: aborted */
+        assert_int_equal(bl_txs_open(s, ids, 4), 2);
+        assert_int_equal(ids[0], 30);
+        assert_int_equal(ids[1], 40);
+        assert_int_equal(bl_txs_in_doubt(s, ids, 4), 1);
+        assert_int_equal(ids[0], 40);
+        assert_int_equal(bl_txs_decide(s, 30, 1, 5, 0), 0);
+        assert_int_equal(bl_txs_open(s, ids, 4), 1);
+        assert_int_equal(ids[0], 40);
+        bl_txs_destroy(s);
+}
+
 /* ---- snapshots ---- */
 
 /* A state with a bit of everything: committed, prepared, waiting, aborted,
@@ -1261,6 +1287,7 @@ int main(void)
             cmocka_unit_test(test_duplicates),
             cmocka_unit_test(test_lists),
             cmocka_unit_test(test_blocking_window),
+            cmocka_unit_test(test_open_lists_prepared_and_read_held),
             cmocka_unit_test(test_snapshot_round_trip),
             cmocka_unit_test(test_snapshot_canonical),
             cmocka_unit_test(test_snapshot_malformed),

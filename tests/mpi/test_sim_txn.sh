@@ -1,0 +1,43 @@
+# `ballot sim` with a commit kernel: transactions through 2PC in the simulator (no MPI).
+. "$(dirname "$0")/lib.sh"
+
+# sim ARGS... : run ballot sim; output in $TMP/out, status in $RC.
+sim() {
+	set +e
+	"$BALLOT" sim - "$@" >"$TMP/out" 2>&1
+	RC=$?
+	set -e
+}
+
+# committed: the committed count of the summary's transaction line.
+committed() {
+	sed -n 's/^# transactions: \([0-9]*\) committed.*/\1/p' "$TMP/out"
+}
+
+sim -o experiment.kernel=2pc/raft -o workload.type=list-append -o cluster.shards=2 \
+	-o cluster.replicas=3 -o txn.cc=wait-die --seeds 15
+[ "$RC" -eq 0 ] || { cat "$TMP/out"; fail "2pc/raft list-append: exit $RC"; }
+grep -q '^# ballot sim: kernel=2pc/raft ' "$TMP/out" || fail "header does not name 2pc/raft"
+grep -q '^# transactions: workload=list-append .*cc=wait-die' "$TMP/out" ||
+	fail "no transaction header: $(cat "$TMP/out")"
+[ "$(committed)" -gt 100 ] || fail "2pc/raft: too few commits: $(cat "$TMP/out")"
+
+sim -o experiment.kernel=2pc/paxos -o workload.type=bank -o store.records=12 \
+	-o cluster.shards=3 -o cluster.replicas=3 --seeds 10
+[ "$RC" -eq 0 ] || { cat "$TMP/out"; fail "2pc/paxos bank: exit $RC"; }
+[ "$(committed)" -gt 50 ] || fail "2pc/paxos: too few commits: $(cat "$TMP/out")"
+
+# 2pc/none: no crashes by default (an unreplicated shard would lose them).
+sim -o experiment.kernel=2pc/none -o workload.type=ycsb-t -o store.records=20 \
+	-o cluster.shards=2 --nodes 3 --seeds 10
+[ "$RC" -eq 0 ] || { cat "$TMP/out"; fail "2pc/none ycsb-t: exit $RC"; }
+grep -q 'faults=+partition+link' "$TMP/out" || fail "2pc/none ran with crashes: $(head -1 "$TMP/out")"
+[ "$(committed)" -gt 50 ] || fail "2pc/none: too few commits: $(cat "$TMP/out")"
+
+# One seed replays with its schedule.
+sim -o experiment.kernel=2pc/raft -o workload.type=bank -o store.records=8 -o cluster.shards=2 \
+	-o cluster.replicas=3 --seed 5
+[ "$RC" -eq 0 ] || fail "replay of seed 5: exit $RC"
+grep -q '^ok: seed=5 ' "$TMP/out" || fail "replay prints no seed line: $(cat "$TMP/out")"
+grep -q 'schedule: ' "$TMP/out" || fail "replay prints no schedule"
+echo "ok"
