@@ -29,7 +29,7 @@ LIB        := $(BUILD)/libballot.a
 BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
 # Tests run TEST_JOBS at a time (tools/run-tests.sh; longest first).
-TEST_JOBS  ?= 3
+TEST_JOBS  ?= 2
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
 .PHONY: all run compare compare-only deps-plot test test-only unit-test mpi-test sanitize bench \
