@@ -8,6 +8,8 @@
 # storage.mode = fsync, a majority crashes and recovers from its logs. Then 5
 # replicas with quorum reads, 5 replicas with FPaxos (Q2 = 2) under a leader
 # crash, and 9 replicas.
+# run-tests: alone (throughput must come back within 10% of its level before
+# each fault, which the pace of another MPI job beside it can prevent)
 . "$(dirname "$0")/lib.sh"
 PAXOS=(-o experiment.kernel=paxos -o cluster.replicas=3 -o experiment.history=1
 	-o clients.timeout_ms=50 -o experiment.duration_s=6 -o experiment.warmup_s=0.2
