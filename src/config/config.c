@@ -164,6 +164,7 @@ static void allowed_kernel(char *buf, size_t n);
 #define BK "bank"
 #define M  "metrics"
 #define B  "baseline"
+#define NO "none"
 #define R  "raft"
 #define P  "paxos"
 #define F  "faults"
@@ -273,6 +274,7 @@ static const struct opt options[] = {
     O_INT(B, "window", baseline.window, "64", 1, 4096,
           "messages in flight for the message-rate measurement"),
 
+    BL_NONE_OPTION_ROWS(NO),
     BL_RAFT_OPTION_ROWS(R),
     BL_PAXOS_OPTION_ROWS(P),
     {.section = F,
@@ -311,6 +313,7 @@ static const struct opt options[] = {
 #undef B
 #undef F
 #undef ST
+#undef NO
 #undef R
 #undef P
 

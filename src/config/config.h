@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "common/err.h"
+#include "kernels/none/options.h"
 #include "kernels/paxos/options.h"
 #include "kernels/raft/options.h"
 
@@ -104,6 +105,7 @@ struct bl_config {
                 int iterations; /* ping-pongs per rank pair */
                 int window;     /* message-rate window */
         } baseline;
+        struct bl_none_options none;   /* kernels/none/options.h */
         struct bl_raft_options raft;   /* kernels/raft/options.h */
         struct bl_paxos_options paxos; /* kernels/paxos/options.h */
         struct {

@@ -112,7 +112,7 @@
  * wins" rule, counted in txn_refused_decides, not a failure), then hands
  * the completion to the node's commit layer (bl_tpc_applied, the votes
  * bl_txs_next_vote pops, bl_tpc_dropped); a completion that happens inside
- * a call of that commit layer (the none kernel applies inside submit) is
+ * a call of that commit layer (the none kernel serves a read inside submit) is
  * handed over in an event at the same instant instead, as "later" in
  * twopc.h says. Snapshots are bl_txs snapshots behind the applied count.
  * Settle barriers are DECIDE aborts of txn ids below 1 << 32 (no client's),
@@ -178,11 +178,13 @@
  *   bank          the final state holds the initial total, too.
  * bl_sim_history() is NULL in this mode (no single-key history).
  *
- * The none kernel keeps no persistent state: after a crash and recovery its
- * replica starts from the preloaded store and re-applies nothing, so new writes
- * produce digests that differ from the ones recorded before the crash and
- * lost writes break linearizability. The none kernel cannot pass the checks
- * across crashes; run it without BL_SIM_F_CRASH in fault_mask.
+ * Crashes apply to every kernel, none included: the none kernel logs each
+ * write before it applies it and snapshots its store, so its only replica
+ * comes back with what it acknowledged. A kernel that persists nothing
+ * comes back with the preloaded store: new writes then produce digests that
+ * differ from the ones recorded before the crash, and lost writes break
+ * linearizability (tests/sim/test_sim_none.c keeps such a kernel, the old
+ * none, to show that the checks catch it).
  *
  * Not thread-safe; one simulator per thread. Nothing here performs I/O.
  */

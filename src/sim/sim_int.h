@@ -13,9 +13,9 @@
 /*
  * Files: sim.c (creation, event queue, stepping, nodes, network, checks on
  * digests and elections), sim_client.c (client sessions and the history),
- * sim_sched.c (random fault schedules, settle, bl_sim_check), sim_txn.c
- * (transaction mode: the commit layer of every node, its routing, the
- * transaction clients and their verdicts).
+ * sim_sched.c (random fault schedules, settle, bl_sim_check), sim_txn*.c
+ * (transaction mode: the commit layer of every node and its routing, the
+ * transaction clients, the verdicts; sim_txn_int.h).
  */
 
 struct bl_txs;

@@ -53,7 +53,8 @@ static void usage(FILE *out)
                 "  --settle-ms MS  time allowed to finish every operation after healing\n"
                 "                  (default 20000)\n"
                 "  --faults LIST   comma list of crash, partition, link, or 'none' (default:\n"
-                "                  all; without crash for the none kernel, which loses state)\n"
+                "                  all; with 2pc/none, nodes = shards + 1: a node without a\n"
+                "                  shard coordinates some clients)\n"
                 "  --drop P        base message loss probability (default 0)\n"
                 "  --dup P         base duplication probability (default 0)\n"
                 "  --lat-us A:B    message latency range in microseconds (default 50:500)\n"
@@ -76,7 +77,6 @@ struct cli {
         int nodes, clients, verbose, links;
         uint64_t keys, records;
         uint64_t fault_ms, settle_ms;
-        int faults_given;
         unsigned faults;
         double drop, dup;
         uint64_t lat_min_us, lat_max_us;
@@ -212,7 +212,6 @@ static int parse_args(struct cli *c, int argc, char **argv)
                         bad = parse_u64(v, &c->settle_ms) != 0;
                 } else if (strcmp(a, "--faults") == 0) {
                         bad = parse_faults(v, &c->faults) != 0;
-                        c->faults_given = 1;
                 } else if (strcmp(a, "--drop") == 0) {
                         bad = parse_prob(v, &c->drop) != 0;
                 } else if (strcmp(a, "--dup") == 0) {
@@ -447,8 +446,13 @@ int bl_sim_main(int argc, char **argv)
         o.disk_sync_max_ns = c.sync_max_us * 1000;
         o.client_timeout_ns = (uint64_t)cfg.clients.timeout_ms * 1000000;
         o.fault_mask = c.faults;
-        if (!c.faults_given && strcmp(k->name, "none") == 0)
-                o.fault_mask &= ~BL_SIM_F_CRASH;
+        if (o.commit != BL_SIM_COMMIT_OFF && strcmp(k->name, "none") == 0 && c.nodes == 0) {
+                /* 2pc/none: a node that holds no shard coordinates some
+                 * clients, so a crash may hit a coordinator alone (2PC's
+                 * blocking) as well as a participant (which comes back from
+                 * its log). */
+                o.nodes = o.shards + 1;
+        }
         if (o.replicas > o.nodes) {
                 fprintf(stderr, "ballot sim: --nodes %d is below cluster.replicas = %d\n", o.nodes,
                         o.replicas);

@@ -1,8 +1,10 @@
 # ballot sweep end to end, in one MPI job each:
 #  - 2 x 2 points x 2 repetitions (workload x fault schedule, none kernel,
-#    3 ranks): 8 result files and an index naming point, repetition, seed and
-#    status; the points with a crash lose acknowledged writes, so their
-#    verdict fails, they are marked "fail" and the sweep goes on and exits 3;
+#    3 ranks, the log on disk): 8 result files and an index naming point,
+#    repetition, seed and status; in the points with a crash the crashed
+#    owner's log is corrupted before it recovers, so it refuses to come back
+#    and the storage verdict fails: they are marked "fail" and the sweep goes
+#    on and exits 3;
 #    repetitions share the configuration fingerprint, points do not;
 #    report --group merges them (n = 2), report --compare sets the schedules
 #    side by side; ballot-plot draws the sweep pictures;
@@ -21,8 +23,10 @@ S=(-o experiment.duration_s=0.8 -o experiment.warmup_s=0.2 -o baseline.iteration
 
 # ---- 2 x 2 with repetitions, failing points marked --------------------------
 printf '# no faults\n' >"$TMP/calm.faults"
-printf '0.3s crash leader:0\n0.5s recover leader:0\n' >"$TMP/crash.faults"
+printf '0.3s crash rank:0\n0.4s corrupt-wal rank:0 middle\n0.5s recover rank:0\n' >"$TMP/crash.faults"
+mkdir -p "$TMP/disk"
 run 3 sweep configs/default.ini "${S[@]}" -o experiment.history=1 -o clients.timeout_ms=50 \
+	-o storage.mode=write -o storage.dir="$TMP/disk" \
 	--vary workload.type=ycsb-a,ycsb-b --vary faults.schedule="$TMP/calm.faults,$TMP/crash.faults" \
 	--repeat 2 --quiet --out "$TMP/sw"
 expect_rc 3
@@ -41,7 +45,7 @@ for r in 0 1; do
 	for p in 0 1 2 3; do
 		[ -f "$TMP/sw/p00$p-r$r.h5" ] || fail "missing p00$p-r$r.h5"
 	done
-	# Calm points pass; ycsb-a with a crash loses acknowledged writes.
+	# Calm points pass; ycsb-a with a crash and a corrupt log fails.
 	grep -q ",p000-r$r.h5,pass," "$idx" || fail "calm point 0 rep $r not pass"
 	grep -q ",p002-r$r.h5,pass," "$idx" || fail "calm point 2 rep $r not pass"
 	grep -q ",p001-r$r.h5,fail," "$idx" || fail "crash point 1 rep $r not marked fail"

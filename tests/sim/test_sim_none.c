@@ -1,5 +1,5 @@
-/* Simulator tests: the none kernel end to end, plus small fake kernels that probe the network,
- * the event order and that every checker can fail. */
+/* Simulator tests: the none kernel end to end (crashes included), plus small fake kernels that
+ * probe the network, the event order and that every checker can fail. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +11,8 @@
 #include "check/history.h"
 #include "common/alloc.h"
 #include "common/rng.h"
+#include "config/config.h"
+#include "kernels/none/internal.h"
 #include "sim/sim.h"
 #include "store/kv.h"
 
@@ -237,6 +239,35 @@ static const struct bl_kernel split_lead_kernel =
 static const struct bl_kernel stale_kernel =
     FAKE_KERNEL("stale", stale_submit, fake_tick, stale_leader);
 
+/* amnesia: the none kernel as it was before it logged anything: the owner
+ * applies a command on arrival and persists nothing, so a crash (which
+ * destroys the instance and its store) loses every acknowledged write. The
+ * checks must notice. */
+static int amnesia_replay(void *k, uint64_t seq, int type, const void *buf, size_t len)
+{
+        (void)k;
+        (void)seq;
+        (void)type;
+        (void)buf;
+        (void)len;
+        return BL_EPROTO; /* it persists nothing, so nothing comes back */
+}
+
+static const struct bl_kernel amnesia_kernel = {
+    .name = "amnesia",
+    .version = "test",
+    .summary = "test: the none kernel without its log",
+    .kind = BL_KERNEL_REPLICATION,
+    .create = fake_create,
+    .destroy = ping_destroy,
+    .replay = amnesia_replay,
+    .start = fake_nop,
+    .submit = split_submit,
+    .recv = fake_recv,
+    .tick = fake_tick,
+    .leader = split_leader,
+};
+
 /* ------------------------------------------------------------------------ */
 
 static struct bl_sim *make(const struct bl_sim_opts *o)
@@ -278,7 +309,7 @@ static void none_opts(struct bl_sim_opts *o)
         o->clients = 4;
         o->keys = 6;
         o->tick_ns = 1000000;
-        o->fault_mask = BL_SIM_F_PARTITION | BL_SIM_F_LINK; /* see sim.h: no crashes */
+        o->fault_mask = BL_SIM_F_ALL; /* crashes too: the owner recovers from its log */
 }
 
 #define MS 1000000ULL
@@ -688,11 +719,13 @@ static void test_none_dedup_incr(void **state)
 }
 
 /* Crashing the only replica of a shard: its ops time out and stay outstanding
- * (UNKNOWN in the history); recovery resets the store; then the ops complete.
- * The none kernel loses the shard's state across a crash, and the checker
- * says so as soon as a write is applied to the reset store (see sim.h): this
- * tests the simulator's mechanics, not the kernel. */
-static void crash_mechanics(uint32_t op_mask, int lost_writes)
+ * (UNKNOWN in the history); the crash destroys the store with the instance;
+ * recovery rebuilds it from the durable records, then the ops complete. The
+ * none kernel comes back with every write it had applied (each was durable
+ * before it was applied); a kernel that persists nothing (amnesia) comes
+ * back with the preloaded store, and the checker says so as soon as a write
+ * lands on it (unique PUT tokens give a digest never seen before). */
+static void crash_mechanics(const struct bl_kernel *k, uint32_t op_mask)
 {
         struct bl_sim_opts o;
         struct bl_sim *s;
@@ -701,8 +734,11 @@ static void crash_mechanics(uint32_t op_mask, int lost_writes)
         const struct bl_history *h;
         struct bl_kv *kv0;
         size_t unknown = 0;
+        int durable = k == &bl_kernel_none, writes = op_mask != (1u << BL_OP_GET);
+        uint64_t applied, digest;
 
         none_opts(&o);
+        o.kernel = k;
         o.op_mask = op_mask;
         o.client_timeout_ns = 10 * MS;
         s = make(&o);
@@ -710,7 +746,9 @@ static void crash_mechanics(uint32_t op_mask, int lost_writes)
         bl_sim_clients(s, 1);
         bl_sim_run_for(s, 200 * MS);
         assert_true(bl_sim_completed(s) > 100);
-        assert_int_equal(bl_kv_applied(kv0) > 0, lost_writes);
+        applied = bl_kv_applied(kv0);
+        digest = bl_kv_digest(kv0);
+        assert_int_equal(applied > 0, writes);
         bl_sim_crash(s, 0);
         assert_int_equal(bl_sim_leader(s, 0), -1);
         assert_int_equal(bl_sim_leader(s, 1), 1);
@@ -733,12 +771,15 @@ static void crash_mechanics(uint32_t op_mask, int lost_writes)
         /* The crash destroyed the state machine with the instance. */
         assert_int_equal(bl_kv_applied(kv0), 0);
         bl_sim_recover(s, 0);
-        assert_int_equal(bl_kv_applied(kv0), 0); /* nothing persisted, nothing replayed */
-        assert_int_equal(bl_kv_digest(kv0), 0);
         assert_int_equal(bl_sim_leader(s, 0), 0);
-        if (lost_writes) {
-                /* The first write on the reset store diverges from the
-                 * digests recorded before the crash (unique PUT tokens). */
+        if (durable) {
+                assert_int_equal(bl_kv_applied(kv0), applied);
+                assert_int_equal(bl_kv_digest(kv0), digest);
+        } else {
+                assert_int_equal(bl_kv_applied(kv0), 0); /* nothing persisted, nothing replayed */
+                assert_int_equal(bl_kv_digest(kv0), 0);
+        }
+        if (writes && !durable) {
                 assert_int_equal(bl_sim_settle(s, 200 * MS, &eb), BL_ECHECK);
                 assert_non_null(strstr(eb.msg, "state machine safety: shard 0: node 0"));
                 assert_int_equal(bl_sim_check(s, &eb), BL_ECHECK);
@@ -746,6 +787,8 @@ static void crash_mechanics(uint32_t op_mask, int lost_writes)
                 assert_settles(s, 200 * MS);
                 assert_int_equal(bl_sim_pending(s), 0);
                 assert_check_ok(s);
+                if (writes) /* the stuck writes went through after recovery */
+                        assert_true(bl_kv_applied(kv0) > applied);
         }
         bl_sim_destroy(s);
 }
@@ -753,8 +796,17 @@ static void crash_mechanics(uint32_t op_mask, int lost_writes)
 static void test_none_crash_mechanics(void **state)
 {
         (void)state;
-        crash_mechanics(1u << BL_OP_GET, 0);
-        crash_mechanics(1u << BL_OP_PUT, 1);
+        crash_mechanics(&bl_kernel_none, 1u << BL_OP_GET);
+        crash_mechanics(&bl_kernel_none, 1u << BL_OP_PUT);
+        crash_mechanics(&bl_kernel_none, (1u << BL_OP__COUNT) - 1);
+}
+
+/* The checks catch a kernel that forgets what it acknowledged. */
+static void test_detects_lost_writes(void **state)
+{
+        (void)state;
+        crash_mechanics(&amnesia_kernel, 1u << BL_OP_GET);
+        crash_mechanics(&amnesia_kernel, 1u << BL_OP_PUT);
 }
 
 /* A node that never comes back: settle reports the ops still pending. */
@@ -894,6 +946,7 @@ static void test_schedule_desc(void **state)
 
         (void)state;
         none_opts(&o);
+        o.fault_mask = BL_SIM_F_PARTITION | BL_SIM_F_LINK;
         s = make(&o);
         assert_int_equal(bl_sim_random_schedule(s, 3, 500 * MS, big, sizeof(big)), 0);
         assert_non_null(strstr(big, "t="));
@@ -916,9 +969,11 @@ static void test_schedule_desc(void **state)
         bl_sim_destroy(s);
 }
 
-/* Many random schedules (partitions, link faults and delays, FIFO and
- * reordering links; the none kernel cannot survive crashes): at least 5,000
- * per `make test` (issue 8). Prints the simulator's speed. */
+/* Many random schedules (crashes and recoveries, partitions, link faults and
+ * delays, FIFO and reordering links): at least 5,000 per `make test` (issue
+ * 8). The owner of a shard crashes and comes back from its log; digests,
+ * linearizability and liveness must hold across it. Prints the simulator's
+ * speed. */
 static void test_none_many_schedules(void **state)
 {
         struct bl_sim_opts o;
@@ -931,6 +986,172 @@ static void test_none_many_schedules(void **state)
         assert_true(sum.seeds >= 1);
         assert_true(sum.completed > (uint64_t)sum.seeds * 50);
         assert_true(sum.partitions > 0);
+        assert_true(sum.crashes > 0);
+}
+
+/* The same on a disk slower than the network (appends 5-50 us, group commit
+ * syncs 0.1-2 ms), so that crashes destroy records not yet synced (writes
+ * never applied nor answered), and with a snapshot every 8 writes, so that
+ * crashes also fall between a snapshot's record and its durability, and
+ * recovery replays snapshots and compacted logs. */
+static void test_none_disk_schedules(void **state)
+{
+        struct bl_config cfg;
+        struct bl_sim_opts o;
+        struct bl_simtest_summary sum;
+
+        (void)state;
+        bl_config_defaults(&cfg);
+        cfg.none.snapshot_entries = 8;
+        none_opts(&o);
+        o.cfg = &cfg;
+        o.clients = 4;
+        o.disk_append_min_ns = 5000;
+        o.disk_append_max_ns = 50000;
+        o.disk_sync_min_ns = 100000;
+        o.disk_sync_max_ns = 2 * MS;
+        bl_simtest_many(&o, 2000, 100 * MS, 1000 * MS, &sum);
+        assert_true(sum.completed > (uint64_t)sum.seeds * 20);
+        assert_true(sum.crashes > 0);
+        if (sum.seeds >= 20)
+                assert_true(sum.records_lost > 0);
+}
+
+/* What clients saw survives crashes on a slow disk. Syncs take 1-3 ms, so
+ * writes wait for durability while reads keep arriving; every node crashes
+ * at a seed-dependent moment and comes back 1 ms later, losing the records
+ * not yet synced. A write acknowledged, or shown to a read, before its
+ * record was durable would be gone after the crash: the digest and
+ * linearizability checks fail (tried: answering writes on arrival fails at
+ * the first seed). */
+static void test_none_crash_on_slow_disk(void **state)
+{
+        struct bl_sim_opts o;
+        int nseeds = bl_simtest_nseeds(300);
+
+        (void)state;
+        none_opts(&o);
+        o.fault_mask = 0;
+        o.keys = 3;
+        o.records = 3;
+        o.op_mask = (1u << BL_OP_GET) | (1u << BL_OP_PUT);
+        o.clients = 8;
+        o.client_timeout_ns = 10 * MS;
+        o.disk_append_min_ns = 5000;
+        o.disk_append_max_ns = 20000;
+        o.disk_sync_min_ns = 1 * MS;
+        o.disk_sync_max_ns = 3 * MS;
+        for (int seed = 1; seed <= nseeds; seed++) {
+                struct bl_errbuf eb = {{0}};
+                struct bl_sim *s;
+
+                o.seed = (uint64_t)seed;
+                s = make(&o);
+                bl_sim_clients(s, 1);
+                bl_sim_run_for(s, 5 * MS + (uint64_t)seed * 37 % 10 * MS / 10);
+                for (int node = 0; node < 3; node++)
+                        bl_sim_crash(s, node);
+                bl_sim_run_for(s, 1 * MS);
+                for (int node = 0; node < 3; node++)
+                        bl_sim_recover(s, node);
+                bl_sim_run_for(s, 30 * MS);
+                if (bl_sim_check(s, &eb) != 0 || bl_sim_settle(s, 500 * MS, &eb) != 0 ||
+                    bl_sim_check(s, &eb) != 0)
+                        fail_msg("seed %d: %s", seed, eb.msg);
+                bl_sim_destroy(s);
+        }
+}
+
+/* none's replay(), counted: the none kernel with a counting replay slot. */
+struct replay_count {
+        uint64_t records, snapshots;
+};
+static struct replay_count *replay_counter;
+
+static int counting_replay(void *k, uint64_t seq, int type, const void *buf, size_t len)
+{
+        replay_counter->records++;
+        replay_counter->snapshots += type == BL_NONE_REC_SNAPSHOT;
+        return bl_kernel_none.replay(k, seq, type, buf, len);
+}
+
+/* Snapshots keep recovery short and the log bounded: increments only, a
+ * snapshot every 25 writes, a slow disk; the owner of shard 0 crashes six
+ * times. Each time it comes back with exactly the writes it had applied
+ * (all of them durable), and replays one snapshot record or two (one not yet
+ * compacted) and fewer than 25 + the writes that waited for the disk. At
+ * the end every counter holds exactly the increments acknowledged on it. */
+static void test_none_snapshot_recovery(void **state)
+{
+        struct bl_kernel counting = bl_kernel_none;
+        struct replay_count rc = {0, 0};
+        struct bl_config cfg;
+        struct bl_sim_opts o;
+        struct bl_sim *s;
+        struct bl_kv *kv0;
+        const struct bl_history *h;
+        uint64_t acked[6] = {0}, total = 0;
+
+        (void)state;
+        counting.replay = counting_replay;
+        replay_counter = &rc;
+        bl_config_defaults(&cfg);
+        cfg.none.snapshot_entries = 25;
+        none_opts(&o);
+        o.kernel = &counting;
+        o.cfg = &cfg;
+        o.fault_mask = 0;
+        o.op_mask = 1u << BL_OP_INCR;
+        o.records = 0;
+        o.clients = 8;
+        o.client_timeout_ns = 20 * MS;
+        o.disk_append_min_ns = 5000;
+        o.disk_append_max_ns = 20000;
+        o.disk_sync_min_ns = 200000;
+        o.disk_sync_max_ns = 1 * MS;
+        s = make(&o);
+        kv0 = bl_sim_kv(s, 0, 0);
+        bl_sim_clients(s, 1);
+        for (int round = 0; round < 6; round++) {
+                struct bl_none *n;
+                uint64_t applied;
+
+                bl_sim_run_for(s, 150 * MS);
+                n = bl_sim_instance(s, 0, 0);
+                applied = bl_kv_applied(kv0);
+                assert_true(applied > 100 * (uint64_t)(round + 1));
+                assert_true(n->snapshots > 0);
+                assert_true(n->q_n < 25);
+                bl_sim_crash(s, 0);
+                bl_sim_run_for(s, 5 * MS);
+                rc.records = rc.snapshots = 0;
+                bl_sim_recover(s, 0);
+                n = bl_sim_instance(s, 0, 0);
+                assert_int_equal(bl_kv_applied(kv0), applied);
+                assert_int_equal(n->applied, applied);
+                assert_true(rc.snapshots >= 1 && rc.snapshots <= 2);
+                assert_true(rc.records < 2 + 2 * 25 + 25);
+                assert_true(n->since_snap < 25);
+        }
+        assert_check_ok(s);
+        assert_settles(s, 1000 * MS);
+        assert_check_ok(s);
+        h = bl_sim_history(s);
+        for (size_t i = 0; i < h->n; i++) {
+                assert_int_equal(h->ops[i].outcome, BL_OUT_OK);
+                acked[h->ops[i].key]++;
+        }
+        for (uint64_t key = 0; key < 6; key++) {
+                int sh = bl_shard_of(key, 3);
+                uint64_t v = 0;
+
+                if (acked[key] > 0)
+                        assert_int_equal(bl_kv_get(bl_sim_kv(s, sh, sh), key, &v), 0);
+                assert_int_equal(v, acked[key]);
+                total += v;
+        }
+        assert_int_equal(total, bl_sim_completed(s));
+        bl_sim_destroy(s);
 }
 
 int main(void)
@@ -946,6 +1167,7 @@ int main(void)
             cmocka_unit_test(test_none_determinism),
             cmocka_unit_test(test_none_dedup_incr),
             cmocka_unit_test(test_none_crash_mechanics),
+            cmocka_unit_test(test_detects_lost_writes),
             cmocka_unit_test(test_settle_reports_liveness),
             cmocka_unit_test(test_detects_two_leaders),
             cmocka_unit_test(test_detects_divergence),
@@ -953,6 +1175,9 @@ int main(void)
             cmocka_unit_test(test_invariant_hook),
             cmocka_unit_test(test_schedule_desc),
             cmocka_unit_test(test_none_many_schedules),
+            cmocka_unit_test(test_none_disk_schedules),
+            cmocka_unit_test(test_none_crash_on_slow_disk),
+            cmocka_unit_test(test_none_snapshot_recovery),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -15,7 +15,7 @@
 #include "config/config.h"
 
 /* Number of options: one per field of struct bl_config except repl, commit. */
-#define N_OPTIONS 66
+#define N_OPTIONS 67
 
 /* The repository root: $BALLOT_ROOT, else the current directory. */
 static const char *root(void)
@@ -102,6 +102,7 @@ static void test_defaults(void **state)
         assert_int_equal(c.metrics.interval_ms, 100);
         assert_int_equal(c.baseline.iterations, 200);
         assert_int_equal(c.baseline.window, 64);
+        assert_int_equal(c.none.snapshot_entries, 10000);
         assert_int_equal(c.raft.election_timeout_ms, 150);
         assert_int_equal(c.raft.heartbeat_ms, 30);
         assert_int_equal(c.raft.prevote, 1);
