@@ -28,11 +28,11 @@
  * replica's commit log. Settling waits until no transaction is in doubt
  * anywhere: a blocking that never ends fails the liveness check.
  *
- * 2pc/none cannot survive a participant crash (an unreplicated shard loses
- * its state: that is what running without replication means), so its
- * coordinator-crash tests put the coordinator on a node without a shard;
- * the random schedules over 2pc/none use partitions and link faults only.
- * Over Raft and Paxos every node may crash.
+ * The coordinator-crash tests of 2pc/none put the coordinator on a node
+ * without a shard, so that its crash blocks participants that stay up (a
+ * crashed participant comes back from the none kernel's log). One random
+ * variant crashes any node, others only that coordinator. Over Raft and
+ * Paxos every node may crash.
  */
 
 extern const struct bl_kernel bl_kernel_none;
@@ -76,6 +76,54 @@ static void list_params(struct bl_txn_params *p)
         p->active_keys = 4;
         p->writes_per_key = 8;
         p->max_ops = 4;
+}
+
+/* ---- options ---- */
+
+/* Bad transaction options are refused at creation, saying what and why. */
+static void test_txn_opts_refused(void **state)
+{
+        static const int bad_node[2] = {0, 7};
+        struct bl_config cfg = raft_cfg();
+        struct bl_txn_params p;
+        struct bl_sim_opts o, base;
+        struct {
+                const char *what;
+                const char *msg;
+        } cases[] = {
+            {"commit", "commit = 9"},          {"cc", "txn_cc = 5"},
+            {"none-replicas", "replicas = 1"}, {"client_node", "client_node[1] = 7"},
+            {"params", "accounts = 0"},
+        };
+
+        (void)state;
+        bl_sim_opts_default(&base);
+        base.kernel = &bl_kernel_raft;
+        base.cfg = &cfg;
+        base.shards = 2;
+        base.clients = 2;
+        base.commit = BL_SIM_COMMIT_2PC;
+        base.txn = &p;
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct bl_errbuf eb = {{0}};
+
+                bank_params(&p, 8, 0.5, 0.1);
+                o = base;
+                if (strcmp(cases[i].what, "commit") == 0)
+                        o.commit = 9;
+                else if (strcmp(cases[i].what, "cc") == 0)
+                        o.txn_cc = 5;
+                else if (strcmp(cases[i].what, "none-replicas") == 0)
+                        o.kernel = &bl_kernel_none;
+                else if (strcmp(cases[i].what, "client_node") == 0)
+                        o.client_node = bad_node;
+                else
+                        p.keys = 0;
+                assert_null(bl_sim_create(&o, &eb));
+                if (strstr(eb.msg, cases[i].msg) == NULL)
+                        fail_msg("%s: message '%s' lacks '%s'", cases[i].what, eb.msg,
+                                 cases[i].msg);
+        }
 }
 
 /* ---- 2pc/none: a coordinator crash blocks its participants ---- */
@@ -589,6 +637,7 @@ static void test_paxos_list_random(void **state)
 int main(void)
 {
         const struct CMUnitTest tests[] = {
+            cmocka_unit_test(test_txn_opts_refused),
             cmocka_unit_test(test_none_coordinator_crash_presumed_abort),
             cmocka_unit_test(test_none_coordinator_crash_logged_commit),
             cmocka_unit_test(test_raft_coordinator_crash_no_blocking),
