@@ -28,6 +28,8 @@ LIB_OBJS   := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 LIB        := $(BUILD)/libballot.a
 BIN        := $(BUILD)/ballot
 EXTRA_OBJS ?=
+# Tests run TEST_JOBS at a time (tools/run-tests.sh; longest first).
+TEST_JOBS  ?= 2
 UNIT_TESTS := $(patsubst tests/%.c,$(BUILD)/tests/%,$(wildcard tests/unit/test_*.c tests/sim/test_*.c))
 
 .PHONY: all run compare compare-only deps-plot test test-only unit-test mpi-test sanitize bench \
@@ -49,8 +51,13 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -c $< -o $@
 
-# The version stamp is rebuilt every time so the git revision is current.
-$(BUILD)/src/common/version.o: src/common/version.c FORCE
+# The version stamp is checked every time so the git revision is current,
+# but rewritten (and the library and every test relinked) only when the
+# version or revision changed.
+$(BUILD)/version.stamp: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(VERSION) $(GIT_REV)' | cmp -s - $@ 2>/dev/null || echo '$(VERSION) $(GIT_REV)' >$@
+$(BUILD)/src/common/version.o: src/common/version.c $(BUILD)/version.stamp
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DBL_VERSION='"$(VERSION)"' -DBL_GIT_REV='"$(GIT_REV)"' -c $< -o $@
 FORCE:
@@ -108,10 +115,10 @@ compare-only: all
 	exit $$rc
 
 unit-test: $(BIN) $(UNIT_TESTS)
-	@BUILD=$(BUILD) tools/run-tests.sh unit $(UNIT_TESTS)
+	@BUILD=$(BUILD) tools/run-tests.sh -j $(TEST_JOBS) unit $(UNIT_TESTS)
 
 mpi-test: $(BIN)
-	@BUILD=$(BUILD) tools/run-tests.sh mpi $(wildcard tests/mpi/test_*.sh)
+	@BUILD=$(BUILD) tools/run-tests.sh -j $(TEST_JOBS) mpi $(wildcard tests/mpi/test_*.sh)
 
 # `make test` installs what is missing first, then builds in a new make so
 # that the pkg-config flags above are read after the installation.
@@ -119,7 +126,7 @@ test: deps-test
 	@$(MAKE) --no-print-directory test-only
 
 test-only: $(BIN) $(UNIT_TESTS)
-	@BUILD=$(BUILD) tools/run-tests.sh all $(UNIT_TESTS) $(wildcard tests/mpi/test_*.sh)
+	@BUILD=$(BUILD) tools/run-tests.sh -j $(TEST_JOBS) all $(UNIT_TESTS) $(wildcard tests/mpi/test_*.sh)
 
 # Under the sanitizers the simulation tests run BL_SIM_SEEDS (default 40)
 # seeds per test instead of their thousands: the same code paths, at a cost

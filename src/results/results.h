@@ -193,8 +193,10 @@ struct bl_txn_summary {
 struct bl_run_local {
         const char *hostname;
         struct bl_binding binding;
-        int64_t clock_offset_ns; /* estimate of rank 0's clock minus this rank's */
-        uint64_t clock_error_ns; /* bound on that estimate's error (0 on rank 0's node) */
+        int64_t clock_offset_ns;     /* estimate of rank 0's clock minus this rank's, before */
+        int64_t clock_offset_end_ns; /* the same, after the run */
+        double clock_drift_ppm;      /* the offset's drift between the two */
+        uint64_t clock_error_ns;     /* bound on the drift fit's error (0 on rank 0's node) */
         /* Message counters. n_msg_types and the names must be identical on
          * every rank (the writer checks the count; names come from rank 0). */
         size_t n_msg_types;

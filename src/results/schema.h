@@ -25,7 +25,9 @@
  * /config/options                compound [n] {section, key, value}, in option-table order
  * /topology/ranks                compound [nranks] {rank, hostname, cpuset, numa_node,
  *                                  package, cores, clock_offset_ns (rank 0's clock minus
- *                                  this rank's), clock_error_ns}, rank-major
+ *                                  this rank's, before the run), clock_error_ns,
+ *                                  clock_offset_end_ns (the same after the run),
+ *                                  clock_drift_ppm}, rank-major
  * /baseline                      group; attrs median_rtt_ns, msg_rate_per_s, rtt_p50_ns,
  *                                  rtt_p90_ns, rtt_p99_ns, rtt_max_ns, path_rtt_ns and
  *                                  path_pairs (the unit of p50_rtt); storage (NaN in
@@ -155,16 +157,18 @@
 #define BL_SCFG_RECORDS  "store.records"
 
 /* /topology */
-#define BL_SP_TOPOLOGY        "/topology"
-#define BL_SP_TOPOLOGY_RANKS  "/topology/ranks"
-#define BL_SC_RANK            "rank"
-#define BL_SC_HOSTNAME        "hostname"
-#define BL_SC_CPUSET          "cpuset"
-#define BL_SC_NUMA_NODE       "numa_node"
-#define BL_SC_PACKAGE         "package"
-#define BL_SC_CORES           "cores"
-#define BL_SC_CLOCK_OFFSET_NS "clock_offset_ns"
-#define BL_SC_CLOCK_ERROR_NS  "clock_error_ns"
+#define BL_SP_TOPOLOGY            "/topology"
+#define BL_SP_TOPOLOGY_RANKS      "/topology/ranks"
+#define BL_SC_RANK                "rank"
+#define BL_SC_HOSTNAME            "hostname"
+#define BL_SC_CPUSET              "cpuset"
+#define BL_SC_NUMA_NODE           "numa_node"
+#define BL_SC_PACKAGE             "package"
+#define BL_SC_CORES               "cores"
+#define BL_SC_CLOCK_OFFSET_NS     "clock_offset_ns"
+#define BL_SC_CLOCK_ERROR_NS      "clock_error_ns"
+#define BL_SC_CLOCK_OFFSET_END_NS "clock_offset_end_ns"
+#define BL_SC_CLOCK_DRIFT_PPM     "clock_drift_ppm"
 
 /* /baseline */
 #define BL_SP_BASELINE       "/baseline"

@@ -1110,6 +1110,8 @@ struct topo_row {
         const char *cores;
         int64_t clock_offset_ns;
         uint64_t clock_error_ns;
+        int64_t clock_offset_end_ns;
+        double clock_drift_ppm;
 };
 
 static int step_topology(struct wctx *w)
@@ -1123,6 +1125,9 @@ static int step_topology(struct wctx *w)
             {BL_SC_CORES, C_STR, offsetof(struct topo_row, cores), NULL},
             {BL_SC_CLOCK_OFFSET_NS, C_I64, offsetof(struct topo_row, clock_offset_ns), NULL},
             {BL_SC_CLOCK_ERROR_NS, C_U64, offsetof(struct topo_row, clock_error_ns), NULL},
+            {BL_SC_CLOCK_OFFSET_END_NS, C_I64, offsetof(struct topo_row, clock_offset_end_ns),
+             NULL},
+            {BL_SC_CLOCK_DRIFT_PPM, C_F64, offsetof(struct topo_row, clock_drift_ppm), NULL},
         };
         const struct bl_run_local *l = &w->r->local;
         struct topo_row row = {
@@ -1134,6 +1139,8 @@ static int step_topology(struct wctx *w)
             .cores = l->binding.cores,
             .clock_offset_ns = l->clock_offset_ns,
             .clock_error_ns = l->clock_error_ns,
+            .clock_offset_end_ns = l->clock_offset_end_ns,
+            .clock_drift_ppm = l->clock_drift_ppm,
         };
         int rc = make_group(w, BL_SP_TOPOLOGY, NULL, 0);
 
@@ -1142,8 +1149,15 @@ static int step_topology(struct wctx *w)
                                  1, 0,
                                  "binding of each rank as applied (row = rank; unknown: \"\" "
                                  "or -1); clock_offset_ns: rank 0's clock minus this rank's "
-                                 "(add it to this rank's times); clock_error_ns: bound on its "
-                                 "error, by which this rank's history intervals are widened");
+                                 "(add it to this rank's times), estimated before the run; "
+                                 "clock_offset_end_ns: the same, estimated after the run; "
+                                 "clock_drift_ppm: the offset's change between the two, per "
+                                 "unit of time, in parts per million; this rank's times are "
+                                 "corrected by the offset interpolated linearly between the "
+                                 "two; clock_error_ns: bound on that correction's error (the "
+                                 "larger of the two estimates' bounds plus the residual of the "
+                                 "linear fit), by which this rank's history intervals are "
+                                 "widened. All 0 on rank 0's node (one clock)");
         return rc;
 }
 

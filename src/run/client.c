@@ -219,12 +219,10 @@ static void record_history(struct bl_rt *rt, const struct bl_session *s, int out
             .arg = s->cmd.value,
             .ret = rep ? rep->value : 0,
             .ret_status = rep ? rep->status : 0,
-            /* Widened by the clock error so intervals from other nodes
-             * still contain the true instants. */
-            .invoke_ns = s->invoke_ns > rt->t0 + rt->clock_err_ns
-                             ? s->invoke_ns - rt->t0 - rt->clock_err_ns
-                             : 0,
-            .return_ns = outcome == BL_OUT_UNKNOWN ? UINT64_MAX : now - rt->t0 + rt->clock_err_ns,
+            /* This rank's clock since t0: corrected for drift and widened
+             * by the clock error at the end (bl_rt_clock_correct). */
+            .invoke_ns = s->invoke_ns > rt->t0 ? s->invoke_ns - rt->t0 : 0,
+            .return_ns = outcome == BL_OUT_UNKNOWN ? UINT64_MAX : now - rt->t0,
         };
         if (bl_history_add(&rt->hist, &h) != 0)
                 bl_rt_fail(rt, BL_ENOMEM, "recording the client history");

@@ -1301,6 +1301,8 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                         .rtt_ns = base->rtt_row,
                         .clock_offset_ns = rt->clock_offset_ns,
                         .clock_error_ns = rt->clock_err_ns,
+                        .clock_offset_end_ns = rt->clock_synced ? rt->clock_fit.o_b : 0,
+                        .clock_drift_ppm = rt->clock_synced ? rt->clock_fit.drift_ppm : 0,
                         .n_replicas = (size_t)rt->nreps,
                         .replicas = f->reps,
                         .n_digests = f->ndigests,

@@ -7,6 +7,7 @@
 
 #include "check/history.h"
 #include "check/sample.h"
+#include "common/clockfit.h"
 #include "common/rng.h"
 #include "config/config.h"
 #include "kernels/kernel.h"
@@ -82,10 +83,20 @@ struct bl_rt {
         int local_rank;              /* index among the ranks of this node */
         struct bl_binding_info bind; /* pinning obtained */
         char hwloc_version[64];
-        int *node_of_rank;       /* [size]: node id (world rank of the node's first rank) */
-        int *numa_of_rank;       /* [size]: NUMA domain within the node, -1 unknown */
-        int64_t clock_offset_ns; /* rank 0's clock minus this rank's (0 on rank 0's node) */
-        uint64_t clock_err_ns;   /* bound on the offset's error (0 on rank 0's node) */
+        int *node_of_rank; /* [size]: node id (world rank of the node's first rank) */
+        int *numa_of_rank; /* [size]: NUMA domain within the node, -1 unknown */
+        /* Clock offsets to rank 0 (0 on rank 0's node unless BL_CLOCK_SYNC=all):
+         * clock_offset_ns is rank 0's clock minus this rank's, estimated
+         * before the run; clock_err_ns bounds its error, and after the end
+         * estimate (bl_rt_clock_sync with end = 1) the error of the drift
+         * fit. clock_samples holds this rank's exchanges of both estimates. */
+        int64_t clock_offset_ns;
+        uint64_t clock_err_ns;
+        int clock_synced; /* this rank estimated its offset (another node, or forced) */
+        struct bl_clock_sample clock_a, clock_b;
+        struct bl_clock_sample *clock_samples;
+        size_t n_clock_samples;
+        struct bl_clock_fit clock_fit;
 
         int *place; /* [shards * replicas]: rank of (shard, member) */
         struct bl_replica *reps;
@@ -258,8 +269,16 @@ int bl_rt_shard_grow(struct bl_rt *rt, size_t n);
 struct bl_baseline;
 int bl_rt_baseline(struct bl_rt *rt, struct bl_baseline *base);
 
-/* Estimate clock offsets to rank 0 (ranks on other nodes only). */
-int bl_rt_clock_sync(struct bl_rt *rt);
+/* Estimate clock offsets to rank 0 (ranks on other nodes only, or every
+ * rank with BL_CLOCK_SYNC=all in the environment). Collective. end = 0:
+ * before the run; end = 1: after the drain, which also fits the drift
+ * (rt->clock_fit) and sets clock_err_ns to the fit's bound. Returns 0 or an
+ * error code with rt->eb set. */
+int bl_rt_clock_sync(struct bl_rt *rt, int end);
+/* Correct this rank's history and events for the drift fitted by the end
+ * estimate, and widen the history intervals by the fit's error bound. Runs
+ * once, after bl_rt_clock_sync(rt, 1), before the results are gathered. */
+void bl_rt_clock_correct(struct bl_rt *rt);
 
 /* status.c */
 int bl_rt_status_init(struct bl_rt *rt);

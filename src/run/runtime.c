@@ -271,6 +271,7 @@ static void teardown(struct bl_rt *rt)
         bl_net_destroy(rt->net);
         bl_free(rt->buf);
         bl_free(rt->node_of_rank);
+        bl_free(rt->clock_samples);
         bl_free(rt->numa_of_rank);
 }
 
@@ -515,7 +516,7 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                                              : "busy");
                 fflush(stdout);
         }
-        rc = bl_rt_clock_sync(rt);
+        rc = bl_rt_clock_sync(rt, 0);
         if (rc != 0) {
                 *collective = 0;
                 *eb = rt->eb;
@@ -546,6 +547,10 @@ int bl_run(MPI_Comm comm, const struct bl_config *cfg, const struct bl_run_opts 
                 rc = bl_rt_faults_close(rt);
         if (rc == 0)
                 rc = drain(rt);
+        /* The second clock estimate, now that no frame is in flight: the
+         * drift between the two corrects every time this rank recorded. */
+        if (rc == 0 && (rc = bl_rt_clock_sync(rt, 1)) == 0)
+                bl_rt_clock_correct(rt);
         if (rc != 0) {
                 *collective = 0;
                 if (rt->eb.msg[0] == '\0')

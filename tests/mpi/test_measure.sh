@@ -129,7 +129,11 @@ rm -f "$TMP"/*.h5
 # 8. p50_rtt is in round trips of the paths requests take: with one client
 # rank (3) and a shard on each server rank, those are 3->0, 3->1, 3->2, not
 # every pair; the file names them and p50_rtt = p50 / their median RTT.
-run 4 run configs/default.ini "${QUICK[@]}" -o cluster.client_ranks=1
+# BL_CLOCK_SYNC=all makes every rank estimate its clock offset before and
+# after the run although all share one clock (checked at the end).
+export BL_CLOCK_SYNC=all
+run 4 run configs/default.ini "${QUICK[@]}" -o cluster.client_ranks=1 -o experiment.history=true
+unset BL_CLOCK_SYNC
 expect_rc 0
 f=$(only_file)
 h5dump -a /baseline/path_pairs "$f" | grep -q '"3->0,3->1,3->2"' || fail "path_pairs is not 3->0,3->1,3->2"
@@ -151,6 +155,33 @@ ge "$(battr rtt_p99_ns)" "$(battr rtt_p90_ns)" || fail "rtt_p99_ns below rtt_p90
 h5dump -d /topology/ranks "$f" >"$TMP/topo"
 grep -q "clock_offset_ns: rank 0's clock minus this rank's" "$TMP/topo" || fail "offset sign text"
 grep -q '"clock_error_ns"' "$TMP/topo" || fail "no clock_error_ns column"
+# Forced on one node, the estimates before and after the run see the same
+# clock: both offsets lie within the error bound of 0, the drift matches
+# them, rank 0 has none, and the history of the client rank (3) is widened
+# by its bound (every completed interval spans at least twice the bound),
+# with the linearizability verdict still passing.
+expect_rc 0
+expect_re "verdict linearizable +pass"
+/usr/bin/python3 - "$f" <<'PY' || fail "clock offsets, drift or widening wrong"
+import sys, h5py
+f = h5py.File(sys.argv[1], "r")
+t = f["topology/ranks"][:]
+for r in t:
+    o, e, oe, d = int(r["clock_offset_ns"]), int(r["clock_error_ns"]), int(r["clock_offset_end_ns"]), float(r["clock_drift_ppm"])
+    print("rank", r["rank"], "offset", o, "end", oe, "drift_ppm", d, "error", e)
+    if r["rank"] == 0:
+        assert o == 0 and oe == 0 and e == 0 and d == 0
+        continue
+    assert e > 0 and abs(o) <= e and abs(oe) <= e, "offsets not within the bound of 0"
+    assert (d > 0) == (oe > o) and (d < 0) == (oe < o), "drift sign"
+h = f["history"][:]
+ok = h[(h["rank"] == 3) & (h["return_ns"] >= 0) & (h["invoke_ns"] > 0)]
+e3 = int(t[t["rank"] == 3]["clock_error_ns"][0])
+assert len(ok) > 0
+span = (ok["return_ns"] - ok["invoke_ns"]).min()
+print("client rank 3: error", e3, "shortest interval", span)
+assert span >= 2 * e3, "history not widened by the clock error"
+PY
 rm -f "$TMP"/*.h5
 
 # 9. report --metric averages only runs of identical configurations (seed

@@ -10,6 +10,8 @@
 # leader after the heal and serves operations again, and each fault's
 # unavailability and recovery are finite. Every run passes every verdict:
 # replica digests, the counter and linearizability.
+# run-tests: alone (throughput must come back within 10% of its level before
+# each fault, which the pace of another MPI job beside it can prevent)
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 RAFT=(-o experiment.kernel=raft -o cluster.replicas=3 -o experiment.history=1

@@ -11,6 +11,8 @@
 #    to come back (event wal_corrupt), and the run fails its storage verdict.
 # Also: the run's folder under storage.dir is removed at the end, and kept
 # with storage.keep = true.
+# run-tests: alone (fdatasync latency and the short settle after the drain,
+# in which followers learn the last commit, suffer from other MPI jobs)
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 "$PY" -c 'import h5py' 2>/dev/null || fail "$PY cannot import h5py (install python3-h5py)"
