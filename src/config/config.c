@@ -40,6 +40,7 @@
 
 #include "common/number.h"
 #include "kernels/kernel.h"
+#include "store/txn.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -828,6 +829,14 @@ static int check_combinations(const struct bl_config *cfg, const struct origin *
                 return combo_error(cfg, org, OPT(bank.audit_accounts), OPT(store.records), eb,
                                    "an audit reads distinct accounts, allowed audit_accounts <= "
                                    "records (0: all)");
+        if (c->workload.type == BL_WL_BANK && c->bank.audit_fraction > 0 &&
+            (c->bank.audit_accounts != 0 ? c->bank.audit_accounts : c->store.records) >
+                BL_TXS_MAX_OPS)
+                return combo_error(cfg, org, OPT(bank.audit_accounts), OPT(store.records), eb,
+                                   "an audit is one transaction of at most %u reads, allowed "
+                                   "audit_accounts <= %u (0 reads all %" PRIu64
+                                   " accounts), or bank.audit_fraction = 0",
+                                   BL_TXS_MAX_OPS, BL_TXS_MAX_OPS, c->store.records);
         if (c->raft.heartbeat_ms >= c->raft.election_timeout_ms)
                 return combo_error(cfg, org, OPT(raft.heartbeat_ms), OPT(raft.election_timeout_ms),
                                    eb, "heartbeat_ms must be below election_timeout_ms");

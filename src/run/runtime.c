@@ -106,6 +106,12 @@ static int poll_batch(struct bl_rt *rt)
                 if (rc == 0)
                         break;
                 dispatch(rt, &f);
+                /* Report durability frame by frame: with storage.mode =
+                 * memory a write is durable at once, and its answer then
+                 * leaves with the answers to the rest of the frame's batch
+                 * (bl_net_poll sends them when the batch is used up)
+                 * instead of waiting for every batch of this poll. */
+                bl_rt_storage_step(rt);
                 n++;
         }
         return n;

@@ -302,7 +302,7 @@ int bl_txs_restore(struct bl_txs *s, const void *buf, size_t len);
  */
 #define BL_TXS_CMD_PREPARE 0xa1
 #define BL_TXS_CMD_DECIDE  0xa2
-#define BL_TXS_MAX_OPS     4096u
+#define BL_TXS_MAX_OPS     65536u
 
 struct bl_txs_cmd {
         uint8_t type; /* BL_TXS_CMD_PREPARE or BL_TXS_CMD_DECIDE */

@@ -380,6 +380,12 @@ static const struct err_case err_cases[] = {
      3,
      8,
      {"records = 10", "audit_accounts <= records"}},
+    {"[experiment]\nkernel = 2pc\n[workload]\ntype = bank\n[bank]\naudit_accounts = 70000\n"
+     "[store]\nrecords = 100000\n",
+     {NULL},
+     3,
+     8,
+     {"records = 100000", "at most 65536 reads", "audit_accounts = 70000"}},
     {"[txn]\ncc = wound-wait\n", {NULL}, 3, 2, {"cc = wound-wait", "no-wait|wait-die"}},
     {"[experiment]\nkernel = 2pc\n[workload]\ntype = bank\n[clients]\nrate = 100\n",
      {NULL},
