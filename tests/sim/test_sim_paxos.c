@@ -552,80 +552,80 @@ static void many_nemesis(int nodes, const struct variant *va, int fast, int nsee
 static void test_paxos3_default(void **state)
 {
         (void)state;
-        many(3, &V_DEFAULT, SEEDS(400));
+        many(3, &V_DEFAULT, SEEDS(700));
 }
 
 static void test_paxos5_default(void **state)
 {
         (void)state;
-        many(5, &V_DEFAULT, SEEDS(200));
+        many(5, &V_DEFAULT, SEEDS(350));
 }
 
 static void test_paxos3_plain(void **state)
 {
         (void)state;
-        many(3, &V_PLAIN, SEEDS(150));
+        many(3, &V_PLAIN, SEEDS(260));
 }
 
 static void test_paxos5_quorum_reads(void **state)
 {
         (void)state;
-        many(5, &V_QUORUM, SEEDS(200));
+        many(5, &V_QUORUM, SEEDS(350));
 }
 
 /* Flexible quorums below a majority: Q2 = 2 of 5, Q2 = 2 and 3 of 7. */
 static void test_fpaxos5_q2(void **state)
 {
         (void)state;
-        many(5, &V_FQ2, SEEDS(150));
+        many(5, &V_FQ2, SEEDS(260));
 }
 
 static void test_fpaxos7_q2(void **state)
 {
         (void)state;
-        many(7, &V_FQ2, SEEDS(50));
+        many(7, &V_FQ2, SEEDS(90));
 }
 
 static void test_fpaxos7_q3(void **state)
 {
         (void)state;
-        many(7, &V_FQ3, SEEDS(50));
+        many(7, &V_FQ3, SEEDS(90));
 }
 
 static void test_nemesis5_fast(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_PLAIN, 1, SEEDS(400));
+        many_nemesis(5, &V_PLAIN, 1, SEEDS(700));
 }
 
 static void test_nemesis3_default(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_DEFAULT, 0, SEEDS(400));
+        many_nemesis(3, &V_DEFAULT, 0, SEEDS(700));
 }
 
 static void test_nemesis5_default(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_DEFAULT, 0, SEEDS(180));
+        many_nemesis(5, &V_DEFAULT, 0, SEEDS(320));
 }
 
 static void test_nemesis3_quorum_reads(void **state)
 {
         (void)state;
-        many_nemesis(3, &V_QUORUM, 0, SEEDS(300));
+        many_nemesis(3, &V_QUORUM, 0, SEEDS(520));
 }
 
 static void test_nemesis5_fpaxos(void **state)
 {
         (void)state;
-        many_nemesis(5, &V_FQ2, 0, SEEDS(200));
+        many_nemesis(5, &V_FQ2, 0, SEEDS(350));
 }
 
 static void test_nemesis7_fpaxos(void **state)
 {
         (void)state;
-        many_nemesis(7, &V_FQ2, 1, SEEDS(120));
+        many_nemesis(7, &V_FQ2, 1, SEEDS(210));
 }
 
 /* Sizes 1 and 9, and several groups per node: smoke runs. */
