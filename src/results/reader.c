@@ -1086,7 +1086,8 @@ static int info_txn(struct rctx *rx, FILE *out)
                 "  commit latency: mean %.2f, p50 %.2f, p99 %.2f, max %.2f; p50 = %.2f RTT\n"
                 "  blocking window (prepared, no decision): %" PRIu64
                 " windows, mean %.2f, p99 %.2f, max %.2f\n"
-                "  in doubt: at most %" PRIu64 " transactions at once, %" PRIu64 " at the end\n",
+                "  in doubt (per participant): at most %" PRIu64 " at once, %" PRIu64
+                " at the end\n",
                 u[0], u[1], u[3], u[4], u[5], u[6], u[2], d[0], d[1], 100.0 * d[2], d[3], d[4],
                 d[5], d[6], d[7], u[7], d[8], d[9], d[10], u[8], u[9]);
         nlong = dataset_rows(rx, BL_SP_TXN_BLOCKING);

@@ -1326,7 +1326,8 @@ static int step_timeseries(struct wctx *w)
                 rc = write_root_array(w, BL_SP_TIMESERIES "/" BL_SN_TS_IN_DOUBT, H5T_NATIVE_UINT64,
                                       n, g->txn.ts_in_doubt,
                                       "most transactions in doubt (prepared on a participant, "
-                                      "no decision there yet) at once during each interval");
+                                      "no decision there yet; counted once per participant) "
+                                      "at once during each interval");
         if (rc == 0 && w->sh.txn.present && w->sh.txn_series[1])
                 rc = write_root_array(w, BL_SP_TIMESERIES "/" BL_SN_TS_BLOCKED, H5T_NATIVE_UINT64,
                                       n, g->txn.ts_blocked,

@@ -842,7 +842,8 @@ static void print_txn(const struct finish *f)
                t->commit_mean_us, t->commit_p50_us, rtt_us > 0 ? t->commit_p50_us / rtt_us : NAN,
                t->commit_p99_us, t->commit_max_us);
         printf("# blocking window (participant prepared, no decision): %llu windows, mean %.1f us, "
-               "p99 %.1f us, max %.1f us; in doubt: at most %llu at once, %llu at the end\n",
+               "p99 %.1f us, max %.1f us; in doubt: at most %llu at once, %llu at the end (per "
+               "participant)\n",
                (unsigned long long)t->block_n, t->block_mean_us, t->block_p99_us, t->block_max_us,
                (unsigned long long)t->in_doubt_max, (unsigned long long)t->in_doubt_end);
 }

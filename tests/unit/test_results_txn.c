@@ -386,7 +386,7 @@ static void test_info_section(void **state)
         assert_has(text, "50.0 committed/s, 5.0 aborts/s, abort ratio 9.1%");
         assert_has(text, "p50 800.00, p99 2600.00, max 4000.00; p50 = 20.00 RTT");
         assert_has(text, "220 windows, mean 450.00, p99 1500.00, max 1250000.00");
-        assert_has(text, "at most 5 transactions at once, 1 at the end");
+        assert_has(text, "in doubt (per participant): at most 5 at once, 1 at the end");
         assert_has(text, "2 blocking windows longer than 100000 us in /txn/blocking");
         assert_has(text,
                    "  transfer             90          9          1       800.00      2500.00");
