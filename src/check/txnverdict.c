@@ -76,9 +76,20 @@ static int kind_on(const struct rec *r, size_t n, uint32_t shard)
         return -1;
 }
 
+/* Whether a shard's log was given: a shard without one (no live replica at
+ * the end) is not judged, neither applying nor missing anything. */
+static int logged(const struct bl_shard_log *logs, size_t nlogs, uint32_t shard)
+{
+        for (size_t l = 0; l < nlogs; l++)
+                if (logs[l].shard == shard)
+                        return 1;
+        return 0;
+}
+
 /* Judge one transaction from its records r[0..n). 0 fine, 1 violation (v set). */
 static int judge_txn(const struct bl_txn_outcome *t, const struct rec *r, size_t n,
-                     uint64_t *in_doubt, struct bl_verdict *v)
+                     const struct bl_shard_log *logs, size_t nlogs, uint64_t *in_doubt,
+                     struct bl_verdict *v)
 {
         const char *out = bl_outcome_name(t->outcome);
         uint32_t applied = 0, doubt = 0, missing = NO_SHARD;
@@ -106,7 +117,7 @@ static int judge_txn(const struct bl_txn_outcome *t, const struct rec *r, size_t
                         applied++;
                 else if (k == IN_DOUBT)
                         doubt++;
-                else if (missing == NO_SHARD)
+                else if (missing == NO_SHARD && logged(logs, nlogs, t->shards[i]))
                         missing = t->shards[i];
         }
         if (t->outcome == BL_OUT_FAIL && applied > 0) {
@@ -190,7 +201,7 @@ int bl_check_atomicity(const struct bl_txn_outcome *t, size_t nt, const struct b
                 }
                 for (k = j; k < nr && r[k].txn == byid[i]->txn; k++)
                         ;
-                if (judge_txn(byid[i], r + j, k - j, &in_doubt, v))
+                if (judge_txn(byid[i], r + j, k - j, logs, nlogs, &in_doubt, v))
                         goto out_free;
                 j = k;
         }

@@ -40,7 +40,9 @@ struct bl_shard_log {
  *   aborted    applied nowhere;
  *   unknown    all or nothing, in-doubt shards counting as either;
  * and no shard applies a transaction twice, one no client issued, or one
- * that does not write it. The reason names the first violation: transaction,
+ * that does not write it. Only the shards in logs are judged: a shard
+ * without a log (no live replica at the end) neither applied nor missed
+ * anything. The reason names the first violation: transaction,
  * outcome, shard. pass is unknown when there is no transaction to judge.
  * Returns 0, BL_EINVAL (a transaction listed twice in t; v says unknown) or
  * BL_ENOMEM (v says inconclusive). Cost O(N log N) in the records.

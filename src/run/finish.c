@@ -1227,6 +1227,11 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
         }
         bl_hist_merge(all, &f->unserved_lat);
         summarize(all, all_err, all_unfinished, "all", &rows[nrows]);
+        /* A transaction of unknown outcome has no latency (the classes'
+         * histograms hold committed ones only): "all" counts the commits,
+         * as the class rows and "transactions: N committed" do. */
+        if (rt->txn != NULL && all->total >= f->unserved)
+                rows[nrows].count = all->total - f->unserved;
         memcpy(&hcounts[(size_t)nrows * BL_HIST_BUCKETS], all->counts, sizeof(all->counts));
         nrows++;
         for (int i = 0; i < BL_HIST_BUCKETS; i++) {
@@ -1359,9 +1364,9 @@ int bl_rt_finish(struct bl_rt *rt, const struct bl_baseline *base, const struct 
                         .storage_io = "thread",
                         .syncs_per_op =
                             f->window_done ? (double)f->win_syncs / (double)f->window_done : NAN,
-                        .sync_mean_us = f->wal_syncs
-                                            ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3
-                                            : NAN,
+                        .sync_mean_us =
+                            f->wal_syncs ? (double)f->wal_sync_ns / (double)f->wal_syncs / 1e3
+                                         : NAN,
                         .disk_bytes_per_op =
                             f->window_done ? (double)f->win_disk_bytes / (double)f->window_done
                                            : NAN,

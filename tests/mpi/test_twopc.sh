@@ -26,6 +26,11 @@ committed() {
 	local c
 	c=$(sed -n 's/^# transactions: \([0-9]*\) committed.*/\1/p' "$TMP/out")
 	[ -n "$c" ] && [ "$c" -gt 0 ] || fail "no committed transaction ('$c')"
+	# The summary's "all" row counts the commits too, whatever the
+	# transactions of unknown outcome (a crashed coordinator's).
+	local a
+	a=$(awk '$1 == "all" { print $2 }' "$TMP/out")
+	[ "$a" = "$c" ] || fail "the 'all' row counts $a, but $c transactions committed"
 }
 
 BANK=(-o workload.type=bank -o store.records=60 -o clients.per_rank=4)

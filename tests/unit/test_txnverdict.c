@@ -75,6 +75,31 @@ static void test_atomicity_committed_missing(void **state)
         assert_non_null(strstr(v.reason, "shard 1"));
 }
 
+/* A shard with no log (no live replica at the end: a 2pc/none participant
+ * crashed for good) is not judged: T1 committed, applied on shard 0, is not
+ * "missing" on shard 1; with shard 1's log it is. */
+static void test_atomicity_shard_without_log(void **state)
+{
+        struct bl_txn_outcome t[3];
+        const uint64_t a0[] = {1}, a2[] = {3};
+        struct bl_shard_log logs[] = {{0, a0, 1, NULL, 0}, {2, a2, 1, NULL, 0}};
+        struct bl_shard_log all[] = {
+            {0, a0, 1, NULL, 0}, {1, NULL, 0, NULL, 0}, {2, a2, 1, NULL, 0}};
+        struct bl_verdict v;
+
+        (void)state;
+        outcomes(t);
+        assert_int_equal(bl_check_atomicity(t, 3, logs, 2, &v), 0);
+        assert_verdict(&v, "atomicity", BL_VERDICT_PASS, "on 2 shards");
+        assert_int_equal(bl_check_atomicity(t, 3, all, 3, &v), 0);
+        assert_verdict(&v, "atomicity", BL_VERDICT_FAIL, "not applied on shard 1");
+        /* What a logged shard holds is still judged: T2 aborted, applied on 2. */
+        const uint64_t a2b[] = {2, 3};
+        logs[1] = (struct bl_shard_log){2, a2b, 2, NULL, 0};
+        assert_int_equal(bl_check_atomicity(t, 3, logs, 2, &v), 0);
+        assert_verdict(&v, "atomicity", BL_VERDICT_FAIL, "transaction 2 aborted");
+}
+
 /* A committed transaction still prepared on a shard: in doubt, not broken. */
 static void test_atomicity_in_doubt(void **state)
 {
@@ -234,6 +259,7 @@ int main(void)
         const struct CMUnitTest tests[] = {
             cmocka_unit_test(test_atomicity_pass),
             cmocka_unit_test(test_atomicity_committed_missing),
+            cmocka_unit_test(test_atomicity_shard_without_log),
             cmocka_unit_test(test_atomicity_in_doubt),
             cmocka_unit_test(test_atomicity_aborted_applied),
             cmocka_unit_test(test_atomicity_unknown_partial),
