@@ -137,15 +137,17 @@ unset BL_CLOCK_SYNC
 expect_rc 0
 f=$(only_file)
 h5dump -a /baseline/path_pairs "$f" | grep -q '"3->0,3->1,3->2"' || fail "path_pairs is not 3->0,3->1,3->2"
-prtt=$(h5dump -a /baseline/path_rtt_ns "$f" | sed -n 's/.*(0): //p')
+# (h5dump prints 6 significant digits unless told otherwise: an RTT above
+# 100 us would lose its fraction of a nanosecond.)
+prtt=$(h5dump -m '%.17g' -a /baseline/path_rtt_ns "$f" | sed -n 's/.*(0): //p')
 p50=$(csv_field "$f" p50_us)
 ratio=$(csv_field "$f" p50_rtt)
 awk -v a="$p50" -v r="$prtt" -v q="$ratio" 'BEGIN { d = a * 1000 / r - q; exit !(r > 0 && d < 1e-6 && d > -1e-6) }' ||
 	fail "p50_rtt $ratio is not p50 $p50 us / path RTT $prtt ns"
 # The baseline's tail comes from the samples, not from per-pair medians:
 # its max is the slowest single round trip, above every pair's median.
-battr() { h5dump -a "/baseline/$1" "$f" | sed -n 's/.*(0): //p'; }
-maxmed=$(h5dump -y -w 0 -d /baseline/rtt_ns "$f" | sed -n '/DATA {/,/}/p' | grep -v 'DATA\|}' |
+battr() { h5dump -m '%.17g' -a "/baseline/$1" "$f" | sed -n 's/.*(0): //p'; }
+maxmed=$(h5dump -m '%.17g' -y -w 0 -d /baseline/rtt_ns "$f" | sed -n '/DATA {/,/}/p' | grep -v 'DATA\|}' |
 	tr ',' '\n' | awk '$1 + 0 > m { m = $1 + 0 } END { print m }')
 awk -v x="$(battr rtt_max_ns)" -v m="$maxmed" 'BEGIN { exit !(x > m) }' ||
 	fail "rtt_max_ns $(battr rtt_max_ns) is not above the largest pair median $maxmed"
