@@ -429,6 +429,26 @@ static void test_check_g2_item_fails(void **state)
         assert_has(eb.msg, "a verdict failed");
 }
 
+/* A transaction run with experiment.history = true has an empty /history:
+ * check judges no linearizability there (it said "linearizable unknown: no
+ * operation to check"), and a bank run without a transaction history is not
+ * told to record a client history for linearizability. */
+static void test_check_txn_run_no_linearizability(void **state)
+{
+        struct fx *f = *state;
+        struct bl_errbuf eb = {{0}};
+
+        f->with_history = 0;
+        f->nverdicts = 0;
+        fill(f);
+        f->r.prov.history = 1; /* an empty /history */
+        f->r.prov.workload = "bank";
+        assert_int_equal(bl_results_write(MPI_COMM_WORLD, f->path, &f->r, &eb), 0);
+        assert_int_equal(check(f, &eb), 0);
+        assert_null(strstr(f->out, "linearizab"));
+        assert_has(f->out, "no transaction history in the file");
+}
+
 /* A malformed stored history is refused: BL_EPROTO naming the file, the
  * dataset, the row and the defect, and no verdict printed. */
 static void assert_refused(struct fx *f, const char *where, const char *why)
@@ -579,6 +599,7 @@ int main(int argc, char **argv)
             cmocka_unit_test_setup_teardown(test_absent_without_commit_layer, setup, teardown),
             cmocka_unit_test_setup_teardown(test_report_columns, setup, teardown),
             cmocka_unit_test_setup_teardown(test_info_section, setup, teardown),
+            cmocka_unit_test_setup_teardown(test_check_txn_run_no_linearizability, setup, teardown),
             cmocka_unit_test_setup_teardown(test_check_valid_history_passes, setup, teardown),
             cmocka_unit_test_setup_teardown(test_check_g2_item_fails, setup, teardown),
             cmocka_unit_test_setup_teardown(test_malformed_ok_without_completion, setup, teardown),
