@@ -13,6 +13,8 @@
 #    and recovering, its log on disk: it comes back from the none kernel's
 #    log with its prepared transactions and their locks, and atomicity and
 #    the bank total hold;
+#  - 2pc/none with a participant crashing for good: its shard is not
+#    judged, atomicity holds on the others;
 #  - a transaction workload without a commit layer, and 2pc with a
 #    single-key workload, are refused before anything runs (exit 2).
 . "$(dirname "$0")/lib.sh"
@@ -127,6 +129,17 @@ expect_out '# verdict atomicity *pass'
 expect_out '# verdict bank *pass'
 expect_out '# verdict storage *pass'
 expect_out '# fault .*crash rank:0'
+rm -f "$TMP"/*.h5
+
+# A participant (rank 0, shard 0's only copy, in memory) crashes for good:
+# its shard is not judged, and atomicity holds on the others (it failed,
+# counting every transaction committed on shard 0 as missing there).
+printf '0.4s crash rank:0\n' >"$TMP/dead.faults"
+run 3 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc/none \
+	-o faults.schedule="$TMP/dead.faults"
+expect_rc 0
+committed
+expect_out '# verdict atomicity *pass .*1 of 3 shards had no live replica at the end (not judged)'
 rm -f "$TMP"/*.h5
 
 run 3 run configs/default.ini "${QUICK[@]}" -o workload.type=bank
