@@ -201,7 +201,11 @@ static void paxos_stats(void *k, struct bl_kernel_stats *out)
 /* The last commit reaches followers on the next heartbeat: a few of them. */
 static uint64_t paxos_settle_ns(const struct bl_config *cfg)
 {
-        return 3ull * ms_to_ns(cfg->paxos.heartbeat_ms);
+        /* Three heartbeats carry the last commit point to every member;
+         * on a disk, a member also syncs the last entries before it can
+         * count them, and a sync on a busy disk takes tens of ms. */
+        return 3ull * ms_to_ns(cfg->paxos.heartbeat_ms) +
+               (cfg->storage.mode != BL_STORAGE_MEMORY ? ms_to_ns(250) : 0);
 }
 
 const struct bl_kernel bl_kernel_paxos = {

@@ -169,7 +169,11 @@ static int raft_leader(void *k)
 /* Three heartbeats: the last commit index reaches every follower. */
 static uint64_t raft_settle_ns(const struct bl_config *cfg)
 {
-        return 3ull * ms_to_ns(cfg->raft.heartbeat_ms);
+        /* Three heartbeats carry the last commit point to every member;
+         * on a disk, a member also syncs the last entries before it can
+         * count them, and a sync on a busy disk takes tens of ms. */
+        return 3ull * ms_to_ns(cfg->raft.heartbeat_ms) +
+               (cfg->storage.mode != BL_STORAGE_MEMORY ? ms_to_ns(250) : 0);
 }
 
 static void raft_stats(void *k, struct bl_kernel_stats *out)
