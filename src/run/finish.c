@@ -838,13 +838,23 @@ static void print_txn(const struct finish *f)
                (unsigned long long)t->aborted_by[BL_TXA_VOTE],
                (unsigned long long)t->aborted_by[BL_TXA_TIMEOUT],
                (unsigned long long)t->aborted_by[BL_TXA_FAILURE], (unsigned long long)t->unknown);
-        printf("# commit latency: mean %.1f us, p50 %.1f us (%.2f RTT), p99 %.1f us, max %.1f us\n",
-               t->commit_mean_us, t->commit_p50_us, rtt_us > 0 ? t->commit_p50_us / rtt_us : NAN,
-               t->commit_p99_us, t->commit_max_us);
-        printf("# blocking window (participant prepared, no decision): %llu windows, mean %.1f us, "
-               "p99 %.1f us, max %.1f us; in doubt: at most %llu at once, %llu at the end (per "
-               "participant)\n",
-               (unsigned long long)t->block_n, t->block_mean_us, t->block_p99_us, t->block_max_us,
+        /* No commit, no window: say so rather than print NaN figures. */
+        if (t->committed == 0)
+                printf("# commit latency: none (no transaction committed in the measured phase)\n");
+        else
+                printf("# commit latency: mean %.1f us, p50 %.1f us (%.2f RTT), p99 %.1f us, max "
+                       "%.1f us\n",
+                       t->commit_mean_us, t->commit_p50_us,
+                       rtt_us > 0 ? t->commit_p50_us / rtt_us : NAN, t->commit_p99_us,
+                       t->commit_max_us);
+        if (t->block_n == 0)
+                printf("# blocking window (participant prepared, no decision): none");
+        else
+                printf("# blocking window (participant prepared, no decision): %llu windows, mean "
+                       "%.1f us, p99 %.1f us, max %.1f us",
+                       (unsigned long long)t->block_n, t->block_mean_us, t->block_p99_us,
+                       t->block_max_us);
+        printf("; in doubt: at most %llu at once, %llu at the end (per participant)\n",
                (unsigned long long)t->in_doubt_max, (unsigned long long)t->in_doubt_end);
 }
 

@@ -37,6 +37,13 @@ struct bl_txn_sess {
         uint64_t id;    /* transaction in flight */
         uint64_t count; /* transactions begun */
         uint64_t ts;    /* wait-die age of the one in flight */
+        /* The session's age: the begin time of its first transaction since
+         * its last commit. A transaction that aborts does not make the
+         * session younger, so under wait-die a session that keeps losing
+         * becomes the oldest and wins (as a restarted transaction keeps its
+         * timestamp); with a fresh timestamp every time, each new attempt
+         * was the youngest and died again (0-2 commits/s on 4 hot keys). */
+        uint64_t age;
         uint8_t cls;
         int shard0;
         struct bl_tpc_op *ops;
@@ -208,7 +215,9 @@ static void issue(struct bl_rt *rt, int i, uint64_t now)
                 return;
         }
         ts->id = (uint64_t)(s->id + 1) << 32 | ++ts->count;
-        ts->ts = (uint64_t)((int64_t)now + rt->clock_offset_ns);
+        if (ts->age == 0)
+                ts->age = (uint64_t)((int64_t)now + rt->clock_offset_ns);
+        ts->ts = ts->age;
         s->busy = 1;
         s->invoke_ns = now;
         s->resend_at = 0;
@@ -443,6 +452,8 @@ void bl_rt_txc_done(struct bl_rt *rt, const struct bl_tpc_result *res, int from_
                 rt->status_err++;
         bl_chist_record(&rt->status_lat, lat);
         record_outcome(rt, ts, ok ? BL_OUT_OK : BL_OUT_FAIL);
+        if (ok)
+                ts->age = 0; /* the next transaction starts young */
         if (ok && ts->cls == BL_TXC_AUDIT && res->reads != NULL && res->nops == ts->nops)
                 check_audit(rt, ts, res);
         if (t->wl == BL_TXW_LIST_APPEND)

@@ -1,6 +1,7 @@
 # Two-Phase Commit end to end (issue 11), short runs on 3-4 ranks:
 #  - 2pc/none and 2pc/raft bank: transactions commit, and the atomicity and
 #    bank verdicts pass (raft: the replicas' digests agree too);
+#  - 2pc/none with audits only: no blocking window, no NaN printed;
 #  - 2pc/raft list-append: the gathered history is serializable (and
 #    strictly so) by the anomaly checker;
 #  - 2pc/none with every coordinator on one client-only rank that crashes
@@ -43,6 +44,16 @@ committed
 expect_out '# verdict atomicity *pass'
 expect_out '# verdict bank *pass'
 expect_out '# commit latency: mean'
+
+# Audits only: every participant is read-only, so no window opens; the
+# summary says "none" instead of printing NaN figures.
+rm -f "$TMP"/*.h5
+run 3 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc \
+	-o bank.audit_fraction=1
+expect_rc 0
+committed
+expect_out '# blocking window (participant prepared, no decision): none; in doubt'
+if grep -qi 'nan' "$TMP/out"; then fail "NaN printed: $(grep -i nan "$TMP/out")"; fi
 
 run 3 run configs/default.ini "${QUICK[@]}" "${BANK[@]}" -o experiment.kernel=2pc/raft \
 	-o cluster.replicas=3 -o txn.cc=wait-die
