@@ -120,6 +120,8 @@ reap() {
 		p=
 		wait -n -p p
 		rc=$?
+		# bash unsets p when there is no job left to wait for.
+		p=${p:-}
 		[ -z "$p" ] && [ $rc -eq 127 ] && return # nothing left to wait for
 		if [ -n "$p" ] && [ -n "${pid_test[$p]:-}" ]; then
 			finish "$p" "$rc"
