@@ -392,6 +392,14 @@ static int loop(struct bl_rt *rt)
                  * decision, 2PC's blocking case, instead of (on a busy
                  * node that runs in bursts) between two transactions. */
                 bl_rt_txn_step(rt, now);
+                /* ... and their PREPAREs leave before a crash can strike:
+                 * a starved rank that wakes up, decides every transaction
+                 * it had and begins new ones in one pass would otherwise
+                 * lose those PREPAREs in its outgoing queue, and its crash
+                 * would find no participant prepared. */
+                int trc = bl_net_flush_out(rt->net);
+                if (trc != 0)
+                        bl_rt_fail(rt, trc, "sending");
                 bl_rt_faults_step(rt, now);
                 /* Clients first: the arrivals due before the end of the
                  * measured phase are issued before it ends. */
