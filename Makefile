@@ -155,10 +155,10 @@ bench-serial: $(BUILD)/bench-serial
 	$(BUILD)/bench-serial 100000
 
 format:
-	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h)
+	clang-format -i $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h tools/*.c)
 
 format-check:
-	clang-format --dry-run -Werror $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h)
+	clang-format --dry-run -Werror $(wildcard src/*.c src/*/*.c src/*/*.h kernels/*.h kernels/*.c kernels/*/*.c kernels/*/*.h tests/*/*.c tests/*/*.h tools/*.c)
 
 clean:
 	rm -rf build build-asan

@@ -220,9 +220,9 @@ int main(int argc, char **argv)
         int bad = 0;
 
         MPI_Init(&argc, &argv);
-        printf("# %-14s %8s %7s %5s %7s %8s %8s %9s %9s %7s %-7s %8s %-7s %7s %7s %s\n",
-               "scenario", "txns", "clients", "keys", "gen_s", "check_s", "cpu_s", "txns/cpu_s",
-               "edges", "vals/tx", "result", "stale_s", "stale", "write_s", "file_s", "file");
+        printf("# %-14s %8s %7s %5s %7s %8s %8s %9s %9s %7s %-7s %8s %-7s %7s %7s %s\n", "scenario",
+               "txns", "clients", "keys", "gen_s", "check_s", "cpu_s", "txns/cpu_s", "edges",
+               "vals/tx", "result", "stale_s", "stale", "write_s", "file_s", "file");
         for (size_t i = 0; i < sizeof(scen) / sizeof(scen[0]); i++)
                 for (size_t n = 10000; n <= max; n *= 10)
                         bad |= run(&scen[i], n, seed);

@@ -120,16 +120,12 @@ static void transmit(struct bl_rt *rt, struct bl_session *s, uint64_t now)
         s->sent_ns = now;
 }
 
-/* Whether an operation intended at `invoke` is part of the measured window. */
-static int in_window(const struct bl_rt *rt, uint64_t invoke)
+int bl_rt_in_window(const struct bl_rt *rt, uint64_t invoke)
 {
         return invoke >= rt->t_measure && invoke < rt->t_end;
 }
 
-/* Whether an operation intended at `invoke` may be issued: not while
- * draining or crashed, and in ops mode only up to the quota of measured
- * operations (warm-up operations do not count against it). */
-static int may_issue(const struct bl_rt *rt, uint64_t invoke)
+int bl_rt_may_issue(const struct bl_rt *rt, uint64_t invoke)
 {
         if (rt->phase >= BL_PHASE_DRAIN || rt->crashed || invoke >= rt->t_end)
                 return 0;
@@ -234,12 +230,12 @@ static void next_op(struct bl_rt *rt, struct bl_session *s, uint64_t now)
 {
         if (rt->rate_per_ns > 0) {
                 uint64_t t = rt->next_arrival;
-                if (t <= now && may_issue(rt, t)) {
+                if (t <= now && bl_rt_may_issue(rt, t)) {
                         rt->next_arrival = next_arrival_after(rt, t);
                         issue(rt, s, t, now);
                         return;
                 }
-        } else if (may_issue(rt, now)) {
+        } else if (bl_rt_may_issue(rt, now)) {
                 issue(rt, s, now, now);
                 return;
         }
@@ -279,7 +275,7 @@ static void complete(struct bl_rt *rt, struct bl_session *s, const struct bl_rep
         int ok = rep->status == BL_ST_OK || rep->status == BL_ST_NOTFOUND;
         uint64_t lat = now - s->invoke_ns;
 
-        if (in_window(rt, s->invoke_ns)) {
+        if (bl_rt_in_window(rt, s->invoke_ns)) {
                 if (ok)
                         bl_hist_record(&rt->lat[s->cmd.op], lat);
                 else
@@ -361,7 +357,7 @@ void bl_rt_on_reply(struct bl_rt *rt, const struct bl_frame *f)
  * of its loop (the queue is implicit, see rt->next_arrival). */
 static void arrivals(struct bl_rt *rt, uint64_t now)
 {
-        while (rt->nfree > 0 && rt->next_arrival <= now && may_issue(rt, rt->next_arrival)) {
+        while (rt->nfree > 0 && rt->next_arrival <= now && bl_rt_may_issue(rt, rt->next_arrival)) {
                 uint64_t t = rt->next_arrival;
                 rt->next_arrival = next_arrival_after(rt, t);
                 issue(rt, take_free(rt), t, now);
@@ -386,7 +382,7 @@ void bl_rt_clients_step(struct bl_rt *rt, uint64_t now)
                 rt->restart_clients = 0;
                 /* Closed loop: the first operation of every session; the
                  * following ones start on completion. */
-                while (rt->nfree > 0 && may_issue(rt, now))
+                while (rt->nfree > 0 && bl_rt_may_issue(rt, now))
                         issue(rt, take_free(rt), now, now);
         }
         if (now < rt->next_scan)
@@ -478,7 +474,7 @@ static void count_unserved(struct bl_rt *rt, uint64_t now, int crash)
         }
         /* The waiting arrival at next_arrival itself, if in the window;
          * the process after it (or after t_measure) is Poisson again. */
-        uint64_t first = in_window(rt, a) && a < stop && room > 0 ? 1 : 0;
+        uint64_t first = bl_rt_in_window(rt, a) && a < stop && room > 0 ? 1 : 0;
         if (a < rt->t_measure)
                 a = rt->t_measure;
         if (first) {
@@ -533,7 +529,7 @@ void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now, int crash)
                         rt->unknown_incr += s->cmd.value;
                 if (bl_rt_records(rt, s->cmd.key))
                         record_history(rt, s, BL_OUT_UNKNOWN, NULL, now);
-                if (in_window(rt, s->invoke_ns)) {
+                if (bl_rt_in_window(rt, s->invoke_ns)) {
                         if (crash) {
                                 rt->errors[s->cmd.op]++;
                                 rt->measured_ops++;

@@ -260,6 +260,13 @@ int bl_rt_clients_idle(const struct bl_rt *rt);
  * rank's client crashes (see client.c). */
 void bl_rt_clients_abandon(struct bl_rt *rt, uint64_t now, int crash);
 int bl_rt_records(struct bl_rt *rt, uint64_t key);
+/* Whether an operation (or transaction) intended at `invoke` is part of the
+ * measured window. */
+int bl_rt_in_window(const struct bl_rt *rt, uint64_t invoke);
+/* Whether one intended at `invoke` may be issued: not while draining or
+ * crashed, and in ops mode only up to the quota of measured operations
+ * (warm-up operations do not count against it). */
+int bl_rt_may_issue(const struct bl_rt *rt, uint64_t invoke);
 /* Per-shard series: count one success of shard in interval / make room for
  * n intervals (zero-filled). Return 0 or BL_ENOMEM. */
 int bl_rt_shard_ok(struct bl_rt *rt, int shard, size_t interval);

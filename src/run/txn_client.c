@@ -106,20 +106,6 @@ void bl_rt_txc_destroy(struct bl_rt *rt)
         bl_txn_history_free(&t->hist);
 }
 
-static int in_window(const struct bl_rt *rt, uint64_t invoke)
-{
-        return invoke >= rt->t_measure && invoke < rt->t_end;
-}
-
-static int may_issue(const struct bl_rt *rt, uint64_t now)
-{
-        if (rt->phase >= BL_PHASE_DRAIN || rt->crashed || now >= rt->t_end)
-                return 0;
-        if (rt->cfg->experiment.ops == 0)
-                return 1;
-        return now < rt->t_measure || rt->issued_measured < rt->ops_quota;
-}
-
 /* Fill ts->ops from the generator's next transaction; 0 or BL_ENOMEM. */
 static int next_txn(struct bl_rt *rt, struct bl_txn_sess *ts)
 {
@@ -265,7 +251,7 @@ void bl_rt_txc_step(struct bl_rt *rt, uint64_t now)
                 struct bl_txn_sess *ts = &t->sess[i];
 
                 if (!s->busy) {
-                        if (may_issue(rt, now))
+                        if (bl_rt_may_issue(rt, now))
                                 issue(rt, i, now);
                         continue;
                 }
@@ -420,7 +406,7 @@ void bl_rt_txc_done(struct bl_rt *rt, const struct bl_tpc_result *res, int from_
         if (t->replicated && from_rank >= 0 && from_rank != rt->rank)
                 rt->leader_rank[ts->shard0] = from_rank;
         lat = now - s->invoke_ns;
-        if (in_window(rt, s->invoke_ns)) {
+        if (bl_rt_in_window(rt, s->invoke_ns)) {
                 struct bl_txn_cls *c = &t->cls[ts->cls < BL_TXN_CLASSES ? ts->cls : 0];
                 if (ok) {
                         c->committed++;
@@ -551,7 +537,7 @@ void bl_rt_txc_abandon(struct bl_rt *rt, uint64_t now, int crash)
                 if (!s->busy)
                         continue;
                 (void)crash;
-                if (in_window(rt, s->invoke_ns))
+                if (bl_rt_in_window(rt, s->invoke_ns))
                         t->cls[ts->cls < BL_TXN_CLASSES ? ts->cls : 0].unknown++;
                 record_outcome(rt, ts, BL_OUT_UNKNOWN);
                 if (t->wl == BL_TXW_LIST_APPEND)
